@@ -1,0 +1,1 @@
+"""The brain: tools, agents and the orchestrator that runs the cycle."""

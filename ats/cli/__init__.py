@@ -1,0 +1,1 @@
+"""Command-line front end: thin wiring over the core; all text through ``ats.i18n``."""

@@ -1,0 +1,1 @@
+"""Venue adapters behind one async protocol (see ``broker_adapters.base``)."""

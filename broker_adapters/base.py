@@ -1,0 +1,104 @@
+"""The one async protocol every venue implements.
+
+The brain, the synchronizer and the paper simulator see venues only through ``BrokerAdapter``;
+what a venue lacks is data (``Capabilities``), not ``if venue == ...`` branches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+from ats.domain import (
+    AccountState,
+    Bars,
+    Fill,
+    InstrumentSpec,
+    Order,
+    OrderIntent,
+    Position,
+    Quote,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    depth: bool = False
+    funding: bool = False
+    ticks: bool = False
+    trading: bool = True  # False: quotes only (paper fills come from the simulator)
+    stop_orders: bool = True
+    reduce_only: bool = True
+    max_bars_per_request: int = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class DepthLevel:
+    price: float
+    size: float
+
+
+@dataclass(frozen=True, slots=True)
+class OrderBook:
+    symbol: str
+    ts: int
+    bids: tuple[DepthLevel, ...] = field(default_factory=tuple)  # best first
+    asks: tuple[DepthLevel, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class FundingRate:
+    symbol: str
+    ts: int
+    rate: float  # per funding interval, as a fraction
+    next_funding_ts: int | None = None
+    mark_price: float | None = None
+    index_price: float | None = None
+
+
+@runtime_checkable
+class BrokerAdapter(Protocol):
+    """Async venue protocol. Timestamps are ms UTC; bars are oldest first and *closed*."""
+
+    name: str
+    capabilities: Capabilities
+
+    async def connect(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def server_time(self) -> int: ...
+
+    async def instruments(self) -> dict[str, InstrumentSpec]: ...
+
+    async def history(
+        self, symbol: str, timeframe: str, since_ms: int | None, limit: int
+    ) -> Bars:
+        """Up to ``limit`` closed bars starting at ``since_ms`` (inclusive)."""
+        ...
+
+    async def latest_bars(self, symbol: str, timeframe: str, n: int) -> Bars:
+        """The newest ``n`` closed bars (the forming bar is never included)."""
+        ...
+
+    async def quote(self, symbol: str) -> Quote: ...
+
+    async def order_book(self, symbol: str, depth: int = 10) -> OrderBook:
+        """Raises ``CapabilityError`` where ``capabilities.depth`` is False."""
+        ...
+
+    async def funding_rate(self, symbol: str) -> FundingRate:
+        """Raises ``CapabilityError`` where ``capabilities.funding`` is False."""
+        ...
+
+    async def account(self) -> AccountState: ...
+
+    async def positions(self) -> list[Position]: ...
+
+    async def place_order(self, intent: OrderIntent) -> Order: ...
+
+    async def cancel_order(self, client_order_id: str, symbol: str) -> Order: ...
+
+    async def fetch_order(self, client_order_id: str, symbol: str) -> Order: ...
+
+    async def fills_since(self, since_ms: int, symbol: str | None = None) -> list[Fill]: ...
