@@ -1,0 +1,40 @@
+"""One trading-cost model shared by the paper fill simulator and the backtester.
+
+Keeping a single definition means a strategy's backtest pays the same fees, spread and
+slippage as its paper trades; two models would drift and flatter one of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ats.domain.types import Side
+
+
+@dataclass(frozen=True, slots=True)
+class CostModel:
+    """Fees as fractions of notional; slippage in basis points.
+
+    slippage_bps = base + depth_impact * (order size / visible depth) + vol_impact * (bar range
+    in bps), applied against the trader (buys fill higher, sells lower), on top of crossing
+    the spread (buys pay the ask, sells hit the bid).
+    """
+
+    maker_fee: float = 0.0002
+    taker_fee: float = 0.0005
+    slippage_bps_base: float = 1.0
+    depth_impact_bps: float = 10.0
+    vol_impact: float = 0.1
+
+    def slippage_bps(self, size: float, visible_depth: float, range_bps: float = 0.0) -> float:
+        """Expected slippage for ``size`` against ``visible_depth`` (same units) and volatility."""
+        share = size / visible_depth if visible_depth > 0 else 1.0
+        return self.slippage_bps_base + self.depth_impact_bps * share + self.vol_impact * range_bps
+
+    def taker_price(self, side: Side, bid: float, ask: float, slippage_bps: float) -> float:
+        """Fill price of a market order: cross the spread, then slip against the trader."""
+        base = ask if side is Side.BUY else bid
+        return base * (1.0 + side.sign * slippage_bps / 10_000.0)
+
+    def fee(self, notional: float, *, maker: bool = False) -> float:
+        return abs(notional) * (self.maker_fee if maker else self.taker_fee)
