@@ -129,7 +129,7 @@ class BrainSnapshot:
     last_error: str = ""
 
     def graph(self) -> dict[str, list[dict[str, object]]]:
-        """The ``/graph`` document: nodes with state, edges with whether the last cycle used them."""
+        """The ``/graph`` document: nodes with state, edges lit if the last cycle used them."""
         return {
             "nodes": [{"id": a.id, "state": a.state} for a in self.agents],
             "edges": [

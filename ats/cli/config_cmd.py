@@ -1,4 +1,4 @@
-"""``ats config check``: validate every configuration file, print a table, exit non-zero on error."""
+"""``ats config check``: validate every configuration file; non-zero exit on error."""
 
 from __future__ import annotations
 
