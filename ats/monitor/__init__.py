@@ -1,0 +1,1 @@
+"""What the trader and Grafana see of the brain: Prometheus metrics, /graph, telemetry, reports."""

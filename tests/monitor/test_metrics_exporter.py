@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import urllib.request
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from ats.brain.state import AgentView, BrainSnapshot, EdgeView, RegimeView, RiskView, ToolStat
+from ats.domain import Regime
+from ats.monitor.exporter import ExporterPortInUse, MetricsServer
+from ats.monitor.metrics import BrainMetrics
+from ats.monitor.telemetry import TelemetryExporter
+
+
+def _samples(metrics: BrainMetrics) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    from prometheus_client import generate_latest
+
+    out: dict[tuple[str, tuple[tuple[str, str], ...]], float] = {}
+    for fam in text_string_to_metric_families(generate_latest(metrics.registry).decode()):
+        for s in fam.samples:
+            out[(s.name, tuple(sorted(s.labels.items())))] = s.value
+    return out
+
+
+def _snap(cycle: int, **kw: object) -> BrainSnapshot:
+    base = BrainSnapshot(
+        cycle=cycle,
+        cycle_latency_ms=4.0,
+        regimes=(RegimeView("BTC", Regime.PANIC, 3, 0),),
+        risk=RiskView(trailing_dd=-0.012, daily_pnl=-0.004, safe_mode=True, kill_switch=False),
+        tool_stats={"place_order": ToolStat(calls=cycle * 2, errors=0, total_ms=1, last_ms=0.5)},
+        orders_total=cycle,
+        rejections={"daily lock": cycle},
+        edges=(EdgeView("brain", "regime", True), EdgeView("risk", "exec", False)),
+        agents=(AgentView("brain"), AgentView("risk", "error", last_error="boom")),
+    )
+    return replace(base, **kw)  # type: ignore[arg-type]
+
+
+def test_snapshot_becomes_contract_metrics() -> None:
+    m = BrainMetrics()
+    m.update(_snap(1))
+    m.update(_snap(3))
+    s = _samples(m)
+    assert s[("agent_state", (("agent", "risk"),))] == 2.0
+    assert s[("agent_state", (("agent", "brain"),))] == 0.0
+    assert s[("graph_edge_active", (("id", "brain->regime"), ("source", "brain"),
+                                    ("target", "regime")))] == 1.0
+    assert s[("regime_label", (("regime", "panic"), ("symbol", "BTC")))] == 1.0
+    assert s[("regime_label", (("regime", "trend_up"), ("symbol", "BTC")))] == 0.0
+    assert s[("drawdown_pct", ())] == pytest.approx(-1.2)
+    assert s[("safe_mode", ())] == 1.0
+    # counters follow the cumulative snapshot totals, not the number of updates
+    assert s[("tool_calls_total", (("tool", "place_order"),))] == 6.0
+    assert s[("orders_total", ())] == 3.0
+    assert s[("rejections_total", (("reason", "daily lock"),))] == 3.0
+    assert s[("brain_cycles_total", ())] == 3.0
+    assert s[("cycle_latency_seconds_count", ())] == 2.0
+
+
+def test_same_cycle_twice_does_not_double_count() -> None:
+    m = BrainMetrics()
+    m.update(_snap(2))
+    m.update(_snap(2))
+    s = _samples(m)
+    assert s[("brain_cycles_total", ())] == 2.0
+    assert s[("cycle_latency_seconds_count", ())] == 1.0
+
+
+def _get(url: str) -> tuple[int, str, bytes]:
+    with urllib.request.urlopen(url, timeout=5) as r:  # noqa: S310 - loopback only
+        return r.status, r.headers.get("Content-Type"), r.read()
+
+
+def test_server_serves_metrics_and_graph() -> None:
+    m = BrainMetrics()
+    snap = _snap(1)
+    m.update(snap)
+    with MetricsServer(m.registry, snap.graph, port=0) as srv:
+        status, ctype, body = _get(f"http://127.0.0.1:{srv.port}/metrics")
+        assert status == 200 and "text/plain" in ctype and b"agent_state" in body
+        status, ctype, body = _get(f"http://127.0.0.1:{srv.port}/graph")
+        doc = json.loads(body)
+        assert ctype == "application/json"
+        assert {"id": "risk", "state": "error"} in doc["nodes"]
+        assert {"source": "brain", "target": "regime", "active": True} in doc["edges"]
+        with pytest.raises(urllib.error.HTTPError) as err:
+            _get(f"http://127.0.0.1:{srv.port}/nope")
+        assert err.value.code == 404
+
+
+def test_graph_provider_error_is_500_not_a_dead_thread() -> None:
+    def broken() -> dict[str, object]:
+        raise RuntimeError("no snapshot")
+
+    with MetricsServer(BrainMetrics().registry, broken, port=0) as srv:
+        with pytest.raises(urllib.error.HTTPError) as err:
+            _get(f"http://127.0.0.1:{srv.port}/graph")
+        assert err.value.code == 500
+        assert _get(f"http://127.0.0.1:{srv.port}/metrics")[0] == 200
+
+
+def test_port_in_use_names_the_port() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        srv = MetricsServer(BrainMetrics().registry, dict, port=port)
+        with pytest.raises(ExporterPortInUse, match=str(port)):
+            srv.start()
+
+
+def test_non_loopback_bind_warns(caplog: pytest.LogCaptureFixture) -> None:
+    srv = MetricsServer(BrainMetrics().registry, dict, host="0.0.0.0", port=0)
+    with caplog.at_level(logging.WARNING):
+        srv.start()
+        srv.stop()
+    assert any("0.0.0.0" in r.getMessage() for r in caplog.records)
+
+
+def test_telemetry_csv_rows_and_rotation(tmp_path: Path) -> None:
+    path = tmp_path / "telemetry" / "events.csv"
+    tel = TelemetryExporter(path, max_bytes=600, backups=2)
+    for i in range(1, 30):
+        tel(_snap(i))
+        tel(_snap(i))  # the same cycle again is ignored
+    assert tel.rows_written == 29
+    assert path.with_name("events.csv.1").exists()
+    assert not path.with_name("events.csv.3").exists()
+    lines = path.read_text().splitlines()
+    assert lines[0].startswith("ts,run_id,cycle")
+    last = lines[-1].split(",")
+    assert last[2] == "29"
