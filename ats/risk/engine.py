@@ -1,0 +1,266 @@
+"""How much to risk on the next trade, and how many units that buys.
+
+The budget is policy (governance): a base share of equity, a small bonus on a green day,
+cut as the day's loss approaches the daily lock and as the trailing drawdown approaches
+the kill switch, never more than the room left under the portfolio cap, and reduced after
+a losing streak or in high volatility. Sizing turns that budget into a quantity through the
+stop distance, then applies the hard limits (Kelly, leverage, lot step, minimum quantity)
+that can only ever make the position smaller.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ats.domain.types import InstrumentSpec, Side, StrategySignal
+from ats.risk.settings import RiskSettings, RiskState
+from ats.risk.sizing import (
+    SizingResult,
+    floor_to_step,
+    is_pos,
+    kelly_risk_cap,
+    round_stop,
+    stop_on_losing_side,
+    take_on_winning_side,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RiskBudget:
+    """The budget and how it was reached (journaled with every plan)."""
+
+    pct: float
+    base_pct: float = 0.0
+    dd_factor: float = 1.0
+    room_pct: float = 0.0  # portfolio cap minus open risk
+    reductions: tuple[str, ...] = ()  # "loss_streak", "high_vol"
+    blocked: str | None = None
+    code: str = ""
+
+
+class RiskEngine:
+    """Stateless apart from its settings: the same inputs always give the same size."""
+
+    def __init__(self, settings: RiskSettings | None = None) -> None:
+        self.settings = settings or RiskSettings()
+
+    # ------------------------------------------------------------------ budget
+    def risk_budget_pct(self, state: RiskState) -> float:
+        """Fraction of equity the next trade may lose at its stop (0 when blocked)."""
+        return self.risk_budget(state).pct
+
+    def risk_budget(self, state: RiskState) -> RiskBudget:
+        """The budget with its components; ``blocked`` says why it is zero."""
+        s = self.settings
+        if not is_pos(state.equity):
+            return RiskBudget(0.0, blocked=f"equity {state.equity!r} is not a positive number",
+                              code="invalid_equity")
+        numbers = (state.daily_pnl_pct, state.trailing_dd_pct, state.open_risk_pct)
+        if not all(math.isfinite(x) for x in numbers):
+            return RiskBudget(0.0, blocked=f"risk state has a non-finite figure {numbers!r}",
+                              code="invalid_state")
+        base = s.base_risk_per_trade
+        if state.daily_pnl_pct > 0:
+            base += s.bonus_risk_on_profit
+        base = min(base, s.max_risk_per_trade)
+
+        # A stop-out must not carry the day past the daily lock.
+        daily_room = s.daily_max_loss + min(0.0, state.daily_pnl_pct)
+        if daily_room <= 0:
+            return RiskBudget(0.0, base_pct=base, code="daily_lock",
+                              blocked=f"daily loss {state.daily_pnl_pct:.2%} reached the "
+                                      f"daily lock -{s.daily_max_loss:.2%}")
+        # Linear fade to zero as the trailing drawdown approaches the kill switch.
+        dd = max(0.0, -state.trailing_dd_pct)
+        dd_factor = max(0.0, 1.0 - dd / s.kill_switch_dd)
+        if dd_factor <= 0:
+            return RiskBudget(0.0, base_pct=base, dd_factor=0.0, code="kill_switch",
+                              blocked=f"trailing drawdown {state.trailing_dd_pct:.2%} reached "
+                                      f"the kill switch -{s.kill_switch_dd:.2%}")
+        cap = state.cap(s)
+        room = cap - max(0.0, state.open_risk_pct) if math.isfinite(cap) else 0.0
+        if room <= 1e-12:
+            return RiskBudget(0.0, base_pct=base, dd_factor=dd_factor, room_pct=max(0.0, room),
+                              code="portfolio_cap",
+                              blocked=f"open risk {state.open_risk_pct:.2%} leaves no room "
+                                      f"under the portfolio cap {max(0.0, cap):.2%}")
+        budget = min(base * dd_factor, daily_room, room)
+        budget, reductions = self._apply_dynamic_reduction(budget, state)
+        budget = min(max(0.0, budget), s.max_risk_per_trade)
+        return RiskBudget(budget, base_pct=base, dd_factor=dd_factor, room_pct=room,
+                          reductions=reductions)
+
+    def _apply_dynamic_reduction(
+        self, budget: float, state: RiskState
+    ) -> tuple[float, tuple[str, ...]]:
+        """Multiply the budget down after a losing streak and in high volatility.
+
+        Multipliers compound (both at once: 0.5 x 0.7) because the two risks are separate:
+        a strategy out of tune with the market and a market moving more than the stops.
+        """
+        s = self.settings
+        reductions: list[str] = []
+        if state.loss_streak >= s.loss_streak_trigger:
+            budget *= s.loss_streak_reduction
+            reductions.append("loss_streak")
+        vq = state.vol_quantile
+        if vq is not None and math.isfinite(vq) and vq >= s.high_vol_quantile:
+            budget *= s.high_vol_reduction
+            reductions.append("high_vol")
+        return budget, tuple(reductions)
+
+    # ------------------------------------------------------------------ sizing
+    def size_position(
+        self,
+        signal: StrategySignal,
+        entry_price: float,
+        state: RiskState,
+        atr: float | None,
+        instrument: InstrumentSpec,
+        *,
+        stop_atr_mult: float = 1.2,
+        fixed_stop_pct: float | None = None,
+        confidence_mult: float = 1.0,
+        gross_exposure: float = 0.0,
+    ) -> SizingResult:
+        """Quantity = equity x budget / (stop distance x contract size), then hard caps.
+
+        The stop comes from the signal's ``stop_hint``, else ``atr * stop_atr_mult``, else
+        ``fixed_stop_pct`` of the entry. ``gross_exposure`` is the notional already open or
+        pending (account currency); the new notional plus it stays within the leverage cap.
+        Bad inputs never raise: they come back as a rejection with the reason.
+        """
+        bad = _check_inputs(signal, entry_price, state, atr, instrument, stop_atr_mult,
+                            fixed_stop_pct, confidence_mult, gross_exposure)
+        if bad is not None:
+            return SizingResult.reject(*bad)
+        side = signal.side
+        budget = self.risk_budget(state)
+        if budget.pct <= 0:
+            return SizingResult.reject(budget.code or "no_budget",
+                                       budget.blocked or "risk budget is zero")
+        stop, source = _resolve_stop(signal, entry_price, atr, stop_atr_mult, fixed_stop_pct)
+        if isinstance(source, tuple):
+            return SizingResult.reject(*source, budget_pct=budget.pct)
+        stop = round_stop(stop, side, instrument.tick_size)
+        if not (is_pos(stop) and stop_on_losing_side(side, entry_price, stop)):
+            return SizingResult.reject("bad_stop", f"stop {stop!r} is not a usable price on the "
+                                       f"losing side of entry {entry_price!r}",
+                                       budget_pct=budget.pct)
+        distance = abs(entry_price - stop)
+        cs = instrument.contract_size
+        if not (is_pos(distance * cs) and is_pos(entry_price * cs)):
+            return SizingResult.reject("invalid_price", f"entry {entry_price!r} and stop "
+                                       f"{stop!r} are too close to size", budget_pct=budget.pct)
+        take = signal.take_hint
+        if take is not None and not (is_pos(take) and take_on_winning_side(side, entry_price,
+                                                                             take)):
+            take = None
+
+        risk_pct = budget.pct * min(1.0, confidence_mult)
+        if self.settings.kelly_cap and take is not None:
+            kelly = kelly_risk_cap(signal.confidence, abs(take - entry_price) / distance,
+                                   self.settings.kelly_fraction)
+            if kelly <= 0:
+                return SizingResult.reject(
+                    "negative_edge", f"Kelly says no edge at confidence {signal.confidence:.2f} "
+                    f"and reward:risk {abs(take - entry_price) / distance:.2f}",
+                    budget_pct=budget.pct)
+            risk_pct = min(risk_pct, kelly)
+        if risk_pct <= 0:
+            return SizingResult.reject("no_budget", "confidence multiplier leaves no risk",
+                                       budget_pct=budget.pct)
+
+        equity = state.equity
+        qty = equity * risk_pct / (distance * cs)
+        leverage = min(self.settings.leverage_cap, instrument.max_leverage)
+        notional_room = leverage * equity - gross_exposure
+        if notional_room <= 0:
+            return SizingResult.reject(
+                "leverage_cap", f"gross exposure {gross_exposure:,.2f} already uses the "
+                f"leverage cap {leverage:g}x of equity {equity:,.2f}", budget_pct=budget.pct)
+        qty = min(qty, notional_room / (entry_price * cs))
+        qty = floor_to_step(qty, instrument.lot_step)
+        if qty <= 0 or qty < instrument.min_qty:
+            return SizingResult.reject(
+                "below_min_qty", f"size {qty:g} is below the minimum {instrument.min_qty:g} "
+                f"{instrument.symbol} (risk {risk_pct:.3%} of {equity:,.2f} over a stop "
+                f"distance of {distance:g})", budget_pct=budget.pct)
+        risk_amount = qty * distance * cs
+        return SizingResult(
+            qty=qty,
+            risk_amount=risk_amount,
+            risk_pct=risk_amount / equity,
+            stop_price=stop,
+            take_price=take,
+            notional=qty * entry_price * cs,
+            side=side,
+            budget_pct=budget.pct,
+            stop_source=source,
+        )
+
+
+def _check_inputs(
+    signal: StrategySignal,
+    entry_price: float,
+    state: RiskState,
+    atr: float | None,
+    instrument: InstrumentSpec,
+    stop_atr_mult: float,
+    fixed_stop_pct: float | None,
+    confidence_mult: float,
+    gross_exposure: float,
+) -> tuple[str, str] | None:
+    """First unusable input as (code, reason), or None when everything can be sized."""
+    if signal.is_exit:
+        return "exit_signal", "exit signals close positions; they are not sized"
+    if not isinstance(signal.side, Side):
+        return "bad_side", f"signal side {signal.side!r} is not buy or sell"
+    if not is_pos(state.equity):
+        return "invalid_equity", f"equity {state.equity!r} is not a positive number"
+    if not is_pos(entry_price):
+        return "invalid_price", f"entry price {entry_price!r} for {signal.symbol} is not a " \
+                                "positive number"
+    if atr is not None and not is_pos(atr):
+        return "invalid_atr", f"ATR {atr!r} for {signal.symbol} is not a positive number " \
+                              "(indicator not warmed up or bad bars)"
+    if not (is_pos(instrument.lot_step) and is_pos(instrument.contract_size)
+            and math.isfinite(instrument.min_qty) and instrument.min_qty >= 0
+            and is_pos(instrument.max_leverage)):
+        return "invalid_instrument", f"instrument {instrument.symbol} has an unusable lot " \
+                                     "step, minimum quantity, contract size or leverage"
+    if not is_pos(stop_atr_mult):
+        return "invalid_param", f"stop_atr_mult {stop_atr_mult!r} must be a positive number"
+    if fixed_stop_pct is not None and not (is_pos(fixed_stop_pct) and fixed_stop_pct < 1):
+        return "invalid_param", f"fixed_stop_pct {fixed_stop_pct!r} must be in (0, 1)"
+    if not (math.isfinite(confidence_mult) and confidence_mult >= 0):
+        return "invalid_param", f"confidence_mult {confidence_mult!r} must be >= 0"
+    if not (math.isfinite(gross_exposure) and gross_exposure >= 0):
+        return "invalid_param", f"gross_exposure {gross_exposure!r} must be >= 0"
+    if not math.isfinite(signal.confidence):
+        return "invalid_param", f"signal confidence {signal.confidence!r} is not a number"
+    return None
+
+
+def _resolve_stop(
+    signal: StrategySignal,
+    entry: float,
+    atr: float | None,
+    atr_mult: float,
+    fixed_pct: float | None,
+) -> tuple[float, str | tuple[str, str]]:
+    """(stop, source) or (nan, (code, reason)) when no stop can be placed."""
+    side = signal.side
+    hint = signal.stop_hint
+    if hint is not None:
+        if is_pos(hint) and stop_on_losing_side(side, entry, hint):
+            return hint, "hint"
+        return math.nan, ("bad_stop", f"stop hint {hint!r} is not below/above entry {entry!r} "
+                                      f"for a {side.value} (price already through the stop?)")
+    if atr is not None:
+        return entry - side.sign * atr * atr_mult, "atr"
+    if fixed_pct is not None:
+        return entry * (1.0 - side.sign * fixed_pct), "fixed"
+    return math.nan, ("no_stop", f"no stop for {signal.symbol}: the signal has no stop hint "
+                                 "and neither ATR nor a fixed stop % was given")
