@@ -1,0 +1,73 @@
+"""What a tool is: a described, named capability the agents reach only through the registry.
+
+Agents never import a tool function directly. Going through ``ToolRegistry`` is what lets
+the brain count and time every call (the TUI's tool table, ``tool_calls_total``) and swap a
+tool for a fake in a test without touching the agent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from ats.config.models import EnableMap, Governance
+from ats.domain.clock import Clock
+from ats.domain.costs import CostModel
+
+if TYPE_CHECKING:
+    from ats.brain.state import BrainSnapshot
+
+
+class ToolError(Exception):
+    """A tool could not do its job; the message names the tool and the cause."""
+
+
+@dataclass(frozen=True, slots=True)
+class ToolSpec:
+    """A tool's identity card.
+
+    ``capability`` is what an agent asks for ("risk.stops"); ``agent`` is the graph node
+    that owns it; ``safety_tags`` say what a call can touch ("sends_orders", "writes_db",
+    "read_only") so a reviewer sees at a glance which tools have side effects.
+    """
+
+    name: str
+    capability: str
+    agent: str
+    safety_tags: tuple[str, ...] = ("read_only",)
+    cost_hint_ms: float = 0.1
+    description: str = ""
+
+
+@dataclass(slots=True)
+class ToolContext:
+    """The long-lived resources tools may use, plus the time of the current cycle.
+
+    One instance per orchestrator; only ``ts``/``cycle`` change between cycles. Resources
+    are optional so a unit test builds a context with just what the tool under test needs.
+    """
+
+    governance: Governance
+    enable_map: EnableMap | None = None
+    clock: Clock | None = None
+    ts: int = 0
+    cycle: int = 0
+    run_id: str = ""
+    risk_engine: Any = None  # ats.risk.RiskEngine
+    portfolio: Any = None  # ats.portfolio.PortfolioController
+    adapter: Any = None  # broker_adapters.base.BrokerAdapter
+    dao: Any = None  # storage.protocol.Persistence
+    cost_model: CostModel = field(default_factory=CostModel)
+    venue: str = ""
+    virtual_asset: str | None = None
+    sinks: Sequence[Callable[[BrainSnapshot], None]] = ()
+
+
+@runtime_checkable
+class BaseTool(Protocol):
+    """A tool: a spec and a call. ``__call__`` may be sync or ``async``."""
+
+    spec: ToolSpec
+
+    def __call__(self, ctx: ToolContext, **kwargs: Any) -> Any: ...

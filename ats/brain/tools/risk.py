@@ -1,0 +1,125 @@
+"""Risk tools: the drawdown guard, protective stops and position sizing.
+
+Every limit comes from the locked governance in the tool context; nothing here hard-codes a
+percentage, so editing ``governance.yaml`` (before start-up) is the only way to move them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ats.brain.tools.base import ToolContext, ToolError, ToolSpec
+from ats.domain import InstrumentSpec, Side, StrategySignal
+
+
+@dataclass(frozen=True, slots=True)
+class GuardResult:
+    ok: bool
+    daily_lock: bool
+    kill_switch: bool
+    reason: str = ""
+
+
+class GuardDrawdown:
+    """Daily loss and trailing drawdown against governance ``locks``.
+
+    Blocks at daily PnL <= -daily_max_loss or trailing DD <= -trailing_dd_kill_switch (both
+    inclusive: reaching the limit is enough).
+    """
+
+    spec = ToolSpec("guard_drawdown", "risk.guard", "risk",
+                    description="daily lock / kill switch thresholds from governance")
+
+    def __call__(self, ctx: ToolContext, *, daily_pnl_pct: float, trailing_dd_pct: float,
+                 **_: Any) -> GuardResult:
+        locks = ctx.governance.locks
+        eps = 1e-12
+        daily = daily_pnl_pct <= -locks.daily_max_loss + eps
+        kill = trailing_dd_pct <= -locks.trailing_dd_kill_switch + eps
+        reasons = []
+        if kill:
+            reasons.append(f"kill switch: trailing drawdown {trailing_dd_pct:.2%} <= "
+                           f"-{locks.trailing_dd_kill_switch:.2%} over "
+                           f"{locks.trailing_dd_window_hours}h")
+        if daily:
+            reasons.append(f"daily lock: daily PnL {daily_pnl_pct:.2%} <= "
+                           f"-{locks.daily_max_loss:.2%}")
+        return GuardResult(not (daily or kill), daily, kill, "; ".join(reasons))
+
+
+@dataclass(frozen=True, slots=True)
+class StopPlan:
+    stop: float
+    take: float
+    source: str  # "hint" | "atr"
+
+
+class PlanStops:
+    """Protective stop and take: the strategy's hints when usable, else ATR multiples."""
+
+    spec = ToolSpec("plan_stops", "risk.stops", "risk",
+                    description="stop 1.2x ATR, take 2.5x ATR (or usable strategy hints)")
+
+    def __init__(self, stop_atr: float = 1.2, take_atr: float = 2.5) -> None:
+        self.stop_atr = stop_atr
+        self.take_atr = take_atr
+
+    def __call__(self, ctx: ToolContext, *, side: Side, entry: float, atr: float,
+                 stop_hint: float | None = None, take_hint: float | None = None,
+                 tick_size: float = 0.0, **_: Any) -> StopPlan:
+        if not (math.isfinite(entry) and entry > 0 and math.isfinite(atr) and atr > 0):
+            raise ToolError(f"plan_stops: needs a positive entry and ATR (got {entry!r}, {atr!r})")
+        sign = side.sign
+        source = "atr"
+        stop = entry - sign * self.stop_atr * atr
+        take = entry + sign * self.take_atr * atr
+        if stop_hint is not None and math.isfinite(stop_hint) and stop_hint > 0 \
+                and (entry - stop_hint) * sign > 0:
+            stop, source = stop_hint, "hint"
+        if take_hint is not None and math.isfinite(take_hint) and take_hint > 0 \
+                and (take_hint - entry) * sign > 0:
+            take = take_hint
+        if tick_size > 0:
+            # Round away from the entry for the stop (never tighter than planned).
+            n = (stop / tick_size)
+            stop = (math.floor(n) if sign > 0 else math.ceil(n)) * tick_size
+            take = round(take / tick_size) * tick_size
+        if stop <= 0:
+            stop = entry * 0.5 if sign > 0 else entry * 1.5
+        return StopPlan(stop, take, source)
+
+
+def confidence_multiplier(confidence: float, atr: float, atr_ref: float | None) -> float:
+    """0.5…1.5: higher with confidence, lower when ATR runs above its reference level.
+
+    A confident signal in a calm market earns a bigger share of the budget; the same signal
+    in a market twice as volatile as usual gets less (its stop is already wider).
+    """
+    conf = 0.5 + min(1.0, max(0.0, confidence))
+    vol = 1.0
+    if atr_ref is not None and atr_ref > 0 and atr > 0 and math.isfinite(atr_ref):
+        vol = min(1.5, max(0.5, atr_ref / atr))
+    return min(1.5, max(0.5, conf * vol))
+
+
+class PlanPosition:
+    """Size an entry with ``RiskEngine.size_position`` after a confidence/ATR multiplier."""
+
+    spec = ToolSpec("plan_position", "risk.size", "risk",
+                    description="confidence/ATR multiplier 0.5..1.5 then RiskEngine sizing")
+
+    def __call__(self, ctx: ToolContext, *, signal: StrategySignal, entry: float, atr: float,
+                 state: Any, instrument: InstrumentSpec, stops: StopPlan,
+                 atr_ref: float | None = None, gross_exposure: float = 0.0,
+                 stop_atr_mult: float = 1.2, **_: Any) -> Any:
+        engine = ctx.risk_engine
+        if engine is None:
+            raise ToolError("plan_position: the tool context has no risk engine")
+        mult = confidence_multiplier(signal.confidence, atr, atr_ref)
+        sig = replace(signal, stop_hint=stops.stop, take_hint=stops.take)
+        return engine.size_position(
+            sig, entry, state, atr, instrument, stop_atr_mult=stop_atr_mult,
+            confidence_mult=mult, gross_exposure=gross_exposure,
+        )
