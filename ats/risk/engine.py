@@ -25,6 +25,8 @@ from ats.risk.sizing import (
     take_on_winning_side,
 )
 
+QTY_TOLERANCE = 1e-9
+
 
 @dataclass(frozen=True, slots=True)
 class RiskBudget:
@@ -181,7 +183,9 @@ class RiskEngine:
                 "leverage_cap", f"gross exposure {gross_exposure:,.2f} already uses the "
                 f"leverage cap {leverage:g}x of equity {equity:,.2f}", budget_pct=budget.pct)
         qty = min(qty, notional_room / (entry_price * cs))
-        qty = floor_to_step(qty, instrument.lot_step)
+        # Binary noise in the stop distance (1.1 - 1.09 = 0.010000000000000009) must not cost
+        # a whole lot step; a one-in-a-billion tolerance absorbs it and nothing more.
+        qty = floor_to_step(qty * (1.0 + QTY_TOLERANCE), instrument.lot_step)
         if qty <= 0 or qty < instrument.min_qty:
             return SizingResult.reject(
                 "below_min_qty", f"size {qty:g} is below the minimum {instrument.min_qty:g} "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from decimal import Decimal
 
 from ats.domain.types import Side
 
@@ -90,13 +91,11 @@ def _on_grid(n: int, step: float) -> float:
 
 
 def _step_decimals(step: float) -> int | None:
-    """Decimal places of a step like 0.001 (so 3 * 0.1 prints as 0.3), or None if irregular."""
-    text = repr(step)
-    if "e" in text or "E" in text:
+    """Decimal places of a step like 0.001 or 1e-05 (so 3 * 0.1 gives 0.3), None if odd."""
+    exponent = Decimal(repr(float(step))).as_tuple().exponent
+    if not isinstance(exponent, int):
         return None
-    if "." not in text:
-        return 0
-    return len(text.split(".")[1])
+    return max(0, -exponent)
 
 
 def round_stop(stop: float, side: Side, tick: float) -> float:
