@@ -23,9 +23,9 @@ from ats.portfolio.ledger import Ledger
 from ats.portfolio.types import AllocationDecision, ClosedTrade, EquitySnapshot
 from ats.risk.plan import TradePlan
 from ats.risk.settings import RiskState
-from ats.risk.sizing import floor_to_step
+from ats.risk.sizing import QTY_TOLERANCE, floor_to_step
 
-_TOL = 1e-9
+_TOL = QTY_TOLERANCE
 CLOSED_TRADES_KEPT = 5_000
 
 
@@ -132,7 +132,7 @@ class PortfolioController:
 
     @property
     def open_risk(self) -> float:
-        """Account currency lost if every open position hit its stop from the current mark.
+        """Capital lost (from entry) if every open position hit its stop.
 
         A position without a stop counts as one full max-risk trade: counting it as zero
         would let the cap be exceeded silently, counting its whole notional would freeze
@@ -231,7 +231,9 @@ class PortfolioController:
         qty_by_lev = _room_qty(lev_room, plan.notional / plan.qty)
         max_qty = max(0.0, min(qty_by_risk, qty_by_lev))
         step = self._lot_steps.get(plan.symbol)
-        shown_max = floor_to_step(max_qty, step) if step and math.isfinite(max_qty) else max_qty
+        shown_max = max_qty
+        if step and math.isfinite(max_qty):
+            shown_max = floor_to_step(max_qty * (1 + _TOL), step)
         if plan.qty <= max_qty * (1 + _TOL):
             return AllocationDecision(
                 True, f"fits: risk {risk:.2%} + {plan.risk_amount / eq:.2%} <= cap {cap:.2%}",

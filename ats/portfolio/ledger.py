@@ -68,10 +68,15 @@ class _Book:
         return self.qty * self.mark * self.contract_size
 
     def risk(self, no_stop_risk: float) -> float:
-        """Loss from the mark to the stop (0 once the stop locks in profit)."""
+        """Capital at risk: loss from the average entry to the stop (0 once the stop is at
+        or past break-even).
+
+        Measured from the entry, not the mark, so a favourable move does not eat the room
+        under the cap; giving back open profit is the trailing drawdown's business.
+        """
         if self.stop is None:
             return no_stop_risk
-        return max(0.0, (self.mark - self.stop) * self.qty * self.contract_size)
+        return max(0.0, (self.entry - self.stop) * self.qty * self.contract_size)
 
     def position(self) -> Position:
         return Position(

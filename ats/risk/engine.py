@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from ats.domain.types import InstrumentSpec, Side, StrategySignal
 from ats.risk.settings import RiskSettings, RiskState
 from ats.risk.sizing import (
+    QTY_TOLERANCE,
     SizingResult,
     floor_to_step,
     is_pos,
@@ -24,8 +25,6 @@ from ats.risk.sizing import (
     stop_on_losing_side,
     take_on_winning_side,
 )
-
-QTY_TOLERANCE = 1e-9
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,9 @@ from decimal import Decimal
 
 from ats.domain.types import Side
 
+# Relative slack for binary noise in quantities: (0.03 - 0.025) * 10_000 / 2 is 24.999999..
+# and must floor to 25 lots, not 24.9. One in a billion is far below any money amount.
+QTY_TOLERANCE = 1e-9
 
 @dataclass(frozen=True, slots=True)
 class SizingResult:
