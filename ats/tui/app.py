@@ -1,0 +1,399 @@
+"""The trader's desk: wires one ``BrainOrchestrator`` to the desk screen.
+
+The orchestrator runs as an async worker in Textual's loop (exclusive group ``brain``); the
+next cycle is scheduled only when the previous one has ended, and waits on the run's clock
+for the next bar close. Blocking reads (SQLite journal, search, governance file) go through
+``asyncio.to_thread``. Snapshots arrive as coalescing messages and are applied to the panels
+at most ``refresh_interval`` apart, so the UI cost does not grow with the cycle rate.
+
+Tests pass ``tick_interval=None`` (no automatic cycles; drive them with ``cycle_once``) and
+``refresh_interval=None`` (apply every snapshot at once).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from pathlib import Path
+
+from textual import on
+from textual.app import App, SystemCommand
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Input
+from textual.worker import Worker, WorkerState
+
+from ats.brain.state import BrainSnapshot
+from ats.config.loader import config_dir, load_governance
+from ats.domain import Clock
+from ats.i18n import t
+from ats.tui.brain_port import BrainPort
+from ats.tui.commands import desk_commands
+from ats.tui.keys import desk_bindings
+from ats.tui.messages import ConnectionChanged, DeskEvent, OpenJournalRecord, SnapshotReady
+from ats.tui.screens.desk import DeskScreen
+from ats.tui.screens.focus import FocusScreen
+from ats.tui.screens.governance import GovernanceScreen
+from ats.tui.screens.help import HelpScreen
+from ats.tui.screens.kill_switch import KillSwitchDialog
+from ats.tui.screens.record import RecordScreen
+from ats.tui.screens.search import SearchScreen
+from ats.tui.widgets.header import HeaderInfo
+from storage.protocol import JournalRecord, SearchHit
+
+log = logging.getLogger(__name__)
+
+Pacer = Callable[[], Awaitable[None]]
+
+
+class DeskApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "ATS"
+    BINDINGS = desk_bindings()
+
+    def __init__(
+        self,
+        brain: BrainPort,
+        *,
+        clock: Clock,
+        mode: str,
+        venue: str,
+        run_id: str,
+        speed: float | None = None,
+        tick_interval: float | None = 0.05,
+        refresh_interval: float | None = 0.25,
+        pacer: Pacer | None = None,
+        configs: Path | None = None,
+        journal_rows: int = 100,
+    ) -> None:
+        super().__init__()
+        self.brain = brain
+        self.clock = clock
+        self.mode = mode
+        self.venue = venue
+        self.run_id = run_id
+        self.speed = speed
+        self.tick_interval = tick_interval
+        self.refresh_interval = refresh_interval
+        self.pacer = pacer
+        self.configs = configs
+        self.journal_rows = journal_rows
+        self.latest: BrainSnapshot | None = None
+        self.pending: BrainSnapshot | None = None
+        self.applied: BrainSnapshot | None = None
+        self.started = False
+        self.stopping = False
+        self.stopped = False
+        self.cycle_failed = False
+        self.in_cycle = False
+        self.cycles_run = 0
+        self.refreshes = 0
+        self._start_failures = 0
+        self._cycle_timer: Timer | None = None
+        self._journal_seen: int | None = None
+        self._connected: bool | None = None
+        self._observed: BrainSnapshot | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+    def on_mount(self) -> None:
+        self.push_screen(DeskScreen())
+        self.brain.add_sink(self._on_snapshot)
+        self.update_header()
+        if self.refresh_interval is not None:
+            self.set_interval(self.refresh_interval, self.refresh_desk, name="desk-refresh")
+        if self.tick_interval is not None:
+            self.run_worker(self._boot(), group="brain", exclusive=True, exit_on_error=False,
+                            name="brain-start", description="start the orchestrator")
+
+    async def ensure_started(self) -> None:
+        if not self.started:
+            await self.brain.start()
+            self.started = True
+            self.add_event("desk", t("tui.event.started", venue=self.venue))
+
+    async def _boot(self) -> None:
+        await self.ensure_started()
+        self._start_failures = 0
+
+    def _schedule_next(self, delay: float | None = None) -> None:
+        if self.tick_interval is None or self.stopping:
+            return
+        wait = self.tick_interval if delay is None else delay
+        self._cycle_timer = self.set_timer(max(0.001, wait), self.launch_cycle, name="cycle")
+
+    def launch_cycle(self) -> None:
+        """Start one (paced) cycle as the exclusive ``brain`` worker."""
+        if self.stopping:
+            return
+        self.run_worker(self._paced_cycle(), group="brain", exclusive=True, exit_on_error=False,
+                        name="brain-cycle", description="one brain cycle")
+
+    async def _paced_cycle(self) -> None:
+        if self.pacer is not None and not self.brain.paused:
+            await self.pacer()
+        await self.cycle_once()
+
+    async def cycle_once(self) -> BrainSnapshot | None:
+        """Run one cycle unless paused; the new snapshot reaches the desk as a message."""
+        await self.ensure_started()
+        if self.brain.paused or self.stopping:
+            return None
+        self.in_cycle = True
+        try:
+            snapshot = await self.brain.run_cycle()
+        finally:
+            self.in_cycle = False
+        self.cycles_run += 1
+        self.cycle_failed = False
+        self._on_snapshot(snapshot)
+        return snapshot
+
+    @on(Worker.StateChanged)
+    def _brain_worker_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.group != "brain" or event.state not in (WorkerState.SUCCESS, WorkerState.ERROR):
+            return
+        if event.state == WorkerState.ERROR:
+            error = f"{type(worker.error).__name__}: {worker.error}"
+            if worker.name == "brain-start":
+                self._start_failures += 1
+                self.add_event("error", t("tui.event.start_failed", error=error))
+                self._schedule_retry_start()
+                return
+            self.cycle_failed = True
+            self.add_event("error", t("tui.event.cycle_failed", error=error))
+        self.update_header()
+        self._schedule_next()
+
+    def _schedule_retry_start(self) -> None:
+        if self.stopping:
+            return
+        delay = min(30.0, 2.0 ** self._start_failures)
+        self.set_timer(delay, lambda: self.run_worker(
+            self._boot(), group="brain", exclusive=True, exit_on_error=False,
+            name="brain-start", description="start the orchestrator"))
+
+    # ------------------------------------------------------------------ snapshots → desk
+    def _on_snapshot(self, snapshot: BrainSnapshot) -> None:
+        """The brain's sink: sees every snapshot, so no connection change slips between two
+        coalesced refreshes. Only posts messages, which is safe from any thread."""
+        if snapshot is self._observed:
+            return
+        self._observed = snapshot
+        if self._connected is not None and snapshot.connected != self._connected:
+            self.post_message(ConnectionChanged(snapshot.connected))
+        self._connected = snapshot.connected
+        self.post_message(SnapshotReady(snapshot))
+
+    @on(ConnectionChanged)
+    def _connection_changed(self, message: ConnectionChanged) -> None:
+        key = "tui.event.reconnected" if message.connected else "tui.event.disconnected"
+        self.add_event("desk" if message.connected else "error", t(key, venue=self.venue))
+
+    @on(SnapshotReady)
+    def _snapshot_ready(self, message: SnapshotReady) -> None:
+        self.latest = self.pending = message.snapshot
+        if self.refresh_interval is None:
+            self.refresh_desk()
+
+    @property
+    def desk(self) -> DeskScreen | None:
+        for screen in self.screen_stack:
+            if isinstance(screen, DeskScreen):
+                return screen
+        return None
+
+    def refresh_desk(self) -> None:
+        """Apply the newest snapshot (if any arrived) and tick the header clock."""
+        desk = self.desk
+        if desk is None:
+            return
+        snapshot = self.pending
+        self.pending = None
+        if snapshot is not None and snapshot is not self.applied:
+            self.applied = snapshot
+            self.refreshes += 1
+            desk.apply(snapshot)
+            if snapshot.last_journal_id != self._journal_seen:
+                self._journal_seen = snapshot.last_journal_id
+                self.reload_journal()
+        self.update_header()
+
+    def header_info(self) -> HeaderInfo:
+        snap = self.latest
+        if self.stopping:
+            status = "stopping"
+        elif self.brain.paused:
+            status = "paused"
+        elif not self.started:
+            status = "starting"
+        elif self.cycle_failed:
+            status = "error"
+        else:
+            status = "running"
+        ages = list(snap.feed_age_ms.values()) if snap is not None else []
+        return HeaderInfo(
+            mode=self.mode, venue=self.venue, run_id=self.run_id,
+            clock_ms=self.clock.now_ms(), speed=self.speed,
+            connected=snap.connected if snap is not None else False,
+            feed_age_ms=max(ages) if ages else None,
+            cycle=snap.cycle if snap is not None else 0, status=status,
+        )
+
+    def update_header(self) -> None:
+        desk = self.desk
+        if desk is not None:
+            desk.set_header(self.header_info())
+
+    def add_event(self, kind: str, text: str) -> None:
+        desk = self.desk
+        if desk is not None:
+            desk.log_panel.add_event(DeskEvent(self.clock.now_ms(), kind, text))
+
+    # ------------------------------------------------------------------ journal (threads)
+    def reload_journal(self) -> None:
+        if self.stopped:
+            return
+        self.run_worker(self._load_journal, group="journal", exclusive=True,
+                        exit_on_error=False, name="journal-tail")
+
+    async def _load_journal(self) -> None:
+        records = await asyncio.to_thread(
+            self.brain.dao.journal_tail, self.journal_rows, run_id=self.run_id
+        )
+        desk = self.desk
+        if desk is not None:
+            desk.log_panel.set_records(records)
+
+    async def search_journal(self, query: str) -> Sequence[SearchHit]:
+        hits: Sequence[SearchHit] = await asyncio.to_thread(self.brain.dao.search, query, 50)
+        return hits
+
+    async def get_record(self, record_id: int) -> JournalRecord | None:
+        record: JournalRecord | None = await asyncio.to_thread(
+            self.brain.dao.journal_get, record_id)
+        return record
+
+    # ------------------------------------------------------------------ actions
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_search(self) -> None:
+        if not isinstance(self.screen, SearchScreen):
+            self.push_screen(SearchScreen(self.search_journal))
+
+    def action_toggle_pause(self) -> None:
+        if self.brain.paused:
+            self.brain.resume()
+            self.add_event("desk", t("tui.event.resumed"))
+        else:
+            self.brain.pause()
+            self.add_event("desk", t("tui.event.paused"))
+        self.update_header()
+
+    def action_kill_switch(self) -> None:
+        if isinstance(self.screen, KillSwitchDialog):
+            return
+        self.push_screen(KillSwitchDialog(), callback=self._kill_switch_confirmed)
+
+    def _kill_switch_confirmed(self, reason: str | None) -> None:
+        if reason:
+            self.run_worker(self.engage_kill_switch(reason), group="commands",
+                            exit_on_error=False, name="kill-switch")
+
+    async def engage_kill_switch(self, reason: str) -> None:
+        await self.ensure_started()
+        await self.brain.engage_kill_switch(reason)
+        self.add_event("kill_switch", t("tui.event.kill_switch", reason=reason))
+        self.post_message(SnapshotReady(self.brain.snapshot))
+        self.reload_journal()
+
+    def action_focus_symbol(self) -> None:
+        snap = self.latest
+        symbols = [r.symbol for r in snap.regimes] if snap is not None else []
+        current = snap.focus_symbol if snap is not None else None
+        self.push_screen(FocusScreen(symbols, current), callback=self._focus_chosen)
+
+    def _focus_chosen(self, symbol: str | None) -> None:
+        if symbol:
+            self.brain.set_focus(symbol)
+            self.add_event("desk", t("tui.event.focus", symbol=symbol))
+            self.post_message(SnapshotReady(self.brain.snapshot))
+
+    def action_governance(self) -> None:
+        self.run_worker(self._show_governance(), group="commands", exit_on_error=False,
+                        name="governance")
+
+    async def _show_governance(self) -> None:
+        path = config_dir(self.configs) / "governance.yaml"
+        try:
+            locked = await asyncio.to_thread(load_governance, path)
+            changed, error = False, ""
+        except Exception as exc:  # noqa: BLE001 - shown to the trader, not raised
+            locked, changed, error = None, False, str(exc)
+        risk = self.latest.risk if self.latest is not None else None
+        if locked is not None and risk is not None:
+            changed = risk.governance_locked
+        self.push_screen(GovernanceScreen(locked, error, risk, changed))
+
+    def action_open_last_record(self) -> None:
+        snap = self.latest
+        if snap is None or snap.last_journal_id is None:
+            self.add_event("desk", t("tui.event.no_record"))
+            return
+        self.post_message(OpenJournalRecord(snap.last_journal_id))
+
+    @on(OpenJournalRecord)
+    def _open_record(self, message: OpenJournalRecord) -> None:
+        self.run_worker(self._show_record(message.record_id), group="commands",
+                        exit_on_error=False, name="journal-record")
+
+    async def _show_record(self, record_id: int) -> None:
+        record = await self.get_record(record_id)
+        self.push_screen(RecordScreen(record, record_id))
+
+    def action_toggle_theme(self) -> None:
+        self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
+
+    def action_filter_log(self) -> None:
+        desk = self.desk
+        if desk is not None and self.screen is desk:
+            desk.log_panel.query_one("#log-filter", Input).focus()
+
+    async def action_quit(self) -> None:
+        """Graceful: let a running cycle finish, stop the brain (flush, close venue), exit."""
+        if self.stopping:
+            return
+        self.stopping = True
+        self.update_header()
+        if self._cycle_timer is not None:
+            self._cycle_timer.stop()
+        for worker in list(self.workers):
+            if worker.group == "brain" and worker.is_running:
+                if self.in_cycle or worker.name == "brain-start":
+                    await self._wait_quietly(worker)
+                else:
+                    worker.cancel()
+        await self.shutdown_brain()
+        self.exit()
+
+    @staticmethod
+    async def _wait_quietly(worker: Worker[None]) -> None:
+        try:
+            await worker.wait()
+        except Exception:  # noqa: BLE001 - the failure is already in the log panel
+            log.warning("brain worker ended with an error during quit")
+
+    async def shutdown_brain(self) -> None:
+        if self.stopped:
+            return
+        self.stopped = True
+        if self.started:
+            await self.brain.stop()
+
+    # ------------------------------------------------------------------ palette
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from desk_commands(self)
+        yield from super().get_system_commands(screen)

@@ -1,0 +1,1 @@
+"""Desk panels. Each renders a ``BrainSnapshot`` through a pure view function."""
