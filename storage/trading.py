@@ -1,0 +1,216 @@
+"""Orders, fills, positions, equity snapshots and signals: the paper account's memory.
+
+Orders are upserted by ``client_order_id`` because an order's status changes over its life;
+fills are immutable and keyed by (venue, fill_id) so a mirrored fill seen twice is stored
+once. Positions are keyed by (venue, symbol): one net position per instrument and venue,
+restored on restart with ``load_positions``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from ats.domain import (
+    Fill,
+    Order,
+    OrderStatus,
+    OrderType,
+    Position,
+    Side,
+    StrategySignal,
+    TimeInForce,
+)
+from storage.db import Database
+from storage.protocol import EquityPoint
+
+_ORDER_COLS = (
+    "client_order_id, symbol, side, qty, type, status, ts, filled_qty, avg_price, "
+    "limit_price, stop_price, reduce_only, tif, venue_order_id, reason, strategy, venue, "
+    "virtual_asset"
+)
+_FILL_COLS = (
+    "fill_id, client_order_id, symbol, side, qty, price, fee, ts, liquidity, venue, "
+    "strategy, virtual_asset"
+)
+_POS_COLS = (
+    "symbol, qty, entry_price, ts, stop, take, unrealized_pnl, realized_pnl, strategy, venue, "
+    "virtual_asset"
+)
+
+
+def _order(row: tuple[Any, ...]) -> Order:
+    (coid, sym, side, qty, typ, status, ts, fq, ap, lp, sp, ro, tif, void, reason, strat,
+     venue, va) = row
+    return Order(
+        coid, sym, Side(side), qty, OrderType(typ), OrderStatus(status), ts, fq, ap, lp, sp,
+        bool(ro), TimeInForce(tif), void, reason, strat, venue, va,
+    )
+
+
+def _fill(row: tuple[Any, ...]) -> Fill:
+    fid, coid, sym, side, qty, price, fee, ts, liq, venue, strat, va = row
+    return Fill(fid, coid, sym, Side(side), qty, price, fee, ts, liq, venue, strat, va)
+
+
+class TradingMixin:
+    _db: Database
+    _ensure_run: Callable[[Any, str, int], None]
+
+    # ------------------------------------------------------------------ orders
+    def record_order(self, order: Order, run_id: str) -> None:
+        o = order
+        with self._db.write() as conn:
+            self._ensure_run(conn, run_id, o.ts)
+            conn.execute(
+                f"INSERT INTO orders (run_id, {_ORDER_COLS}) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+                "ON CONFLICT (client_order_id) DO UPDATE SET status = excluded.status, "
+                "ts = excluded.ts, filled_qty = excluded.filled_qty, "
+                "avg_price = excluded.avg_price, venue_order_id = "
+                "coalesce(excluded.venue_order_id, orders.venue_order_id), "
+                "reason = excluded.reason, qty = excluded.qty, "
+                "limit_price = excluded.limit_price, stop_price = excluded.stop_price",
+                (run_id, o.client_order_id, o.symbol, o.side.value, o.qty, o.type.value,
+                 o.status.value, int(o.ts), o.filled_qty, o.avg_price, o.limit_price,
+                 o.stop_price, int(o.reduce_only), o.tif.value, o.venue_order_id, o.reason,
+                 o.strategy, o.venue, o.virtual_asset),
+            )
+
+    def load_orders(self, *, run_id: str | None = None, open_only: bool = False) -> list[Order]:
+        where: list[str] = []
+        args: list[Any] = []
+        if run_id is not None:
+            where.append("run_id = ?")
+            args.append(run_id)
+        if open_only:
+            where.append("status IN ('new', 'partial')")
+        sql = f"SELECT {_ORDER_COLS} FROM orders"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        with self._db.read() as conn:
+            return [_order(r) for r in conn.execute(sql + " ORDER BY ts, rowid", args)]
+
+    # ------------------------------------------------------------------ fills
+    def record_fill(self, fill: Fill, run_id: str) -> None:
+        self.record_fills([fill], run_id)
+
+    def record_fills(self, fills: list[Fill], run_id: str) -> int:
+        """Store fills once each (a fill seen again is ignored); returns how many were new."""
+        if not fills:
+            return 0
+        with self._db.write() as conn:
+            self._ensure_run(conn, run_id, fills[0].ts)
+            before = conn.total_changes()
+            conn.executemany(
+                f"INSERT INTO fills (run_id, {_FILL_COLS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) "
+                "ON CONFLICT (venue, fill_id) DO NOTHING",
+                [(run_id, f.fill_id, f.client_order_id, f.symbol, f.side.value, f.qty, f.price,
+                  f.fee, int(f.ts), f.liquidity, f.venue, f.strategy, f.virtual_asset)
+                 for f in fills],
+            )
+            return int(conn.total_changes() - before)
+
+    def load_fills(self, *, run_id: str | None = None,
+                   since_ms: int | None = None) -> list[Fill]:
+        where: list[str] = []
+        args: list[Any] = []
+        if run_id is not None:
+            where.append("run_id = ?")
+            args.append(run_id)
+        if since_ms is not None:
+            where.append("ts >= ?")
+            args.append(int(since_ms))
+        sql = f"SELECT {_FILL_COLS} FROM fills"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        with self._db.read() as conn:
+            return [_fill(r) for r in conn.execute(sql + " ORDER BY ts, rowid", args)]
+
+    # ------------------------------------------------------------------ positions
+    def upsert_position(self, position: Position, run_id: str) -> None:
+        p = position
+        with self._db.write() as conn:
+            self._ensure_run(conn, run_id, p.ts)
+            conn.execute(
+                f"INSERT OR REPLACE INTO positions (run_id, {_POS_COLS}) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (run_id, p.symbol, p.qty, p.entry_price, int(p.ts), p.stop, p.take,
+                 p.unrealized_pnl, p.realized_pnl, p.strategy, p.venue, p.virtual_asset),
+            )
+
+    def delete_position(self, symbol: str, venue: str, run_id: str) -> None:
+        # run_id is accepted for symmetry with upsert_position; (venue, symbol) is the key.
+        with self._db.write() as conn:
+            conn.execute("DELETE FROM positions WHERE venue = ? AND symbol = ?", (venue, symbol))
+
+    def load_positions(self, venue: str | None = None) -> list[Position]:
+        sql = f"SELECT {_POS_COLS} FROM positions"
+        args: tuple[Any, ...] = ()
+        if venue is not None:
+            sql, args = sql + " WHERE venue = ?", (venue,)
+        with self._db.read() as conn:
+            return [Position(*r) for r in conn.execute(sql + " ORDER BY venue, symbol", args)]
+
+    # ------------------------------------------------------------------ equity
+    def record_equity(self, point: EquityPoint) -> None:
+        e = point
+        with self._db.write() as conn:
+            self._ensure_run(conn, e.run_id, e.ts)
+            conn.execute(
+                "INSERT INTO equity_snapshots (run_id, ts, equity, balance, drawdown_pct, "
+                "daily_pnl) VALUES (?,?,?,?,?,?)",
+                (e.run_id, int(e.ts), e.equity, e.balance, e.drawdown_pct, e.daily_pnl),
+            )
+
+    def equity_series(self, *, run_id: str | None = None,
+                      since_ms: int | None = None) -> list[EquityPoint]:
+        where: list[str] = []
+        args: list[Any] = []
+        if run_id is not None:
+            where.append("run_id = ?")
+            args.append(run_id)
+        if since_ms is not None:
+            where.append("ts >= ?")
+            args.append(int(since_ms))
+        sql = "SELECT ts, equity, balance, drawdown_pct, daily_pnl, run_id FROM equity_snapshots"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        with self._db.read() as conn:
+            return [EquityPoint(*r) for r in conn.execute(sql + " ORDER BY ts, id", args)]
+
+    # ------------------------------------------------------------------ signals
+    def record_signal(self, signal: StrategySignal, run_id: str, *, accepted: bool,
+                      reason: str, shadow: bool = False) -> None:
+        s = signal
+        with self._db.write() as conn:
+            self._ensure_run(conn, run_id, s.ts)
+            conn.execute(
+                "INSERT INTO signals (run_id, ts, strategy, symbol, timeframe, side, entry, "
+                "stop_hint, take_hint, confidence, reason, is_exit, meta, accepted, decision, "
+                "shadow) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (run_id, int(s.ts), s.strategy, s.symbol, s.timeframe, s.side.value, s.entry,
+                 s.stop_hint, s.take_hint, s.confidence, s.reason, int(s.is_exit),
+                 json.dumps(s.meta, default=str), int(accepted), reason, int(shadow)),
+            )
+
+    def load_signals(self, *, run_id: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
+        """Recent signals with their decision, newest last (reports, the research lab)."""
+        sql = (
+            "SELECT run_id, ts, strategy, symbol, timeframe, side, entry, confidence, reason, "
+            "accepted, decision, shadow FROM signals"
+        )
+        args: list[Any] = []
+        if run_id is not None:
+            sql += " WHERE run_id = ?"
+            args.append(run_id)
+        sql = f"SELECT * FROM ({sql} ORDER BY id DESC LIMIT ?) ORDER BY ts"
+        args.append(int(limit))
+        keys = ("run_id", "ts", "strategy", "symbol", "timeframe", "side", "entry",
+                "confidence", "reason", "accepted", "decision", "shadow")
+        with self._db.read() as conn:
+            out = [dict(zip(keys, r, strict=True)) for r in conn.execute(sql, args)]
+        for d in out:
+            d["accepted"], d["shadow"] = bool(d["accepted"]), bool(d["shadow"])
+        return out
