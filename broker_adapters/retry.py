@@ -19,7 +19,8 @@ from tenacity import (
     RetryCallState,
     retry_if_exception_type,
     stop_after_attempt,
-    wait_exponential_jitter,
+    wait_exponential,
+    wait_random,
 )
 
 from broker_adapters.errors import RetryableError
@@ -59,10 +60,8 @@ async def with_retries(
         raise ValueError("attempts must be >= 1")
     retrying = AsyncRetrying(
         stop=stop_after_attempt(attempts),
-        wait=wait_exponential_jitter(
-            initial=base_delay, max=max_delay, exp_base=2,
-            jitter=base_delay if jitter is None else jitter,
-        ),
+        wait=wait_exponential(multiplier=base_delay, max=max_delay, exp_base=2)
+        + wait_random(0, base_delay if jitter is None else jitter),
         retry=retry_if_exception_type(RetryableError),
         sleep=sleep,
         reraise=True,

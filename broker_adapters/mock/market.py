@@ -1,0 +1,337 @@
+"""The mock market: the default venue, a full ``BrokerAdapter`` with no network at all.
+
+Prices come from ``PathGenerator`` (deterministic for a seed), time from a ``Clock``: with a
+``SimulatedClock(start, speed=60)`` a day of trading passes in 24 minutes; with a
+``FixedClock`` tests decide when each bar closes. Only bars that have closed by
+``clock.now_ms()`` are ever served. The quote is built around the close of the last closed
+1m bar (so it moves once a minute, and never reveals the forming bar).
+
+Orders fill through the same ``PaperEngine`` as paper mode, against the mock's own quote and
+synthetic depth. Resting orders are matched whenever the mock is asked anything about that
+symbol or the account (quote, book, orders, positions, account, fills) and by
+``process_pending()``.
+
+``fail_next(n, exc)`` makes the next ``n`` calls raise (a dead connection by default), so the
+brain, the TUI and the synchronizer can be tested on reconnect.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
+from datetime import datetime
+
+from ats.domain import (
+    AccountState,
+    Bars,
+    Clock,
+    Fill,
+    InstrumentSpec,
+    Order,
+    OrderIntent,
+    Position,
+    Quote,
+    timeframe_ms,
+)
+from ats.domain.costs import CostModel
+from broker_adapters.base import Capabilities, DepthLevel, FundingRate, OrderBook
+from broker_adapters.errors import (
+    BadSymbolError,
+    CapabilityError,
+    ConnectionLostError,
+    VenueError,
+)
+from broker_adapters.mock.paths import DAY_MS, MINUTE_MS, PathGenerator
+from broker_adapters.mock.profiles import RegimeParams, Scenario, SymbolProfile, profile_for
+from broker_adapters.paper_engine import BookView, PaperEngine
+
+DEFAULT_SYMBOLS = ("BTC/USDT:USDT", "ETH/USDT:USDT", "EURUSD", "GBPUSD", "XAUUSD")
+DEFAULT_START = "2026-01-05T00:00:00Z"
+FUNDING_MS = 8 * 3_600_000
+BOOK_LEVELS = 20
+
+
+def parse_start(start: str | int) -> int:
+    """An ISO-8601 UTC time or ms since the epoch, as ms."""
+    if isinstance(start, int):
+        return start
+    dt = datetime.fromisoformat(start.replace("Z", "+00:00"))
+    if dt.tzinfo is None:
+        raise ValueError(f"mock start {start!r} has no timezone; write it with a trailing Z")
+    return int(dt.timestamp() * 1000)
+
+
+class MockMarket:
+    """A deterministic market for any symbols; see the module docstring."""
+
+    name = "mock"
+    capabilities = Capabilities(
+        depth=True, funding=True, ticks=False, trading=True, stop_orders=True,
+        reduce_only=True, max_bars_per_request=5000,
+    )
+
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        seed: int = 42,
+        symbols: Sequence[str] = DEFAULT_SYMBOLS,
+        start: str | int = DEFAULT_START,
+        history_days: int = 400,
+        correlation: float = 0.3,
+        cross_correlation: float | None = None,
+        scenario: Scenario | None = None,
+        regime_params: RegimeParams | None = None,
+        costs: CostModel | None = None,
+        starting_balance: float = 10_000.0,
+        virtual_asset: str | None = None,
+        leverage: float = 10.0,
+    ) -> None:
+        if not symbols:
+            raise ValueError("the mock market needs at least one symbol")
+        self.clock = clock
+        self.seed = seed
+        start_ms = parse_start(start)
+        self.origin_ms = (start_ms // DAY_MS - history_days) * DAY_MS
+        if scenario is not None and scenario.start_ms is None:
+            scenario = replace(scenario, start_ms=clock.now_ms())
+        self.scenario = scenario
+        self.gen = PathGenerator(
+            seed=seed, origin_ms=self.origin_ms, correlation=correlation,
+            cross=cross_correlation, scenario=scenario, params=regime_params,
+        )
+        self.profiles: dict[str, SymbolProfile] = {s: profile_for(s) for s in symbols}
+        self.specs: dict[str, InstrumentSpec] = {
+            s: p.spec(self.name) for s, p in self.profiles.items()
+        }
+        self.engine = PaperEngine(
+            venue=self.name, costs=costs or CostModel(), starting_balance=starting_balance,
+            specs=self.specs, currency="USD", virtual_asset=virtual_asset, leverage=leverage,
+        )
+        self.connected = False
+        self._closed = False
+        self._fail_left = 0
+        self._fail_exc: type[VenueError] = ConnectionLostError
+        self._book_cache: dict[str, tuple[int, BookView]] = {}
+        self._matched_minute: dict[str, int] = {}
+
+    # ------------------------------------------------------------------ failures
+    def fail_next(self, n: int = 1, exc: type[VenueError] = ConnectionLostError) -> None:
+        """Make the next ``n`` adapter calls raise ``exc`` (a simulated outage)."""
+        self._fail_left = max(0, n)
+        self._fail_exc = exc
+
+    def heal(self) -> None:
+        self._fail_left = 0
+
+    def _gate(self, call: str) -> None:
+        if self._fail_left > 0:
+            self._fail_left -= 1
+            raise self._fail_exc(f"simulated failure during {call}", venue=self.name)
+        if self._closed:
+            raise ConnectionLostError(
+                f"{call} after close(); call connect() again", venue=self.name
+            )
+
+    def _profile(self, symbol: str) -> SymbolProfile:
+        try:
+            return self.profiles[symbol]
+        except KeyError:
+            raise BadSymbolError(
+                f"unknown symbol {symbol!r}; the mock market lists "
+                f"{', '.join(self.profiles)} (add it to configs/symbols.yaml under mock)",
+                venue=self.name,
+            ) from None
+
+    # ------------------------------------------------------------------ session
+    async def connect(self) -> None:
+        self._closed = False
+        self._gate("connect")
+        self.connected = True
+
+    async def close(self) -> None:
+        self.connected = False
+        self._closed = True
+
+    async def server_time(self) -> int:
+        self._gate("server_time")
+        return self.clock.now_ms()
+
+    async def instruments(self) -> dict[str, InstrumentSpec]:
+        self._gate("instruments")
+        return dict(self.specs)
+
+    # ------------------------------------------------------------------ bars
+    def closed_count(self, timeframe: str, now_ms: int | None = None) -> int:
+        """How many ``timeframe`` bars have closed since the origin at ``now_ms``."""
+        now = self.clock.now_ms() if now_ms is None else now_ms
+        return max(0, (now - self.origin_ms) // timeframe_ms(timeframe))
+
+    def bars_between(self, symbol: str, timeframe: str, k0: int, k1: int) -> Bars:
+        """Bars ``k0 <= k < k1`` counted from the origin — no clock check (for tools/benches)."""
+        prof = self._profile(symbol)
+        cols = self.gen.bars(prof, timeframe_ms(timeframe) // MINUTE_MS, k0, k1)
+        return Bars.from_arrays(
+            symbol, timeframe, cols["ts"], cols["open"], cols["high"], cols["low"],
+            cols["close"], cols["volume"], cols["spread"],
+        )
+
+    async def history(
+        self, symbol: str, timeframe: str, since_ms: int | None, limit: int
+    ) -> Bars:
+        self._gate("history")
+        tf = timeframe_ms(timeframe)
+        limit = max(0, min(limit, self.capabilities.max_bars_per_request))
+        count = self.closed_count(timeframe)
+        if since_ms is None:
+            k0 = count - limit
+        else:
+            k0 = -((self.origin_ms - since_ms) // tf)  # ceil((since - origin) / tf)
+        k0 = max(k0, 0)
+        return self.bars_between(symbol, timeframe, k0, min(k0 + limit, count))
+
+    async def latest_bars(self, symbol: str, timeframe: str, n: int) -> Bars:
+        self._gate("latest_bars")
+        count = self.closed_count(timeframe)
+        return self.bars_between(symbol, timeframe, max(0, count - n), count)
+
+    async def stream_bars(
+        self, symbol: str, timeframe: str, since_ms: int | None = None
+    ) -> AsyncIterator[Bars]:
+        """Yield each newly closed bar as the clock reaches its close (forever).
+
+        With ``since_ms`` the bars closed after it are replayed first. The clock's ``sleep``
+        decides the pace: real time, accelerated, or instant with a ``FixedClock``.
+        """
+        tf = timeframe_ms(timeframe)
+        k = self.closed_count(timeframe) if since_ms is None else max(
+            0, -((self.origin_ms - since_ms) // tf)
+        )
+        while True:
+            count = self.closed_count(timeframe)
+            if k < count:
+                self._gate("stream_bars")
+                yield self.bars_between(symbol, timeframe, k, k + 1)
+                k += 1
+                continue
+            wait_ms = self.origin_ms + (k + 1) * tf - self.clock.now_ms()
+            await self.clock.sleep(max(wait_ms, 1) / 1000.0)
+
+    # ------------------------------------------------------------------ quotes
+    def book_view(self, symbol: str, now_ms: int | None = None) -> BookView:
+        """Quote and depth around the last closed 1m bar (cached per minute)."""
+        prof = self._profile(symbol)
+        now = self.clock.now_ms() if now_ms is None else now_ms
+        m = (now - self.origin_ms) // MINUTE_MS - 1
+        cached = self._book_cache.get(symbol)
+        if cached is not None and cached[0] == m:
+            return cached[1]
+        if m < 0:
+            raise ConnectionLostError(
+                f"no prices for {symbol} before the mock origin "
+                f"({self.origin_ms} ms); move the clock forward", venue=self.name,
+            )
+        bar = self.gen.minutes(prof, m, m + 1)
+        close, spread = float(bar["close"][0]), float(bar["spread"][0])
+        rng_bps = (float(bar["high"][0]) - float(bar["low"][0])) / close * 1e4
+        tick = prof.tick
+        half = max(1, math.ceil(spread / tick / 2))
+        bid_t = round(close / tick) - half
+        ask_t = bid_t + max(1, round(spread / tick))
+        base_spread = close * prof.spread_bps / 1e4
+        liq = min(2.0, max(0.1, base_spread / max(spread, tick)))
+        step = max(1, half)
+        wiggle = 0.7 + 0.6 * ((m * 2654435761) % 1000) / 1000.0
+        sizes = [
+            round(prof.depth_per_level * liq * wiggle * (1 + 0.35 * i) / prof.lot_step)
+            * prof.lot_step
+            for i in range(BOOK_LEVELS)
+        ]
+        sizes = [max(s, prof.min_qty) for s in sizes]
+        bids = tuple(DepthLevel((bid_t - i * step) * tick, sizes[i]) for i in range(BOOK_LEVELS)
+                     if bid_t - i * step > 0)
+        asks = tuple(DepthLevel((ask_t + i * step) * tick, sizes[i]) for i in range(BOOK_LEVELS))
+        ts = self.origin_ms + (m + 1) * MINUTE_MS
+        quote = Quote(symbol, ts, bid_t * tick, ask_t * tick, sizes[0], sizes[0], close)
+        view = BookView(quote, bids, asks, rng_bps)
+        self._book_cache[symbol] = (m, view)
+        return view
+
+    async def quote(self, symbol: str) -> Quote:
+        self._gate("quote")
+        self._match(symbol)
+        return self.book_view(symbol).quote
+
+    async def order_book(self, symbol: str, depth: int = 10) -> OrderBook:
+        self._gate("order_book")
+        view = self.book_view(symbol)
+        return OrderBook(symbol, view.quote.ts, view.bids[:depth], view.asks[:depth])
+
+    async def funding_rate(self, symbol: str) -> FundingRate:
+        """Funding every 8h from the premium proxy of the last 8h return (perps only)."""
+        self._gate("funding_rate")
+        prof = self._profile(symbol)
+        if not prof.has_funding:
+            raise CapabilityError(
+                f"{symbol} is not a perpetual: it has no funding", venue=self.name
+            )
+        now = self.clock.now_ms()
+        last = now // FUNDING_MS * FUNDING_MS
+        m1 = (last - self.origin_ms) // MINUTE_MS - 1
+        m0 = m1 - FUNDING_MS // MINUTE_MS
+        rate = 0.0001
+        if m0 >= 0:
+            c = self.gen.minutes(prof, m0, m1 + 1)["close"]
+            rate = 0.0001 + 0.05 * math.log(float(c[-1]) / float(c[0]))
+            rate = max(-0.0075, min(0.0075, rate))
+        mark = self.book_view(symbol, now).quote.last
+        return FundingRate(symbol, now, round(rate, 8), last + FUNDING_MS, mark, mark)
+
+    # ------------------------------------------------------------------ trading
+    def _match(self, symbol: str | None = None) -> None:
+        """Match resting orders (once per minute per symbol) and refresh position marks."""
+        now = self.clock.now_ms()
+        m = (now - self.origin_ms) // MINUTE_MS
+        todo = [symbol] if symbol else self.engine.open_symbols()
+        for sym in set(todo) | set(self.engine.position_symbols()):
+            if sym not in self.profiles or m < 1 or self._matched_minute.get(sym) == m:
+                continue
+            self._matched_minute[sym] = m
+            self.engine.on_book(sym, self.book_view(sym, now), now)
+
+    def process_pending(self) -> None:
+        """Match every resting order against the current minute's book."""
+        self._match(None)
+
+    async def account(self) -> AccountState:
+        self._gate("account")
+        self._match()
+        return self.engine.account(self.clock.now_ms())
+
+    async def positions(self) -> list[Position]:
+        self._gate("positions")
+        self._match()
+        return self.engine.positions(self.clock.now_ms())
+
+    async def place_order(self, intent: OrderIntent) -> Order:
+        self._gate("place_order")
+        now = self.clock.now_ms()
+        book = self.book_view(intent.symbol, now) if intent.symbol in self.profiles else None
+        self._match()
+        return self.engine.submit(intent, book, now)
+
+    async def cancel_order(self, client_order_id: str, symbol: str) -> Order:
+        self._gate("cancel_order")
+        self._match()
+        return self.engine.cancel(client_order_id, self.clock.now_ms())
+
+    async def fetch_order(self, client_order_id: str, symbol: str) -> Order:
+        self._gate("fetch_order")
+        self._match()
+        return self.engine.order(client_order_id)
+
+    async def fills_since(self, since_ms: int, symbol: str | None = None) -> list[Fill]:
+        self._gate("fills_since")
+        self._match()
+        return self.engine.fills_since(since_ms, symbol)

@@ -1,0 +1,187 @@
+"""Paper trading over any venue: real market data in, simulated fills out.
+
+``PaperBroker`` is itself a ``BrokerAdapter``. Market-data calls go to the wrapped venue;
+orders never leave the machine — they are filled by ``PaperEngine`` against that venue's own
+quote (and depth where ``capabilities.depth``), with ``CostModel`` fees and slippage. The
+fill rules are stated in ``broker_adapters.paper_engine``.
+
+When resting orders are matched (there is no exchange pushing events to us):
+
+* on arrival, against the book fetched for the order;
+* on every ``quote(symbol)`` fetch, for that symbol;
+* on ``fetch_order``, for that order's symbol;
+* on ``process_pending()``, for every symbol with resting orders — the brain calls it once
+  per cycle, so stops and limits are checked at least every cycle.
+
+``account()``/``positions()`` refresh marks (unrealized PnL) from fresh quotes.
+``name`` stays the venue's (bars and quotes are the venue's); orders, fills and positions
+say ``venue="paper:<venue>"`` so a simulated trade is never mistaken for a real one.
+"""
+
+from __future__ import annotations
+
+from ats.domain import (
+    AccountState,
+    Bars,
+    Clock,
+    Fill,
+    InstrumentSpec,
+    Order,
+    OrderIntent,
+    Position,
+    Quote,
+)
+from ats.domain.costs import CostModel
+from broker_adapters.base import BrokerAdapter, Capabilities, FundingRate, OrderBook
+from broker_adapters.errors import CapabilityError, VenueError
+from broker_adapters.paper_engine import BookView, PaperEngine
+
+MINUTE_MS = 60_000
+
+
+class PaperBroker:
+    """A paper account over ``venue``; see the module docstring for when orders are matched."""
+
+    def __init__(
+        self,
+        venue: BrokerAdapter,
+        *,
+        costs: CostModel,
+        clock: Clock,
+        starting_balance: float = 10_000.0,
+        virtual_asset: str | None = None,
+        currency: str = "USD",
+        leverage: float = 10.0,
+        depth_levels: int = 20,
+    ) -> None:
+        self.venue = venue
+        self.name = venue.name
+        self.clock = clock
+        vc = venue.capabilities
+        self.capabilities = Capabilities(
+            depth=vc.depth, funding=vc.funding, ticks=vc.ticks, trading=True,
+            stop_orders=True, reduce_only=True, max_bars_per_request=vc.max_bars_per_request,
+        )
+        self.engine = PaperEngine(
+            venue=f"paper:{venue.name}", costs=costs, starting_balance=starting_balance,
+            specs={}, currency=currency, virtual_asset=virtual_asset, leverage=leverage,
+        )
+        self._depth_levels = depth_levels
+        self._range: dict[str, tuple[int, float]] = {}
+        self._specs_loaded = False
+
+    @property
+    def virtual_asset(self) -> str | None:
+        return self.engine.virtual_asset
+
+    # ------------------------------------------------------------------ delegation
+    async def connect(self) -> None:
+        await self.venue.connect()
+        await self._load_specs()
+
+    async def close(self) -> None:
+        await self.venue.close()
+
+    async def server_time(self) -> int:
+        return await self.venue.server_time()
+
+    async def instruments(self) -> dict[str, InstrumentSpec]:
+        specs = await self.venue.instruments()
+        self.engine.specs.update(specs)
+        self._specs_loaded = True
+        return specs
+
+    async def history(
+        self, symbol: str, timeframe: str, since_ms: int | None, limit: int
+    ) -> Bars:
+        return await self.venue.history(symbol, timeframe, since_ms, limit)
+
+    async def latest_bars(self, symbol: str, timeframe: str, n: int) -> Bars:
+        return await self.venue.latest_bars(symbol, timeframe, n)
+
+    async def order_book(self, symbol: str, depth: int = 10) -> OrderBook:
+        return await self.venue.order_book(symbol, depth)
+
+    async def funding_rate(self, symbol: str) -> FundingRate:
+        return await self.venue.funding_rate(symbol)
+
+    async def quote(self, symbol: str) -> Quote:
+        if symbol in self.engine.open_symbols() or symbol in self.engine.position_symbols():
+            view = await self._book(symbol)
+            self.engine.on_book(symbol, view, self.clock.now_ms())
+            return view.quote
+        return await self.venue.quote(symbol)
+
+    # ------------------------------------------------------------------ books
+    async def _load_specs(self) -> None:
+        if not self._specs_loaded:
+            await self.instruments()
+
+    async def _range_bps(self, symbol: str) -> float:
+        """Range of the last closed 1m bar in bps, cached per clock minute."""
+        minute = self.clock.now_ms() // MINUTE_MS
+        hit = self._range.get(symbol)
+        if hit is not None and hit[0] == minute:
+            return hit[1]
+        value = 0.0
+        try:
+            bars = await self.venue.latest_bars(symbol, "1m", 1)
+            if len(bars) and bars.close[-1] > 0:
+                value = float((bars.high[-1] - bars.low[-1]) / bars.close[-1] * 1e4)
+        except (VenueError, ValueError):
+            value = 0.0  # volatility unknown: slippage falls back to size and base terms
+        self._range[symbol] = (minute, value)
+        return value
+
+    async def _book(self, symbol: str) -> BookView:
+        quote = await self.venue.quote(symbol)
+        bids = asks = ()
+        if self.venue.capabilities.depth:
+            try:
+                book = await self.venue.order_book(symbol, self._depth_levels)
+                bids, asks = book.bids, book.asks
+            except CapabilityError:
+                pass
+        return BookView(quote, bids, asks, await self._range_bps(symbol))
+
+    async def process_pending(self) -> list[Order]:
+        """Match every resting order against a fresh book; returns the orders that moved."""
+        moved: list[Order] = []
+        for symbol in self.engine.open_symbols():
+            view = await self._book(symbol)
+            moved.extend(self.engine.on_book(symbol, view, self.clock.now_ms()))
+        return moved
+
+    async def _refresh_marks(self) -> None:
+        for symbol in self.engine.position_symbols():
+            self.engine.mark(symbol, (await self.venue.quote(symbol)).mid)
+
+    # ------------------------------------------------------------------ trading
+    async def account(self) -> AccountState:
+        await self._refresh_marks()
+        return self.engine.account(self.clock.now_ms())
+
+    async def positions(self) -> list[Position]:
+        await self._refresh_marks()
+        return self.engine.positions(self.clock.now_ms())
+
+    async def place_order(self, intent: OrderIntent) -> Order:
+        await self._load_specs()
+        known = intent.symbol in self.engine.specs
+        fresh = not self.engine.knows(intent.client_order_id)
+        book = await self._book(intent.symbol) if known and fresh else None
+        return self.engine.submit(intent, book, self.clock.now_ms())
+
+    async def cancel_order(self, client_order_id: str, symbol: str) -> Order:
+        return self.engine.cancel(client_order_id, self.clock.now_ms())
+
+    async def fetch_order(self, client_order_id: str, symbol: str) -> Order:
+        order = self.engine.order(client_order_id)
+        if not order.status.is_terminal:
+            view = await self._book(order.symbol)
+            self.engine.on_book(order.symbol, view, self.clock.now_ms())
+            order = self.engine.order(client_order_id)
+        return order
+
+    async def fills_since(self, since_ms: int, symbol: str | None = None) -> list[Fill]:
+        return self.engine.fills_since(since_ms, symbol)
