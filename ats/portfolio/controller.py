@@ -126,6 +126,14 @@ class PortfolioController:
             raise ValueError(bad)
         self._pending.append(plan)
 
+    def remove_pending(self, plan: TradePlan) -> bool:
+        """Drop one pending plan (once its order is filled or cancelled); False if absent."""
+        for i, p in enumerate(self._pending):
+            if p is plan or p == plan:
+                del self._pending[i]
+                return True
+        return False
+
     def clear_pending(self, symbol: str | None = None) -> None:
         """Drop all pending plans, or only those for ``symbol``."""
         self._pending = [] if symbol is None else [p for p in self._pending if p.symbol != symbol]

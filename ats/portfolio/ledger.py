@@ -104,6 +104,9 @@ class Ledger:
     def __init__(self, contract_sizes: Mapping[str, float] | None = None) -> None:
         self._cs: dict[str, float] = dict(contract_sizes or {})
         self._books: dict[str, _Book] = {}
+        # Last known price per symbol, kept while flat too, so a position opened (or flipped)
+        # is valued at the market's price, not at its own fill (which hides the spread paid).
+        self._marks: dict[str, float] = {}
         self.realized = 0.0
         self.fees = 0.0
 
@@ -127,14 +130,18 @@ class Ledger:
         return {s: b.position() for s, b in self._books.items()}
 
     def mark_price(self, symbol: str) -> float | None:
-        b = self._books.get(symbol)
-        return b.mark if b else None
+        return self._marks.get(symbol)
 
     # ------------------------------------------------------------------ writing
-    def mark(self, symbol: str, price: float) -> None:
+    def mark(self, symbol: str, price: float) -> bool:
+        """Revalue ``symbol``; False (and nothing changes) for a non-positive/NaN price."""
+        if not (math.isfinite(price) and price > 0):
+            return False
+        self._marks[symbol] = price
         b = self._books.get(symbol)
-        if b is not None and math.isfinite(price) and price > 0:
+        if b is not None:
             b.mark = price
+        return True
 
     def set_stops(self, symbol: str, stop: float | None, take: float | None) -> None:
         b = self._books.get(symbol)
@@ -186,7 +193,8 @@ class Ledger:
         b = self._books.get(fill.symbol)
         if b is None:
             trade = _Trade(side=fill.side, opened_ts=fill.ts, strategy=strategy)
-            b = _Book(fill.symbol, 0.0, fill.price, fill.price, cs, trade,
+            mark = self._marks.setdefault(fill.symbol, fill.price)
+            b = _Book(fill.symbol, 0.0, fill.price, mark, cs, trade,
                       venue=fill.venue, virtual_asset=fill.virtual_asset)
             self._books[fill.symbol] = b
         new_abs = abs(b.qty) + qty
@@ -208,6 +216,7 @@ class Ledger:
     def restore(self, positions: Iterable[Position]) -> None:
         """Rebuild books from stored positions (marks from their unrealized PnL)."""
         self._books.clear()
+        self._marks.clear()
         for p in positions:
             if p.qty == 0:
                 continue
@@ -216,6 +225,7 @@ class Ledger:
                                  f"(qty={p.qty!r}, entry={p.entry_price!r})")
             cs = self.contract_size(p.symbol)
             mark = p.entry_price + p.unrealized_pnl / (p.qty * cs)
+            self._marks[p.symbol] = mark
             trade = _Trade(side=p.side, opened_ts=p.ts, strategy=p.strategy, max_qty=abs(p.qty),
                            entry_qty=abs(p.qty), entry_value=abs(p.qty) * p.entry_price)
             if p.stop is not None:
