@@ -182,6 +182,17 @@ class Database:
         except apsw.Error as exc:
             raise translate(exc, self.path) from exc
 
+    def checkpoint(self) -> None:
+        """Fold the WAL back into the main file (before a file-level copy, after cleanup)."""
+        self._check_open()
+        if self._writer is None or self._depth > 0:
+            return
+        with self._lock:
+            try:
+                self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            except apsw.Error as exc:
+                raise translate(exc, self.path) from exc
+
     def in_transaction(self) -> bool:
         return self._depth > 0
 
