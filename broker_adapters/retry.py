@@ -32,12 +32,12 @@ P = ParamSpec("P")
 Sleep = Callable[[float], Awaitable[None]]
 
 
-def _log_retry(state: RetryCallState) -> None:
+def _log_retry(state: RetryCallState, name: str) -> None:
     exc = state.outcome.exception() if state.outcome else None
     wait = state.next_action.sleep if state.next_action else 0.0
     log.warning(
         "retrying %s after attempt %d failed: %s (next in %.2fs)",
-        getattr(state.fn, "__qualname__", "call"), state.attempt_number, exc, wait,
+        name, state.attempt_number, exc, wait,
     )
 
 
@@ -65,9 +65,15 @@ async def with_retries(
         retry=retry_if_exception_type(RetryableError),
         sleep=sleep,
         reraise=True,
-        before_sleep=_log_retry,
+        before_sleep=lambda st: _log_retry(st, getattr(fn, "__qualname__", repr(fn))),
     )
-    return await retrying(fn)
+
+    async def call() -> T:
+        # tenacity awaits only what it recognises as a coroutine function; a lambda that
+        # returns a coroutine would come back unawaited, so always hand it a real one.
+        return await fn()
+
+    return await retrying(call)
 
 
 def retrying(
