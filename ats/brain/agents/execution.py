@@ -1,0 +1,189 @@
+"""ExecutionAgent: sends exits and plans to the venue and books what came back.
+
+Exits go first (they reduce risk and never wait on a liquidity opinion). Entries pass
+``liquidity_check`` and ``slippage_estimator`` before ``place_order``; every order is on disk
+before it is sent and every fill is on disk before the portfolio sees it. A venue that stops
+answering mid-batch stops the batch: the rest of the plans are rejected with the reason,
+not half-sent.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import math
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from ats.brain.agents.risk import ExitRequest, Rejection
+from ats.brain.tools import ToolContext, ToolRegistry
+from ats.domain import Fill, InstrumentSpec, Order, Quote
+from ats.risk import TradePlan
+from broker_adapters.errors import CapabilityError, VenueError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ExecInput:
+    plans: list[TradePlan]
+    exits: list[ExitRequest]
+    instruments: dict[str, InstrumentSpec]
+    range_bps: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class ExecResult:
+    orders: list[Order] = field(default_factory=list)
+    fills: list[Fill] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
+    plan_by_order: dict[str, TradePlan] = field(default_factory=dict)
+    slippage_bps: list[float] = field(default_factory=list)
+    venue_error: str = ""
+
+
+class ExecutionAgent:
+    name = "exec"
+
+    def __init__(self, registry: ToolRegistry, ctx: ToolContext, *,
+                 seen_fills: int = 20_000) -> None:
+        self.registry = registry
+        self.ctx = ctx
+        self.open_orders: dict[str, Order] = {}
+        self._seen: set[str] = set()
+        self._seen_order: deque[str] = deque()
+        self._seen_cap = seen_fills
+        self.fill_cursor_ms: int = 0
+
+    @property
+    def adapter(self) -> Any:
+        return self.ctx.adapter
+
+    async def execute(self, inp: ExecInput) -> ExecResult:
+        res = ExecResult()
+        for ex in inp.exits:
+            if res.venue_error:
+                break
+            await self._exit(ex, inp, res)
+        for plan in inp.plans:
+            if res.venue_error:
+                res.rejections.append(Rejection(plan.symbol, plan.strategy, "venue_error",
+                                                f"not sent: {res.venue_error}"))
+                continue
+            await self._entry(plan, inp, res)
+        if not res.venue_error:
+            try:
+                res.fills = await self.collect_fills()
+            except (VenueError, OSError) as exc:
+                res.venue_error = f"fills: {exc}"
+        return res
+
+    async def _exit(self, ex: ExitRequest, inp: ExecInput, res: ExecResult) -> None:
+        spec = inp.instruments.get(ex.symbol)
+        try:
+            q: Quote = await self.adapter.quote(ex.symbol)
+        except (VenueError, OSError) as exc:
+            res.venue_error = f"quote {ex.symbol}: {exc}"
+            return
+        price = q.bid if ex.side.sign < 0 else q.ask
+        placed = await self.registry.acall(
+            "place_order", self.ctx, symbol=ex.symbol, side=ex.side, qty=ex.qty, price=price,
+            instrument=spec, strategy=ex.strategy, reduce_only=True)
+        self._booked(placed, res)
+
+    async def _entry(self, plan: TradePlan, inp: ExecInput, res: ExecResult) -> None:
+        def reject(code: str, reason: str) -> None:
+            res.rejections.append(Rejection(plan.symbol, plan.strategy, code, reason))
+
+        spec = inp.instruments.get(plan.symbol)
+        try:
+            q: Quote = await self.adapter.quote(plan.symbol)
+            book = None
+            if getattr(self.adapter.capabilities, "depth", False):
+                try:
+                    book = await self.adapter.order_book(plan.symbol, 10)
+                except CapabilityError:
+                    book = None
+        except (VenueError, OSError) as exc:
+            res.venue_error = f"quote {plan.symbol}: {exc}"
+            reject("venue_error", f"not sent: {res.venue_error}")
+            return
+        liq = self.registry.call("liquidity_check", self.ctx, quote=q, side=plan.side, book=book)
+        if not liq.ok:
+            reject("liquidity", liq.reason)
+            return
+        slip = self.registry.call("slippage_estimator", self.ctx, qty=plan.qty,
+                                  visible_depth=liq.visible_depth,
+                                  range_bps=inp.range_bps.get(plan.symbol, 0.0))
+        if not slip.ok:
+            reject("slippage", slip.reason)
+            return
+        price = q.ask if plan.side.sign > 0 else q.bid
+        placed = await self.registry.acall(
+            "place_order", self.ctx, symbol=plan.symbol, side=plan.side, qty=plan.qty,
+            price=price, instrument=spec, visible_depth=liq.visible_depth,
+            strategy=plan.strategy, stop_loss=plan.stop, take_profit=plan.take)
+        for oid in placed.order_ids:
+            res.plan_by_order[oid] = plan
+        res.slippage_bps.append(slip.bps)
+        self._booked(placed, res)
+        for err in placed.errors:
+            reject("order_rejected", err)
+
+    def _booked(self, placed: Any, res: ExecResult) -> None:
+        for order in placed.orders:
+            res.orders.append(order)
+            if not order.status.is_terminal:
+                self.open_orders[order.client_order_id] = order
+        if placed.fatal and placed.errors:
+            res.venue_error = placed.errors[-1]
+
+    async def collect_fills(self) -> list[Fill]:
+        """New fills since the cursor, persisted; resting orders' status refreshed."""
+        pending = getattr(self.adapter, "process_pending", None)
+        if pending is not None:  # paper venues match resting orders only when asked
+            out = pending()
+            if inspect.isawaitable(out):
+                await out
+        fills = await self.adapter.fills_since(self.fill_cursor_ms)
+        new: list[Fill] = []
+        dao = self.ctx.dao
+        for f in fills:
+            if f.fill_id in self._seen:
+                continue
+            self._remember(f.fill_id)
+            if dao is not None:
+                dao.record_fill(f, self.ctx.run_id)
+            new.append(f)
+            self.fill_cursor_ms = max(self.fill_cursor_ms, f.ts)
+        if self.open_orders:
+            await self._refresh_open()
+        return new
+
+    async def _refresh_open(self) -> None:
+        dao = self.ctx.dao
+        for oid, order in list(self.open_orders.items()):
+            try:
+                cur = await self.adapter.fetch_order(oid, order.symbol)
+            except VenueError as exc:
+                log.debug("fetch_order %s failed: %s", oid, exc)
+                continue
+            if cur != order and dao is not None:
+                dao.record_order(cur, self.ctx.run_id)
+            if cur.status.is_terminal:
+                del self.open_orders[oid]
+            else:
+                self.open_orders[oid] = cur
+
+    def _remember(self, fill_id: str) -> None:
+        self._seen.add(fill_id)
+        self._seen_order.append(fill_id)
+        while len(self._seen_order) > self._seen_cap:
+            self._seen.discard(self._seen_order.popleft())
+
+
+def range_bps(high: float, low: float, close: float) -> float:
+    if close > 0 and math.isfinite(high) and math.isfinite(low):
+        return max(0.0, (high - low) / close * 10_000.0)
+    return 0.0

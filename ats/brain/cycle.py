@@ -1,0 +1,381 @@
+"""The stages of one brain cycle, each inside a guard that isolates its failure.
+
+Kept apart from the orchestrator's lifecycle code so the cycle reads top to bottom:
+housekeeping → bars → regime → selection → risk → execution → monitor. ``CycleWork``
+carries what the stages produce to the journal and the snapshot.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from time import perf_counter
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ats.brain.agents import (
+    ExecInput,
+    ExecResult,
+    ExitRequest,
+    MonitorInput,
+    Rejection,
+    RiskInput,
+    RiskResult,
+    SelectionInput,
+)
+from ats.brain.agents.execution import range_bps
+from ats.brain.report import cycle_text, signal_text
+from ats.domain import Position, Quote, StrategySignal, timeframe_ms
+from broker_adapters.errors import VenueError
+
+if TYPE_CHECKING:
+    from ats.brain.orchestrator import BrainOrchestrator
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class CycleWork:
+    ts: int
+    cycle: int
+    monitor_only: bool = False
+    new_bars: list[tuple[str, str]] = field(default_factory=list)
+    regime_changes: dict[str, str] = field(default_factory=dict)
+    regimes_run: int = 0
+    signals: list[StrategySignal] = field(default_factory=list)
+    shadow_signals: list[StrategySignal] = field(default_factory=list)
+    candidates: int = 0
+    risk: RiskResult = field(default_factory=RiskResult)
+    exits: list[ExitRequest] = field(default_factory=list)
+    shadow_plans: list[Any] = field(default_factory=list)
+    execd: ExecResult = field(default_factory=ExecResult)
+    rejections: list[Rejection] = field(default_factory=list)
+    stage_ms: dict[str, float] = field(default_factory=dict)
+    states: dict[str, str] = field(default_factory=dict)  # node -> ok|warn|error|disabled
+    errors: dict[str, str] = field(default_factory=dict)
+    quotes: dict[str, Quote] = field(default_factory=dict)
+    latency_ms: float = 0.0
+    equity: float = 0.0
+    daily_pnl_pct: float = 0.0
+    drawdown_pct: float = 0.0
+
+    def fail(self, node: str, exc: BaseException) -> None:
+        self.states[node] = "error"
+        self.errors[node] = f"{type(exc).__name__}: {exc}"
+        log.exception("brain stage %s failed", node, exc_info=exc)
+
+    def warn(self, node: str, text: str) -> None:
+        if self.states.get(node) != "error":
+            self.states[node] = "warn"
+        self.errors.setdefault(node, text)
+
+    def journal_payload(self, o: BrainOrchestrator) -> tuple[dict[str, Any], str]:
+        plans = self.risk.plans
+        payload: dict[str, Any] = {
+            "cycle": self.cycle, "new_bars": len(self.new_bars),
+            "regime_changes": self.regime_changes, "candidates": self.candidates,
+            "signals": [signal_text(s) for s in self.signals],
+            "shadow": [signal_text(s) for s in self.shadow_signals]
+            + [f"{p.strategy} plan {p.side.value} {p.qty:g} {p.symbol}" for p in
+               self.shadow_plans],
+            "plans": [{"symbol": p.symbol, "side": p.side.value, "qty": p.qty,
+                       "entry": p.entry, "stop": p.stop, "take": p.take,
+                       "risk_pct": p.risk_pct, "strategy": p.strategy} for p in plans],
+            "exits": [{"symbol": e.symbol, "side": e.side.value, "qty": e.qty,
+                       "reason": e.reason} for e in self.exits],
+            "rejections": [{"symbol": r.symbol, "strategy": r.strategy, "code": r.code,
+                            "reason": r.reason} for r in self.rejections],
+            "orders": [{"id": x.client_order_id, "symbol": x.symbol, "side": x.side.value,
+                        "qty": x.qty, "status": x.status.value} for x in self.execd.orders],
+            "fills": [{"id": f.fill_id, "symbol": f.symbol, "side": f.side.value,
+                       "qty": f.qty, "price": f.price, "fee": f.fee} for f in self.execd.fills],
+            "timings_ms": {k: round(v, 3) for k, v in self.stage_ms.items()},
+            "latency_ms": round(self.latency_ms, 3), "errors": self.errors,
+            "locks": {"daily_lock": o.locks.daily_lock, "kill_switch": o.locks.kill_switch,
+                      "governance_lock": o.locks.governance_locked,
+                      "safe_mode": bool(o.portfolio.safe_mode),
+                      "max_correlation": float(o.portfolio.max_correlation)},
+            "connected": o.connected, "paused": o.paused, "equity": self.equity,
+            "daily_pnl_pct": self.daily_pnl_pct, "drawdown_pct": self.drawdown_pct,
+        }
+        return payload, cycle_text(payload)
+
+
+class _Stage:
+    """Time a stage and turn an exception into an error state for its graph node."""
+
+    __slots__ = ("work", "node", "t0")
+
+    def __init__(self, work: CycleWork, node: str) -> None:
+        self.work, self.node = work, node
+
+    def __enter__(self) -> None:
+        self.t0 = perf_counter()
+        self.work.states.setdefault(self.node, "ok")
+
+    def __exit__(self, et: Any, exc: BaseException | None, tb: Any) -> bool:
+        self.work.stage_ms[self.node] = (perf_counter() - self.t0) * 1000.0
+        if exc is not None and isinstance(exc, Exception):
+            self.work.fail(self.node, exc)
+            return True
+        return False
+
+
+async def run_stages(o: BrainOrchestrator, w: CycleWork) -> None:
+    with _Stage(w, "brain"):
+        await _housekeeping(o, w)
+        if o.connected:
+            await _fetch_bars(o, w)
+    with _Stage(w, "regime"):
+        _regimes(o, w)
+    with _Stage(w, "strategy"):
+        _select(o, w)
+    with _Stage(w, "risk"):
+        await _risk(o, w)
+    with _Stage(w, "exec"):
+        await _execute(o, w)
+    with _Stage(w, "monitor"):
+        _monitor(o, w)
+
+
+async def _housekeeping(o: BrainOrchestrator, w: CycleWork) -> None:
+    if o.locked_governance.changed_on_disk():
+        o._lock_events([o.locks.lock_governance(str(o.locked_governance.path), w.ts)])
+    o._lock_events([o.locks.roll_day(w.ts)])
+    if not o.connected:
+        try:
+            await o.adapter.connect()
+            o.connected = True
+            o.journal_event("event", f"reconnected to {o.venue}")
+        except (VenueError, OSError) as exc:
+            w.warn("brain", f"venue still disconnected: {exc}")
+            w.states["exec"] = "error"
+
+
+def _lost(o: BrainOrchestrator, w: CycleWork, what: str, exc: BaseException) -> None:
+    if o.connected:
+        o.journal_event("event", f"connection to {o.venue} lost ({what}): {exc}; "
+                        "will reconnect next cycle", level="warning")
+    o.connected = False
+    o.last_error = f"{what}: {exc}"
+    w.warn("brain", o.last_error)
+
+
+async def _fetch_bars(o: BrainOrchestrator, w: CycleWork) -> None:
+    for key, win in o.windows.items():
+        step = timeframe_ms(key[1])
+        due_open = (w.ts // step) * step - step  # open time of the newest closed bar
+        last = win.last_ts
+        if last is not None and last >= due_open:
+            continue
+        n = o.window_size if last is None else min(o.window_size, (due_open - last) // step)
+        try:
+            bars = await o.adapter.latest_bars(key[0], key[1], max(1, int(n)))
+        except (VenueError, OSError) as exc:
+            _lost(o, w, f"bars {key[0]} {key[1]}", exc)
+            return
+        if win.extend(bars):
+            w.new_bars.append(key)
+
+
+def _regimes(o: BrainOrchestrator, w: CycleWork) -> None:
+    for sym, tf in w.new_bars:
+        if tf != o.regime_tf:
+            continue
+        win = o.windows[(sym, tf)]
+        if len(win) < o.regime_agent.MIN_BARS:
+            w.warn("regime", f"{sym}: warming up ({len(win)} bars)")
+            continue
+        try:
+            r = o.regime_agent.assess(sym, win.view())
+        except Exception as exc:
+            w.fail("regime", exc)
+            continue
+        w.regimes_run += 1
+        o.vol_quantiles[sym] = r.features.vol_quantile
+        if r.changed:
+            w.regime_changes[sym] = r.regime.value
+
+
+def _select(o: BrainOrchestrator, w: CycleWork) -> None:
+    o.selection.active.clear()
+    positions: dict[str, Position] = o.portfolio.positions
+    for sym, tf in w.new_bars:
+        hold = o.regime_agent.current(sym)
+        if hold is None:
+            continue
+        win = o.windows[(sym, tf)]
+        res = o.selection.select(SelectionInput(
+            symbol=sym, timeframe=tf, bars=win.view(), regime=hold.regime, ts=w.ts,
+            position=positions.get(sym), instrument=o.instruments.get(sym)))
+        w.candidates += len(res.candidates)
+        w.signals.extend(res.signals)
+        w.shadow_signals.extend(res.shadow_signals)
+        for name, err in res.errors.items():
+            w.states["strategy"] = "error"
+            w.errors[f"strategy {name}"] = err
+    if o.selection.disabled and w.states.get("strategy") == "ok":
+        w.states["strategy"] = "warn"
+
+
+def _last_bar(o: BrainOrchestrator, sym: str) -> tuple[int, float, float] | None:
+    win = o.windows.get((sym, o.fine_tf))
+    if win is None or not len(win):
+        return None
+    v = win.view()
+    return int(v.ts[-1]), float(v.high[-1]), float(v.low[-1])
+
+
+async def _risk(o: BrainOrchestrator, w: CycleWork) -> None:
+    positions: dict[str, Position] = o.portfolio.positions
+    if o.connected:
+        for sym in positions:
+            try:
+                w.quotes[sym] = await o.adapter.quote(sym)
+            except (VenueError, OSError) as exc:
+                _lost(o, w, f"quote {sym}", exc)
+                break
+    last_bars = {s: b for s in positions if (b := _last_bar(o, s)) is not None}
+    protective = o.risk_agent.protect(positions, last_bars, w.quotes)
+    lock = o.lock_status()
+    bars = {k: o.windows[k].view() for k in w.new_bars}
+    inp = RiskInput(signals=w.signals, bars=bars, instruments=o.instruments, lock=lock,
+                    vol_quantile=o.vol_quantiles)
+    w.risk = o.risk_agent.evaluate(inp)
+    seen = {e.symbol for e in protective}
+    w.exits = protective + [e for e in w.risk.exits if e.symbol not in seen]
+    w.rejections.extend(w.risk.rejections)
+    if lock.blocked:
+        w.warn("risk", lock.reason)
+    if w.shadow_signals:
+        for sig in w.shadow_signals:
+            if sig.is_exit:
+                o.shadow.exit_signal(sig)
+        sh = o.risk_agent.shadow_plans(RiskInput(signals=w.shadow_signals, bars=bars,
+                                                 instruments=o.instruments))
+        for plan in sh.plans:
+            if o.shadow.open(plan):
+                w.shadow_plans.append(plan)
+        for rej in sh.rejections:
+            o.shadow.score(rej.strategy).last_signal = f"rejected: {rej.reason}"
+    for key in w.new_bars:
+        if o.shadow.scores:
+            o.shadow.on_bar(key[0], bars[key])
+
+
+async def _execute(o: BrainOrchestrator, w: CycleWork) -> None:
+    plans, exits = w.risk.plans, w.exits
+    try:
+        if not o.connected:
+            for p in plans:
+                w.rejections.append(Rejection(p.symbol, p.strategy, "disconnected",
+                                              f"not sent: {o.venue} disconnected"))
+            return
+        if not (plans or exits or o.exec_agent.open_orders or w.new_bars):
+            return
+        rb = {}
+        for p in plans:
+            lb = _last_bar(o, p.symbol)
+            if lb is not None:
+                rb[p.symbol] = range_bps(lb[1], lb[2], p.entry)
+        res = await o.exec_agent.execute(ExecInput(plans, exits, o.instruments, rb))
+        w.execd = res
+        w.rejections.extend(res.rejections)
+        if res.venue_error:
+            _lost(o, w, "execution", VenueError(res.venue_error))
+            w.states["exec"] = "error"
+        elif res.rejections:
+            w.warn("exec", res.rejections[-1].reason)
+        _book(o, w, res)
+    finally:
+        o.portfolio.clear_pending()
+
+
+def _book(o: BrainOrchestrator, w: CycleWork, res: ExecResult) -> None:
+    c = o.counters
+    c.orders += len(res.orders)
+    pf = o.portfolio
+    closed_before = len(pf.closed_trades)
+    for plan in {id(p): p for p in res.plan_by_order.values()}.values():
+        o.registry.call("manage_cooldown", o.ctx, action="entered", strategy=plan.strategy,
+                        symbol=plan.symbol, ts=w.ts)
+    touched: set[str] = set()
+    for f in res.fills:
+        plan = res.plan_by_order.get(f.client_order_id)
+        pf.apply_fill(f, stop=plan.stop if plan else None, take=plan.take if plan else None,
+                      strategy=plan.strategy if plan else f.strategy)
+        touched.add(f.symbol)
+        c.fills += 1
+        ref = w.quotes.get(f.symbol)
+        if plan is not None and plan.entry > 0:
+            bps = (f.price - plan.entry) / plan.entry * 10_000.0 * f.side.sign
+            c.slippage_sum += bps
+            c.slippage_n += 1
+        elif ref is not None and ref.mid > 0:
+            bps = (f.price - ref.mid) / ref.mid * 10_000.0 * f.side.sign
+            c.slippage_sum += bps
+            c.slippage_n += 1
+    trades = list(pf.closed_trades)[closed_before:] if len(pf.closed_trades) > closed_before \
+        else []
+    for t in trades:
+        o.registry.call("manage_cooldown", o.ctx, action="result", strategy=t.strategy,
+                        symbol=t.symbol, ts=w.ts, pnl=t.pnl)
+    if touched:
+        positions = pf.positions
+        with o.dao.batch():
+            for sym in touched:
+                pos = positions.get(sym)
+                if pos is None or pos.qty == 0:
+                    o.dao.delete_position(sym, o.book_venue, o.run_id)
+                else:
+                    o.dao.upsert_position(pos, o.run_id)
+
+
+def _monitor(o: BrainOrchestrator, w: CycleWork) -> None:
+    pf = o.portfolio
+    prices: dict[str, float] = {}
+    for sym in pf.positions:
+        q = w.quotes.get(sym)
+        if q is not None and q.bid > 0 and q.ask >= q.bid:
+            prices[sym] = q.mid
+        else:
+            win = o.windows.get((sym, o.fine_tf))
+            if win is not None and len(win):
+                prices[sym] = float(win.view().close[-1])
+    returns = None
+    if any(tf == o.regime_tf for _, tf in w.new_bars):
+        returns = _returns(o)
+    res = o.monitor.observe(MonitorInput(ts=w.ts, prices=prices, returns=returns))
+    w.equity, w.daily_pnl_pct, w.drawdown_pct = res.equity, res.daily_pnl_pct, \
+        res.trailing_dd_pct
+    guard = o.registry.call("guard_drawdown", o.ctx, daily_pnl_pct=res.daily_pnl_pct,
+                            trailing_dd_pct=res.trailing_dd_pct)
+    o._lock_events(list(o.locks.apply_guard(guard, w.ts)))
+    if o.monitor.export_errors:
+        w.warn("monitor", o.monitor.export_errors[0])
+    for r in w.rejections:
+        o.counters.rejections[r.code] = o.counters.rejections.get(r.code, 0) + 1
+
+
+def _returns(o: BrainOrchestrator) -> dict[str, np.ndarray]:
+    """Log returns for the correlation check: held symbols first, then the rest, capped.
+
+    Pairwise correlation is quadratic in symbols; safe mode is about what the book holds
+    (or is about to hold), so a thousand-symbol universe is sampled, never fully paired.
+    """
+    held = list(o.portfolio.positions)
+    order = held + [s for s in o.symbols if s not in held]
+    window = o.governance.correlation.window_bars
+    out: dict[str, np.ndarray] = {}
+    for sym in order[: o.max_corr_symbols]:
+        win = o.windows.get((sym, o.regime_tf))
+        if win is None or len(win) < 3:
+            continue
+        c = win.view().close[-(window + 1):]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = np.diff(np.log(c))
+        if len(r) and math.isfinite(float(r[-1])):
+            out[sym] = r
+    return out

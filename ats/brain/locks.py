@@ -1,0 +1,140 @@
+"""Trading locks: the daily lock, the kill switch and the governance lock.
+
+- Daily lock: daily PnL <= -daily_max_loss. Stops new entries until the next UTC day.
+- Kill switch: trailing drawdown over the governance window <= -trailing_dd_kill_switch,
+  or engaged by hand. Stays engaged — across restarts — until ``ats unlock --kill-switch``.
+- Governance lock: ``governance.yaml`` changed on disk while running. Until restart.
+
+Exits are never blocked by any lock. Daily lock and kill switch are saved through the DAO
+on every change so a restart comes back locked; the governance lock is not saved, because a
+restart reloads (and re-validates) the edited file — that is the intended way to apply it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+DAY_MS = 86_400_000
+DAILY = "daily_lock"
+KILL = "kill_switch"
+
+
+@dataclass(frozen=True, slots=True)
+class LockEvent:
+    """A lock change, for the journal: kind is "lock" or "unlock"."""
+
+    kind: str
+    name: str
+    reason: str
+    ts: int
+
+
+class LockManager:
+    def __init__(self, dao: Any) -> None:
+        self.dao = dao
+        self.daily_lock = False
+        self.daily_day: int | None = None
+        self.daily_reason = ""
+        self.kill_switch = False
+        self.kill_reason = ""
+        self.governance_locked = False
+        self.governance_reason = ""
+
+    # ------------------------------------------------------------------ persistence
+    def load(self) -> None:
+        d = self.dao.load_lock_state(DAILY) or {}
+        self.daily_lock = bool(d.get("engaged", False))
+        self.daily_day = d.get("day")
+        self.daily_reason = str(d.get("reason", ""))
+        k = self.dao.load_lock_state(KILL) or {}
+        self.kill_switch = bool(k.get("engaged", False))
+        self.kill_reason = str(k.get("reason", ""))
+
+    def _save_daily(self, ts: int) -> None:
+        self.dao.save_lock_state(DAILY, {"engaged": self.daily_lock, "day": self.daily_day,
+                                         "reason": self.daily_reason}, ts=ts)
+
+    def _save_kill(self, ts: int) -> None:
+        self.dao.save_lock_state(KILL, {"engaged": self.kill_switch, "reason": self.kill_reason},
+                                 ts=ts)
+
+    # ------------------------------------------------------------------ transitions
+    def roll_day(self, ts: int) -> LockEvent | None:
+        """Release the daily lock once the UTC day it was set on is over."""
+        if self.daily_lock and self.daily_day is not None and ts // DAY_MS > self.daily_day:
+            self.daily_lock = False
+            reason = "daily lock released: new UTC day"
+            self.daily_reason = ""
+            self._save_daily(ts)
+            return LockEvent("unlock", DAILY, reason, ts)
+        return None
+
+    def apply_guard(self, guard: Any, ts: int) -> list[LockEvent]:
+        """Engage locks the drawdown guard asks for (never releases them)."""
+        events: list[LockEvent] = []
+        if guard.kill_switch and not self.kill_switch:
+            self.kill_switch = True
+            self.kill_reason = _part(guard.reason, "kill switch")
+            self._save_kill(ts)
+            events.append(LockEvent("lock", KILL, self.kill_reason, ts))
+        if guard.daily_lock and not self.daily_lock:
+            self.daily_lock = True
+            self.daily_day = ts // DAY_MS
+            self.daily_reason = _part(guard.reason, "daily lock")
+            self._save_daily(ts)
+            events.append(LockEvent("lock", DAILY, self.daily_reason, ts))
+        return events
+
+    def engage_kill(self, reason: str, ts: int) -> LockEvent:
+        self.kill_switch = True
+        self.kill_reason = f"kill switch engaged manually: {reason}"
+        self._save_kill(ts)
+        return LockEvent("lock", KILL, self.kill_reason, ts)
+
+    def unlock_kill(self, reason: str, ts: int) -> LockEvent:
+        self.kill_switch = False
+        self.kill_reason = ""
+        self._save_kill(ts)
+        return LockEvent("unlock", KILL, f"kill switch unlocked: {reason}", ts)
+
+    def unlock_daily(self, reason: str, ts: int) -> LockEvent:
+        self.daily_lock = False
+        self.daily_reason = ""
+        self._save_daily(ts)
+        return LockEvent("unlock", DAILY, f"daily lock unlocked: {reason}", ts)
+
+    def lock_governance(self, path: str, ts: int) -> LockEvent | None:
+        if self.governance_locked:
+            return None
+        self.governance_locked = True
+        self.governance_reason = (f"governance file {path} changed on disk while running: "
+                                  "trading locked until restart (restart to apply the edit)")
+        return LockEvent("lock", "governance", self.governance_reason, ts)
+
+    # ------------------------------------------------------------------ reading
+    @property
+    def blocked(self) -> bool:
+        return self.kill_switch or self.daily_lock or self.governance_locked
+
+    def status(self) -> tuple[str, str]:
+        """(code, reason) of the strongest lock in force, or ("", "")."""
+        if self.governance_locked:
+            return "governance_lock", self.governance_reason
+        if self.kill_switch:
+            return "kill_switch", self.kill_reason or "kill switch engaged"
+        if self.daily_lock:
+            return "daily_lock", self.daily_reason or "daily lock engaged"
+        return "", ""
+
+
+def _part(reason: str, key: str) -> str:
+    for piece in reason.split("; "):
+        if piece.startswith(key):
+            return piece
+    return reason or key
+
+
+def persisted_lock(dao: Any, name: str) -> dict[str, Any]:
+    """The saved state of one lock (for ``ats unlock``), empty if never saved."""
+    return dict(dao.load_lock_state(name) or {})

@@ -1,0 +1,395 @@
+"""BrainOrchestrator: one cycle per closed bar — regime → selection → risk → execution → monitor.
+
+The orchestrator owns the cycle's order and its safety: each stage runs inside a guard so a
+failing agent turns its graph node red and the cycle continues without it (no stage after a
+failed selection or risk step can send an order, so failing closed is automatic). Locks are
+checked before risk, exits bypass them, and every cycle leaves one journal record and one
+immutable ``BrainSnapshot`` for the TUI and the exporter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from time import perf_counter
+from typing import Any
+
+from ats.brain.agents import (
+    ExecInput,
+    ExecResult,
+    ExecutionAgent,
+    LockStatus,
+    MarketRegimeAgent,
+    MonitorAgent,
+    MonitorInput,
+    RiskInput,
+    RiskManagerAgent,
+    RiskResult,
+    StrategySelectionAgent,
+)
+from ats.brain.cycle import CycleWork, run_stages
+from ats.brain.locks import LockEvent, LockManager
+from ats.brain.market import BarWindow
+from ats.brain.recovery import reconcile
+from ats.brain.report import percentile
+from ats.brain.shadow import ShadowBook
+from ats.brain.snapshot import build_snapshot
+from ats.brain.state import BrainSnapshot
+from ats.brain.tools import ToolContext, ToolRegistry
+from ats.config.loader import LockedGovernance
+from ats.domain import Bars, Clock, InstrumentSpec, Mode, timeframe_ms
+from broker_adapters.errors import SessionFatalError, VenueError
+
+log = logging.getLogger(__name__)
+
+Sink = Callable[[BrainSnapshot], None]
+
+
+class BrainStartError(RuntimeError):
+    """The brain could not start (venue unreachable, feed stale, no instruments)."""
+
+
+@dataclass(slots=True)
+class BrainCounters:
+    """Cumulative figures for the snapshot and the end-of-run summary."""
+
+    cycles: int = 0
+    orders: int = 0
+    fills: int = 0
+    rejections: dict[str, int] = field(default_factory=dict)
+    locks: list[str] = field(default_factory=list)
+    latencies_ms: deque[float] = field(default_factory=lambda: deque(maxlen=20_000))
+    slippage_sum: float = 0.0
+    slippage_n: int = 0
+    errors: int = 0
+
+
+class BrainOrchestrator:
+    """See the module docstring; built by ``ats.brain.runtime.build_orchestrator``."""
+
+    def __init__(
+        self, *, governance: LockedGovernance, enable_map: Any, adapter: Any, dao: Any,
+        clock: Clock, registry: ToolRegistry, portfolio: Any, risk_engine: Any,
+        symbols: tuple[str, ...], timeframes: tuple[str, ...], strategies: dict[str, Any],
+        challengers: dict[str, Any] | None = None, run_id: str, mode: Mode = Mode.PAPER,
+        venue: str = "mock", virtual_asset: str | None = None, skip_feed_check: bool = False,
+        feed_max_age_ms: int | None = None, owns_dao: bool = False,
+        sinks: list[Sink] | None = None, window_margin: int = 50,
+        max_symbols_for_correlation: int = 30,
+    ) -> None:
+        self.locked_governance = governance
+        self.governance = governance.governance
+        self.enable_map = enable_map
+        self.adapter = adapter
+        self.dao = dao
+        self.clock = clock
+        self.registry = registry
+        self.portfolio = portfolio
+        self.run_id = run_id
+        self.mode = mode
+        self.venue = venue
+        self.symbols = tuple(symbols)
+        self.timeframes = tuple(sorted(set(timeframes), key=timeframe_ms))
+        self.skip_feed_check = skip_feed_check
+        self.feed_max_age_ms = feed_max_age_ms
+        self.owns_dao = owns_dao
+        self.max_corr_symbols = max_symbols_for_correlation
+        self._sinks: list[Sink] = list(sinks or [])
+        self.ctx = ToolContext(
+            governance=self.governance, enable_map=enable_map, clock=clock, run_id=run_id,
+            risk_engine=risk_engine, portfolio=portfolio, adapter=adapter, dao=dao,
+            venue=venue, virtual_asset=virtual_asset, sinks=self._sinks,
+        )
+        self.regime_agent = MarketRegimeAgent(self.ctx)
+        self.selection = StrategySelectionAgent(registry, self.ctx, strategies, challengers)
+        self.risk_agent = RiskManagerAgent(registry, self.ctx)
+        self.exec_agent = ExecutionAgent(registry, self.ctx)
+        self.monitor = MonitorAgent(registry, self.ctx)
+        self.locks = LockManager(dao)
+        self.shadow = ShadowBook()
+        self.counters = BrainCounters()
+        self.instruments: dict[str, InstrumentSpec] = {}
+        need = max([self.regime_agent.bars_needed]
+                   + [int(s.bars_needed) for s in self.selection.strategies.values()]
+                   + [int(s.bars_needed) for s in self.selection.challengers.values()])
+        self.window_size = need + window_margin
+        self.windows: dict[tuple[str, str], BarWindow] = {
+            (s, tf): BarWindow(s, tf, self.window_size) for s in self.symbols
+            for tf in self.timeframes
+        }
+        self.regime_tf = self.timeframes[-1]
+        self.fine_tf = self.timeframes[0]
+        self.paused = False
+        self.connected = False
+        self.focus: str | None = None
+        self.vol_quantiles: dict[str, float] = {}
+        self.equity_history: deque[Any] = deque(maxlen=500)
+        self.last_error = ""
+        self.last_journal_id: int | None = None
+        self._snapshot = BrainSnapshot(run_id=run_id, mode=mode, venue=venue)
+        self._cycle_lock = asyncio.Lock()
+        self._started = False
+        self._stopped = False
+        self._wall0 = time.monotonic()
+
+    # ------------------------------------------------------------------ public API
+    @property
+    def snapshot(self) -> BrainSnapshot:
+        return self._snapshot
+
+    def add_sink(self, sink: Sink) -> None:
+        self._sinks.append(sink)
+
+    def pause(self) -> None:
+        self.paused = True
+
+    def resume(self) -> None:
+        self.paused = False
+
+    def set_focus(self, symbol: str | None) -> None:
+        self.focus = symbol
+
+    def bars(self, symbol: str, timeframe: str | None = None) -> Bars | None:
+        """The rolling window the brain trades on (for charts); None if not subscribed."""
+        w = self.windows.get((symbol, timeframe or self.fine_tf))
+        return w.view() if w is not None and len(w) else None
+
+    def journal_event(self, kind: str, text: str, payload: dict[str, Any] | None = None,
+                      level: str = "info") -> int | None:
+        ts = self.clock.now_ms()
+        body = dict(payload or {})
+        body.setdefault("message", text)
+        try:
+            rid = self.dao.journal(kind, body, ts=ts, run_id=self.run_id, text=text)
+            self.dao.log(level, text, ts=ts, source="brain", run_id=self.run_id)
+            self.last_journal_id = rid
+            return rid
+        except Exception as exc:  # the journal failing must be loud but not fatal
+            log.error("journal write failed (%s): %s", exc, text)
+            return None
+        finally:
+            getattr(log, level if level in ("info", "warning", "error") else "info")(text)
+
+    def _lock_events(self, events: list[LockEvent | None]) -> None:
+        for ev in events:
+            if ev is None:
+                continue
+            self.counters.locks.append(f"{ev.kind} {ev.name}: {ev.reason}")
+            self.journal_event(ev.kind, ev.reason, {"lock": ev.name, "reason": ev.reason},
+                               level="warning" if ev.kind == "lock" else "info")
+
+    async def engage_kill_switch(self, reason: str) -> None:
+        self._lock_events([self.locks.engage_kill(reason, self.clock.now_ms())])
+        self._refresh_snapshot()
+
+    async def unlock_kill_switch(self, reason: str) -> None:
+        self._lock_events([self.locks.unlock_kill(reason, self.clock.now_ms())])
+        self._refresh_snapshot()
+
+    # ------------------------------------------------------------------ lifecycle
+    async def start(self) -> None:
+        """Connect, check the feed, learn instruments, backfill, recover, open the run."""
+        if self._started:
+            return
+        try:
+            await self.adapter.connect()
+            self.connected = True
+            if not self.skip_feed_check:
+                await self._feed_check()
+            specs = await self.adapter.instruments()
+        except SessionFatalError as exc:
+            raise BrainStartError(f"{self.venue}: session refused: {exc}") from exc
+        except (VenueError, OSError) as exc:
+            raise BrainStartError(f"{self.venue}: cannot connect: {exc}") from exc
+        missing = [s for s in self.symbols if s not in specs]
+        if missing:
+            raise BrainStartError(f"{self.venue} does not list {', '.join(missing)}; fix "
+                                  "symbols.yaml or pass --symbols the venue knows")
+        self.instruments = {s: specs[s] for s in self.symbols}
+        self.dao.upsert_instruments(self.venue, list(self.instruments.values()))
+        for (sym, tf), w in self.windows.items():
+            w.extend(await self.adapter.latest_bars(sym, tf, self.window_size))
+        await self._recover()
+        now = self.clock.now_ms()
+        self.dao.open_run(self.run_id, mode=self.mode.value, adapter=self.venue, ts=now,
+                          meta={"symbols": list(self.symbols), "timeframes": list(self.timeframes),
+                                "governance_sha256": self.locked_governance.sha256})
+        self._started = True
+        self.journal_event("event", f"run {self.run_id} started on {self.venue} "
+                           f"({self.mode.value}), {len(self.symbols)} symbols "
+                           f"{','.join(self.timeframes)}")
+        self._refresh_snapshot()
+
+    async def _feed_check(self) -> None:
+        from broker_adapters.feed_check import check_feed
+
+        max_age = self.feed_max_age_ms or 3 * timeframe_ms(self.fine_tf)
+        verdicts = await check_feed(self.adapter, list(self.symbols), self.fine_tf,
+                                    clock=self.clock, max_age_ms=max_age)
+        bad = [v for v in verdicts if not getattr(v, "ok", True)]
+        if bad:
+            detail = "; ".join(str(getattr(v, "message", v)) for v in bad[:5])
+            raise BrainStartError(f"feed check failed for {len(bad)} symbol(s): {detail} "
+                                  "(use --skip-feed-check to start anyway)")
+
+    @property
+    def book_venue(self) -> str:
+        """The venue tag on positions and fills ("paper:mock" for paper over the mock)."""
+        from broker_adapters.paper import PaperBroker
+
+        return f"paper:{self.venue}" if isinstance(self.adapter, PaperBroker) else self.venue
+
+    async def _recover(self) -> None:
+        """Locks from the DB; positions from the venue, stops from the DB; equity peaks."""
+        self.locks.load()
+        now = self.clock.now_ms()
+        account = await self.adapter.account()
+        pf = self.portfolio
+        if not pf.positions and not pf.closed_trades and \
+                abs(account.equity - pf.starting_equity) > 1e-9 and account.equity > 0:
+            self.portfolio = type(pf)(self.governance, account.equity)
+            self.ctx.portfolio = self.portfolio
+        for spec in self.instruments.values():
+            self.portfolio.set_instrument(spec)
+        stored = [p for p in self.dao.load_positions(None)
+                  if p.venue in (self.venue, self.book_venue)]
+        live = await self.adapter.positions()
+        rec = reconcile(stored, live, venue_name=self.venue)
+        for text in rec.mismatches:
+            self.journal_event("reconcile", f"reconcile mismatch: {text}", level="warning")
+        window_ms = self.governance.locks.trailing_dd_window_hours * 3_600_000
+        peaks = [(p.ts, p.equity) for p in self.dao.equity_series(since_ms=now - window_ms)]
+        if rec.positions or peaks:
+            self.portfolio.restore(rec.positions, None, account.balance, peaks, ts=now)
+        for p in rec.positions:
+            self.dao.upsert_position(p, self.run_id)
+        for p in stored:
+            if p.symbol not in {x.symbol for x in rec.positions}:
+                self.dao.delete_position(p.symbol, p.venue, self.run_id)
+        if self.locks.kill_switch:
+            self.journal_event("lock", f"kill switch still engaged after restart: "
+                               f"{self.locks.kill_reason}", level="warning")
+        if self.locks.daily_lock:
+            self._lock_events([self.locks.roll_day(now)])
+
+    async def stop(self) -> None:
+        """Finish the running cycle, close the run with its summary, close the venue."""
+        if self._stopped:
+            return
+        self._stopped = True
+        async with self._cycle_lock:
+            now = self.clock.now_ms()
+            if self._started:
+                try:
+                    self.dao.close_run(self.run_id, ts=now, summary=self.summary())
+                    self.journal_event("event", f"run {self.run_id} stopped after "
+                                       f"{self.counters.cycles} cycles")
+                except Exception as exc:
+                    log.error("closing run %s failed: %s", self.run_id, exc)
+            try:
+                await self.adapter.close()
+            except Exception as exc:
+                log.warning("closing %s failed: %s", self.venue, exc)
+            if self.owns_dao:
+                self.dao.close()
+
+    async def run(self, *, max_cycles: int | None = None, max_seconds: float | None = None,
+                  stop_event: asyncio.Event | None = None) -> None:
+        """Cycle on every bar close of the finest timeframe until a limit or the stop event."""
+        if not self._started:
+            await self.start()
+        wall_end = None if max_seconds is None else time.monotonic() + max_seconds
+        done = 0
+        step = timeframe_ms(self.fine_tf)
+        while not self._stopped:
+            if max_cycles is not None and done >= max_cycles:
+                break
+            if stop_event is not None and stop_event.is_set():
+                break
+            if wall_end is not None and time.monotonic() >= wall_end:
+                break
+            now = self.clock.now_ms()
+            wait_s = ((now // step + 1) * step - now + 1) / 1000.0
+            if await self._sleep(wait_s, stop_event, wall_end):
+                break
+            await self.run_cycle()
+            done += 1
+
+    async def _sleep(self, seconds: float, stop_event: asyncio.Event | None,
+                     wall_end: float | None) -> bool:
+        """Sleep clock time; True if the stop event fired first."""
+        sleeper = asyncio.ensure_future(self.clock.sleep(seconds))
+        waits: set[asyncio.Future[Any]] = {sleeper}
+        if stop_event is not None:
+            waits.add(asyncio.ensure_future(stop_event.wait()))
+        timeout = None if wall_end is None else max(0.0, wall_end - time.monotonic())
+        finished, pending = await asyncio.wait(waits, timeout=timeout,
+                                               return_when=asyncio.FIRST_COMPLETED)
+        for p in pending:
+            p.cancel()
+        return sleeper not in finished
+
+    # ------------------------------------------------------------------ the cycle
+    async def run_cycle(self) -> BrainSnapshot:
+        async with self._cycle_lock:
+            t0 = perf_counter()
+            ts = self.clock.now_ms()
+            self.counters.cycles += 1
+            self.ctx.ts, self.ctx.cycle = ts, self.counters.cycles
+            work = CycleWork(ts=ts, cycle=self.counters.cycles)
+            await run_stages(self, work)
+            work.latency_ms = (perf_counter() - t0) * 1000.0
+            self.counters.latencies_ms.append(work.latency_ms)
+            self._journal_cycle(work)
+            self._snapshot = build_snapshot(self, work)
+            try:
+                self.monitor.publish(self._snapshot)
+            except Exception as exc:
+                log.warning("publishing the snapshot failed: %s", exc)
+            return self._snapshot
+
+    def lock_status(self) -> LockStatus:
+        code, reason = self.locks.status()
+        if not code and self.paused:
+            return LockStatus(True, "paused", "trading paused by the trader")
+        return LockStatus(bool(code), code, reason)
+
+    def _journal_cycle(self, work: CycleWork) -> None:
+        payload, text = work.journal_payload(self)
+        try:
+            self.last_journal_id = self.dao.journal("cycle", payload, ts=work.ts,
+                                                    run_id=self.run_id, text=text)
+        except Exception as exc:
+            self.last_error = f"journal: {exc}"
+            log.error("cycle journal write failed: %s", exc)
+
+    def _refresh_snapshot(self) -> None:
+        work = CycleWork(ts=self.clock.now_ms(), cycle=self.counters.cycles)
+        work.monitor_only = True
+        self._snapshot = build_snapshot(self, work)
+
+    # ------------------------------------------------------------------ summary
+    def summary(self) -> dict[str, Any]:
+        c = self.counters
+        lat = list(c.latencies_ms)
+        pf = self.portfolio
+        return {
+            "run_id": self.run_id, "cycles": c.cycles, "orders": c.orders, "fills": c.fills,
+            "pnl": pf.equity - pf.starting_equity, "equity": pf.equity,
+            "drawdown_pct": pf.trailing_dd_pct, "daily_pnl_pct": pf.daily_pnl_pct,
+            "rejections": dict(c.rejections), "locks": list(c.locks[-50:]),
+            "daily_lock": self.locks.daily_lock, "kill_switch": self.locks.kill_switch,
+            "governance_lock": self.locks.governance_locked,
+            "latency_p50_ms": percentile(lat, 50), "latency_p99_ms": percentile(lat, 99),
+            "closed_trades": len(pf.closed_trades), "errors": c.errors,
+            "shadow": {n: {"trades": s.trades, "pnl": s.pnl, "plans": s.plans}
+                       for n, s in self.shadow.scores.items()},
+        }
+
+
+__all__ = ["BrainOrchestrator", "BrainStartError", "ExecInput", "ExecResult", "RiskInput",
+           "RiskResult", "MonitorInput"]

@@ -1,0 +1,156 @@
+"""Wire a ready-to-start brain from configuration: ``RunOptions`` → ``BrainOrchestrator``.
+
+One builder for every front end (``ats run``, the TUI, the benchmark, tests) so they trade
+the same way; what differs is only what they pass in ``RunOptions``.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ats.brain.orchestrator import BrainOrchestrator
+from ats.brain.state import BrainSnapshot
+from ats.brain.tools import ToolRegistry, default_registry
+from ats.config import (
+    ConfigError,
+    config_dir,
+    load_adapters,
+    load_enable_map,
+    load_governance,
+    load_settings,
+    load_symbols,
+    refuse_live,
+)
+from ats.domain import Clock, Mode, RealClock, SimulatedClock
+from ats.domain.clock import ms_to_datetime
+from ats.portfolio import PortfolioController
+from ats.risk import RiskEngine, RiskSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What a front end asks for. ``None`` fields fall back to configuration."""
+
+    mode: Mode = Mode.PAPER
+    adapter: str = "mock"
+    speed: float = 60.0
+    seed: int = 42
+    db_path: Path | str | None = None
+    config_dir: Path | str | None = None
+    symbols: tuple[str, ...] | None = None
+    timeframes: tuple[str, ...] | None = None
+    use_mock_feed: bool = False
+    skip_feed_check: bool = False
+    clock: Clock | None = None
+    run_id: str | None = None
+    max_cycles: int | None = None
+    max_seconds: float | None = None
+
+
+def new_run_id(clock: Clock) -> str:
+    stamp = ms_to_datetime(clock.now_ms()).strftime("%Y%m%d-%H%M%S")
+    return f"run-{stamp}-{secrets.token_hex(2)}"
+
+
+def load_strategies(names: Sequence[str], challengers: Sequence[Any],
+                    cfg_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Live strategies from the registry; challengers from the registry or their DSL spec."""
+    from ats.strategies import registry as strategy_registry
+
+    live = {name: strategy_registry.create(name) for name in names}
+    shadow: dict[str, Any] = {}
+    for ch in challengers:
+        if ch.spec:
+            from research_lab.dsl import load_strategy
+
+            strat = load_strategy(cfg_dir / ch.spec)
+        else:
+            strat = strategy_registry.create(ch.name)
+        shadow[ch.name] = strat
+    return live, shadow
+
+
+def build_orchestrator(
+    opts: RunOptions,
+    *,
+    sinks: Sequence[Callable[[BrainSnapshot], None]] = (),
+    adapter: Any = None,
+    registry: ToolRegistry | None = None,
+    strategies: dict[str, Any] | None = None,
+    env: dict[str, str] | None = None,
+) -> BrainOrchestrator:
+    """Load configs (governance locked), settings, clock, adapter, DAO, tools and agents.
+
+    ``sinks`` receive every snapshot (the metrics exporter, a TUI); ``adapter``,
+    ``registry`` and ``strategies`` replace the configured ones (tests, benchmarks).
+    """
+    refuse_live(opts.mode, "the run options (mode)")
+    cfg = config_dir(opts.config_dir)
+    settings = load_settings(env) if env is not None else load_settings()
+    refuse_live(settings.mode if opts.mode is Mode.PAPER else opts.mode, "MODE")
+    governance = load_governance(cfg / "governance.yaml")
+    symbols_cfg = load_symbols(cfg / "symbols.yaml")
+    adapters_cfg = load_adapters(cfg / "adapters.yaml")
+    adapter_name = "mock" if opts.use_mock_feed else opts.adapter
+    if opts.use_mock_feed and opts.mode is not Mode.PAPER:
+        raise ConfigError("--use-mock-feed", "the mock feed can only drive paper trading",
+                          expected="--paper", found=opts.mode.value)
+    known: set[str] | None = None
+    if strategies is None:
+        from ats.strategies import registry as strategy_registry
+
+        known = set(strategy_registry.names())
+    enable_map = load_enable_map(cfg / "enable_map.yaml", known)
+    symbols = tuple(opts.symbols or symbols_cfg.symbols_for(adapter_name))
+    timeframes = tuple(opts.timeframes or symbols_cfg.timeframes_for(adapter_name))
+
+    clock = opts.clock
+    if clock is None:
+        if adapter_name == "mock":
+            from broker_adapters.mock import parse_start
+
+            clock = SimulatedClock(parse_start(adapters_cfg.mock.start), speed=opts.speed)
+        else:
+            clock = RealClock()
+    if adapter is None:
+        from broker_adapters.factory import create_adapter
+
+        overrides: dict[str, Any] = {}
+        if adapter_name == "mock":
+            overrides["symbols"] = symbols
+        adapter = create_adapter(adapter_name, mode=opts.mode, adapters_cfg=adapters_cfg,
+                                 symbols_cfg=symbols_cfg, settings=settings, clock=clock,
+                                 seed=opts.seed, **overrides)
+    if strategies is None:
+        live, shadow = load_strategies(sorted(enable_map.all_strategies()),
+                                       enable_map.challengers, cfg)
+    else:
+        live = {n: s for n, s in strategies.items()
+                if n not in {c.name for c in enable_map.challengers}}
+        shadow = {c.name: strategies[c.name] for c in enable_map.challengers
+                  if c.name in strategies}
+
+    from storage.dao import PersistDAO
+
+    db_path = Path(opts.db_path) if opts.db_path is not None else settings.db_path
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    dao = PersistDAO(db_path)
+    gov = governance.governance
+    risk_engine = RiskEngine(RiskSettings.from_governance(gov))
+    portfolio = PortfolioController(gov, settings.virtual_equity)
+    run_id = opts.run_id or new_run_id(clock)
+    return BrainOrchestrator(
+        governance=governance, enable_map=enable_map, adapter=adapter, dao=dao, clock=clock,
+        registry=registry or default_registry(), portfolio=portfolio, risk_engine=risk_engine,
+        symbols=symbols, timeframes=timeframes, strategies=live, challengers=shadow,
+        run_id=run_id, mode=opts.mode, venue=adapter_name,
+        virtual_asset=settings.effective_virtual_asset, skip_feed_check=opts.skip_feed_check,
+        owns_dao=True, sinks=list(sinks),
+    )

@@ -1,0 +1,149 @@
+"""Build the immutable ``BrainSnapshot`` from the orchestrator's state after a cycle.
+
+Every field is filled from real state (agent health from what the stages reported, edges
+from what actually ran), because the TUI and Grafana show exactly this and nothing else.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ats.brain.report import signal_text
+from ats.brain.state import (
+    GRAPH_EDGES,
+    GRAPH_NODES,
+    AgentView,
+    BrainSnapshot,
+    EdgeView,
+    EquityPoint,
+    RegimeView,
+    RiskView,
+    StrategyView,
+)
+from ats.domain import timeframe_ms
+
+if TYPE_CHECKING:
+    from ats.brain.cycle import CycleWork
+    from ats.brain.orchestrator import BrainOrchestrator
+
+
+def _strategies(o: BrainOrchestrator, ts: int) -> tuple[StrategyView, ...]:
+    sel = o.selection
+    cooldown = o.registry.get("manage_cooldown")
+    held = {p.strategy for p in o.portfolio.positions.values() if p.qty}
+    names = list(dict.fromkeys(
+        [n for names in o.enable_map.regimes.values() for n in names] + list(sel.strategies)))
+    out: list[StrategyView] = []
+    for name in names:
+        if name not in sel.strategies:
+            out.append(StrategyView(name, "disabled", last_signal="not loaded"))
+            continue
+        last = sel.last_signal.get(name)
+        text = signal_text(last) if last else None
+        if name in sel.disabled:
+            status = "disabled"
+            text = f"disabled: {sel.disabled[name]}"
+        elif hasattr(cooldown, "in_cooldown") and cooldown.in_cooldown(name, ts):
+            status = "cooldown"
+        elif name in sel.active or name in held:
+            status = "active"
+        else:
+            status = "enabled"
+        out.append(StrategyView(name, status, False, text, sel.error_counts.get(name, 0)))
+    for name in sel.challengers:
+        sc = o.shadow.scores.get(name)
+        last = sel.last_signal.get(name)
+        text = signal_text(last) if last else None
+        if sc is not None:
+            text = (f"shadow pnl {sc.pnl:+,.2f} over {sc.trades} trades"
+                    + (f"; {text}" if text else ""))
+        status = "disabled" if name in sel.disabled else "shadow"
+        out.append(StrategyView(name, status, True, text, sel.error_counts.get(name, 0)))
+    return tuple(out)
+
+
+def _risk_view(o: BrainOrchestrator) -> RiskView:
+    g = o.governance
+    pf = o.portfolio
+    code, reason = o.locks.status()
+    return RiskView(
+        risk_per_trade=g.risk.max_risk_per_trade, base_risk=g.risk.base_risk_per_trade,
+        daily_pnl=pf.daily_pnl_pct, daily_lock_limit=-g.locks.daily_max_loss,
+        trailing_dd=pf.trailing_dd_pct, kill_switch_limit=-g.locks.trailing_dd_kill_switch,
+        portfolio_risk=pf.current_risk, portfolio_cap=g.risk.max_portfolio_risk,
+        risk_cap=pf.risk_cap_pct, safe_mode=bool(pf.safe_mode),
+        max_correlation=float(pf.max_correlation), daily_lock=o.locks.daily_lock,
+        kill_switch=o.locks.kill_switch, governance_locked=o.locks.governance_locked,
+        lock_reason=reason,
+    )
+
+
+def _agents(o: BrainOrchestrator, w: CycleWork) -> tuple[AgentView, ...]:
+    states = dict(w.states)
+    if not o.connected:
+        states["brain"] = "error"
+        states.setdefault("exec", "error")
+        if states["exec"] == "ok":
+            states["exec"] = "error"
+    elif o.paused and states.get("brain", "ok") == "ok":
+        states["brain"] = "warn"
+    if o.locks.blocked and states.get("risk", "ok") == "ok":
+        states["risk"] = "warn"
+    out = []
+    for node in GRAPH_NODES:
+        st = states.get(node, "ok")
+        if node == "strategy" and o.selection.strategies and \
+                len(o.selection.disabled) >= len(o.selection.strategies):
+            st = "disabled"
+        err = w.errors.get(node, "")
+        if not err and node == "strategy":
+            err = next((v for k, v in w.errors.items() if k.startswith("strategy ")), "")
+        out.append(AgentView(node, st, w.stage_ms.get(node, 0.0), err))  # type: ignore[arg-type]
+    return tuple(out)
+
+
+def _edges(w: CycleWork) -> tuple[EdgeView, ...]:
+    used = {
+        ("brain", "regime"): bool(w.new_bars),
+        ("regime", "strategy"): w.regimes_run > 0 or bool(w.new_bars),
+        ("strategy", "risk"): bool(w.signals or w.shadow_signals),
+        ("risk", "exec"): bool(w.risk.plans or w.exits),
+        ("exec", "monitor"): bool(w.execd.orders or w.execd.fills),
+        ("monitor", "brain"): not w.monitor_only,
+    }
+    return tuple(EdgeView(s, t, used.get((s, t), False)) for s, t in GRAPH_EDGES)
+
+
+def build_snapshot(o: BrainOrchestrator, w: CycleWork) -> BrainSnapshot:
+    pf = o.portfolio
+    eq = float(pf.equity)
+    dd = float(pf.trailing_dd_pct)
+    if not w.monitor_only and (not o.equity_history or o.equity_history[-1].ts != w.ts):
+        o.equity_history.append(EquityPoint(w.ts, eq, dd))
+    regimes = []
+    for sym in o.symbols:
+        h = o.regime_agent.current(sym)
+        if h is not None:
+            regimes.append(RegimeView(sym, h.regime, h.held, h.since))
+    step = timeframe_ms(o.fine_tf)
+    ages = {}
+    for sym in o.symbols:
+        last = o.windows[(sym, o.fine_tf)].last_ts
+        if last is not None:
+            ages[sym] = max(0, w.ts - (last + step))
+    c = o.counters
+    stage = dict(w.stage_ms)
+    return BrainSnapshot(
+        cycle=c.cycles, ts=w.ts, run_id=o.run_id, mode=o.mode, venue=o.venue,
+        connected=o.connected, paused=o.paused, feed_age_ms=ages, focus_symbol=o.focus,
+        regimes=tuple(regimes), strategies=_strategies(o, w.ts), risk=_risk_view(o),
+        agents=_agents(o, w), edges=_edges(w), positions=tuple(pf.positions.values()),
+        open_orders=tuple(o.exec_agent.open_orders.values()), equity=eq,
+        balance=float(pf.balance), pnl_total=eq - float(pf.starting_equity), drawdown=dd,
+        equity_history=tuple(o.equity_history), stage_latency_ms=stage,
+        cycle_latency_ms=w.latency_ms, tool_stats=o.registry.stats(),
+        rejections=dict(c.rejections), orders_total=c.orders, fills_total=c.fills,
+        slippage_bps=c.slippage_sum / c.slippage_n if c.slippage_n else 0.0,
+        last_journal_id=o.last_journal_id,
+        last_error=o.last_error or next(iter(w.errors.values()), ""),
+    )
