@@ -27,6 +27,7 @@ import numpy as np
 FACTOR_AT_THRESHOLD = 0.5
 FACTOR_AT_ONE = 0.25
 MIN_SAMPLES = 10
+_FLAT = 1e-12  # a series whose spread is below this share of its size counts as constant
 
 
 def max_abs_correlation(
@@ -43,6 +44,9 @@ def max_abs_correlation(
     """
     series = {s: np.asarray(r, dtype=float).ravel()[-window:] for s, r in returns.items()}
     names = sorted(series)
+    fast = _matrix_rho(names, series, min_samples)
+    if fast is not None:
+        return fast
     best, pair = 0.0, None
     for i, a in enumerate(names):
         for b in names[i + 1:]:
@@ -50,6 +54,38 @@ def max_abs_correlation(
             if rho is not None and rho > best:
                 best, pair = rho, (a, b)
     return best, pair
+
+
+def _matrix_rho(
+    names: list[str], series: dict[str, np.ndarray], min_samples: int
+) -> tuple[float, tuple[str, str] | None] | None:
+    """All pairs at once when every series has the same length and no gaps (the usual
+    case: closed bars of one timeframe); None to fall back to the pair-by-pair path."""
+    if len(names) < 2:
+        return 0.0, None
+    sizes = {series[n].size for n in names}
+    if len(sizes) != 1 or sizes.pop() < min_samples:
+        return None
+    m = np.vstack([series[n] for n in names])
+    if not np.isfinite(m).all():
+        return None
+    scale = np.abs(m).max(axis=1) * np.sqrt(m.shape[1])
+    m = m - m.mean(axis=1, keepdims=True)
+    norms = np.sqrt(np.einsum("ij,ij->i", m, m))
+    live = norms > np.maximum(_FLAT * scale, 1e-300)
+    c = np.abs(m @ m.T)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        c = c / np.outer(norms, norms)
+    c[~live, :] = 0.0
+    c[:, ~live] = 0.0
+    np.fill_diagonal(c, 0.0)
+    c = np.nan_to_num(np.minimum(c, 1.0), nan=0.0)
+    i, j = np.unravel_index(int(np.argmax(c)), c.shape)
+    best = float(c[i, j])
+    if best <= 0.0:
+        return 0.0, None
+    a, b = sorted((names[int(i)], names[int(j)]))
+    return best, (a, b)
 
 
 def _pair_rho(x: np.ndarray, y: np.ndarray, min_samples: int) -> float | None:
@@ -61,10 +97,14 @@ def _pair_rho(x: np.ndarray, y: np.ndarray, min_samples: int) -> float | None:
     if int(ok.sum()) < min_samples:
         return None
     x, y = x[ok], y[ok]
+    sx, sy = float(np.abs(x).max()) * np.sqrt(x.size), float(np.abs(y).max()) * np.sqrt(y.size)
     x = x - x.mean()
     y = y - y.mean()
-    denom = float(np.sqrt(np.dot(x, x) * np.dot(y, y)))
-    if not np.isfinite(denom) or denom <= 1e-300:
+    nx, ny = float(np.sqrt(np.dot(x, x))), float(np.sqrt(np.dot(y, y)))
+    if nx <= max(_FLAT * sx, 1e-300) or ny <= max(_FLAT * sy, 1e-300):
+        return None  # a constant series (the mean's rounding noise is not a signal)
+    denom = nx * ny
+    if not np.isfinite(denom):
         return None
     rho = abs(float(np.dot(x, y)) / denom)
     return min(1.0, rho) if np.isfinite(rho) else None
