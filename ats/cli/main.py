@@ -6,6 +6,7 @@ import click
 
 from ats import __version__
 from ats.cli.config_cmd import config_group
+from ats.cli.tui_cmd import tui_command
 from ats.i18n import set_language, t
 
 
@@ -22,3 +23,4 @@ def main(lang: str | None) -> None:
 
 main.add_command(config_group)
 # Commands added by other areas register below, one line each.
+main.add_command(tui_command)

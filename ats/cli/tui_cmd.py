@@ -1,0 +1,72 @@
+"""``ats tui``: the trader's desk. Paper on the mock market with no set-up; live is refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ats.cli.common import fail, guard_live, live_message, mode_options
+from ats.config.settings import LiveTradingRefused, load_settings
+from ats.domain import Mode
+from ats.i18n import set_language, t
+
+# Where each mode trades when --adapter is not given: paper on the mock market (no network),
+# virtual money on BingX VST, an MT5 demo account through the terminal.
+DEFAULT_ADAPTER = {Mode.PAPER: "mock", Mode.VST: "bingx", Mode.DEMO: "mt5"}
+
+
+def prepare_db(db_path: Path) -> Path:
+    """Create the database's directory (``data/`` by default) so the first run just works."""
+    try:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        fail(t("tui.cli.db_failed", path=db_path.parent, error=exc))
+    return db_path
+
+
+def run_desk(options: dict[str, object]) -> None:
+    """Build the orchestrator and run the desk until the trader quits."""
+    from ats.brain.runtime import RunOptions, build_orchestrator
+    from ats.tui.launch import desk_for
+
+    try:
+        orchestrator = build_orchestrator(RunOptions(**options))  # type: ignore[arg-type]
+    except Exception as exc:  # noqa: BLE001 - config and adapter errors, shown plainly
+        fail(t("tui.cli.build_failed", error=exc))
+    speed = options.get("speed")
+    app = desk_for(orchestrator, speed=float(speed) if speed else None,  # type: ignore[arg-type]
+                   configs=options.get("config_dir"))  # type: ignore[arg-type]
+    app.run()
+
+
+@click.command("tui", help=t("tui.cli.help"))
+@mode_options
+@click.option("--adapter", type=click.Choice(["mock", "mt5", "bingx"]), default=None,
+              help=t("tui.cli.adapter"))
+@click.option("--speed", type=click.FloatRange(min=0, min_open=True), default=None,
+              help=t("tui.cli.speed"))
+@click.option("--seed", type=int, default=None, help=t("tui.cli.seed"))
+@click.option("--lang", type=click.Choice(["en", "ru"]), default=None, help=t("tui.cli.lang"))
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help=t("tui.cli.db"))
+@click.option("--config-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help=t("tui.cli.config"))
+def tui_command(paper: bool, mode: str | None, live: bool, adapter: str | None,
+                speed: float | None, seed: int | None, lang: str | None, db_path: Path | None,
+                config_dir: Path | None) -> None:
+    guard_live(mode, live)
+    if lang:
+        set_language(lang)
+    try:
+        settings = load_settings()
+    except LiveTradingRefused as exc:
+        fail(live_message(exc), code=3)
+    chosen_mode = Mode.PAPER if paper or mode is None else Mode(mode)
+    options: dict[str, object] = {
+        "mode": chosen_mode,
+        "adapter": adapter or DEFAULT_ADAPTER[chosen_mode],
+        "db_path": prepare_db(db_path or settings.db_path),
+        "speed": speed, "seed": seed, "config_dir": config_dir,
+    }
+    run_desk({k: v for k, v in options.items() if v is not None})

@@ -1,0 +1,79 @@
+"""``ats tui``: live refused, defaults that need no set-up, options passed to the brain."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ats.cli import tui_cmd
+from ats.cli.main import main
+from ats.domain import Mode
+
+
+@pytest.fixture
+def captured(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
+    calls: list[dict[str, object]] = []
+    monkeypatch.setattr(tui_cmd, "run_desk", calls.append)
+    return calls
+
+
+@pytest.mark.parametrize("args", [["--live"], ["--mode", "live"], ["--paper", "--live"]])
+def test_live_is_refused_with_exit_code_3(args: list[str], captured: list[object]) -> None:
+    res = CliRunner().invoke(main, ["tui", *args])
+    assert res.exit_code == 3
+    assert "live trading refused" in res.output
+    assert captured == []
+
+
+def test_live_from_the_environment_is_refused(
+    captured: list[object], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MODE", "live")
+    res = CliRunner().invoke(main, ["tui", "--paper"])
+    assert res.exit_code == 3 and captured == []
+
+
+def test_paper_defaults_to_the_mock_market_and_creates_the_db_dir(
+    captured: list[dict[str, object]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    res = CliRunner().invoke(main, ["tui", "--paper"])
+    assert res.exit_code == 0, res.output
+    (opts,) = captured
+    assert opts == {"mode": Mode.PAPER, "adapter": "mock", "db_path": Path("data/ats.db")}
+    assert (tmp_path / "data").is_dir()
+
+
+def test_options_reach_the_brain(
+    captured: list[dict[str, object]], tmp_path: Path
+) -> None:
+    db = tmp_path / "deep" / "dir" / "x.db"
+    res = CliRunner().invoke(main, ["tui", "--mode", "vst", "--speed", "120", "--seed", "9",
+                                    "--db", str(db), "--lang", "ru"])
+    assert res.exit_code == 0, res.output
+    (opts,) = captured
+    assert opts == {"mode": Mode.VST, "adapter": "bingx", "db_path": db, "speed": 120.0,
+                    "seed": 9}
+    assert db.parent.is_dir()
+    from ats.i18n import language
+
+    assert language() == "ru"
+
+
+def test_an_unwritable_db_dir_is_a_clear_error(captured: list[object], tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    res = CliRunner().invoke(main, ["tui", "--db", str(blocker / "sub" / "ats.db")])
+    assert res.exit_code == 2
+    assert "cannot create the database directory" in res.output and "--db" in res.output
+    assert captured == []
+
+
+def test_help_lists_the_tui_options() -> None:
+    res = CliRunner().invoke(main, ["tui", "--help"])
+    assert res.exit_code == 0
+    for option in ("--paper", "--adapter", "--speed", "--seed", "--lang", "--db"):
+        assert option in res.output
