@@ -17,6 +17,7 @@ import numpy as np
 
 from ats.config.models import Governance
 from ats.domain.types import Fill, InstrumentSpec, Position
+from ats.portfolio.allocation import plan_problem, room_qty
 from ats.portfolio.correlation import max_abs_correlation, safe_mode_cap
 from ats.portfolio.drawdown import DailyBaseline, TrailingPeak
 from ats.portfolio.ledger import Ledger
@@ -59,6 +60,7 @@ class PortfolioController:
         self._loss_streak = 0
         self._closed: deque[ClosedTrade] = deque(maxlen=CLOSED_TRADES_KEPT)
         self.last_snapshot: EquitySnapshot | None = None
+        self.bad_prices: dict[str, float] = {}
 
     def set_instrument(self, spec: InstrumentSpec) -> None:
         """Contract size (for PnL and notional) and lot step (for ``max_qty``) of a symbol."""
@@ -121,7 +123,7 @@ class PortfolioController:
 
     def add_pending(self, plan: TradePlan) -> None:
         """Reserve a plan's risk and notional until its fills arrive or it is dropped."""
-        bad = _plan_problem(plan)
+        bad = plan_problem(plan)
         if bad:
             raise ValueError(bad)
         self._pending.append(plan)
@@ -212,7 +214,7 @@ class PortfolioController:
     # ------------------------------------------------------------------ allocation
     def can_allocate(self, plan: TradePlan) -> AllocationDecision:
         """Would ``plan`` fit now? Refusals name the limit and, for size, the largest fit."""
-        bad = _plan_problem(plan)
+        bad = plan_problem(plan)
         if bad:
             return AllocationDecision(False, bad, None, "invalid_plan")
         eq = self.equity
@@ -234,9 +236,9 @@ class PortfolioController:
                 False, f"kill switch: trailing drawdown {self.trailing_dd_pct:.2%} <= "
                 f"-{gov.locks.trailing_dd_kill_switch:.2%}", None, "kill_switch")
         cap, risk = self.risk_cap_pct, self.current_risk
-        qty_by_risk = _room_qty((cap - risk) * eq, plan.risk_amount / plan.qty)
+        qty_by_risk = room_qty((cap - risk) * eq, plan.risk_amount / plan.qty)
         lev_room = gov.risk.leverage_cap * eq - self.gross_exposure
-        qty_by_lev = _room_qty(lev_room, plan.notional / plan.qty)
+        qty_by_lev = room_qty(lev_room, plan.notional / plan.qty)
         max_qty = max(0.0, min(qty_by_risk, qty_by_lev))
         step = self._lot_steps.get(plan.symbol)
         shown_max = max_qty
@@ -282,11 +284,18 @@ class PortfolioController:
         self._record(fill.ts)
 
     def mark_to_market(self, prices: Mapping[str, float], ts: int) -> EquitySnapshot:
-        """Revalue positions at ``prices`` (non-positive or non-finite prices are ignored)."""
+        """Revalue positions at ``prices``.
+
+        A non-positive or non-finite price keeps the symbol's previous mark (one bad quote
+        must not stop the cycle or zero a position's value) and is listed in ``bad_prices``
+        until the next call, so the caller can journal it.
+        """
         before = self.equity
         self._roll_day(ts, before)
+        self.bad_prices = {}
         for symbol, price in prices.items():
-            self._ledger.mark(symbol, float(price))
+            if not self._ledger.mark(symbol, float(price)):
+                self.bad_prices[symbol] = price  # the previous mark stays in force
         return self._record(ts)
 
     def set_stops(self, symbol: str, stop: float | None = None, take: float | None = None) -> None:
@@ -345,6 +354,8 @@ class PortfolioController:
         ``equity=None`` and let the next ``mark_to_market`` revalue. ``realized_pnl``
         defaults to what the balance implies; if given, the starting equity is re-derived
         so that realized + unrealized - fees = equity - starting equity still holds.
+        The R of a trade restored mid-way is measured against its stored (current) stop:
+        the original stop is not kept in the database.
         """
         if not (math.isfinite(balance) and balance > 0):
             raise ValueError(f"restore: balance {balance!r} must be a positive number")
@@ -372,20 +383,3 @@ class PortfolioController:
         self._closed.extend(closed_trades)
         self._pending.clear()
 
-
-def _plan_problem(plan: TradePlan) -> str:
-    nums = (plan.qty, plan.risk_amount, plan.notional, plan.entry)
-    if not all(isinstance(x, int | float) and math.isfinite(x) for x in nums):
-        return f"plan for {plan.symbol} has a non-finite number {nums!r}"
-    if plan.qty <= 0 or plan.risk_amount < 0 or plan.notional < 0 or plan.entry <= 0:
-        return (f"plan for {plan.symbol} needs qty > 0, entry > 0, risk >= 0, notional >= 0 "
-                f"(got qty={plan.qty}, entry={plan.entry}, risk={plan.risk_amount}, "
-                f"notional={plan.notional})")
-    return ""
-
-
-def _room_qty(room: float, per_unit: float) -> float:
-    """Units that fit in ``room`` at ``per_unit`` each (unlimited when a unit costs nothing)."""
-    if per_unit <= 0:
-        return math.inf if room >= 0 else 0.0
-    return max(0.0, room) / per_unit

@@ -130,6 +130,8 @@ class RiskEngine:
         The stop comes from the signal's ``stop_hint``, else ``atr * stop_atr_mult``, else
         ``fixed_stop_pct`` of the entry. ``gross_exposure`` is the notional already open or
         pending (account currency); the new notional plus it stays within the leverage cap.
+        ``confidence_mult`` can only shrink the budget (values above 1 count as 1): the
+        budget is a ceiling, so a confident signal gets the full budget, never more.
         Bad inputs never raise: they come back as a rejection with the reason.
         """
         bad = _check_inputs(signal, entry_price, state, atr, instrument, stop_atr_mult,

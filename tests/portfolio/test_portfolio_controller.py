@@ -123,6 +123,16 @@ def test_snapshots_are_emitted_on_fill_and_mark() -> None:
     assert last.drawdown_pct == pytest.approx(989.0 / 999.0 - 1)
 
 
+def test_bad_mark_keeps_the_previous_price(pc: PortfolioController) -> None:
+    pc.apply_fill(fill(Side.BUY, 1.0, 100.0))
+    pc.mark_to_market({"BTC": 105.0}, T0 + 1)
+    pc.mark_to_market({"BTC": math.nan, "ETH": -1.0}, T0 + 2)
+    assert pc.unrealized_pnl == pytest.approx(5.0)
+    assert set(pc.bad_prices) == {"BTC", "ETH"}
+    pc.mark_to_market({"BTC": 106.0}, T0 + 3)
+    assert pc.bad_prices == {} and pc.unrealized_pnl == pytest.approx(6.0)
+
+
 def test_starting_equity_must_be_positive() -> None:
     with pytest.raises(ValueError, match="starting equity"):
         PortfolioController(Governance(), math.nan)
