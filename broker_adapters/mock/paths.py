@@ -150,7 +150,8 @@ class SymbolPath:
                 anchor, prev = level, r
             level += drift[r] + vol[r] * zj - kappa[r] * (level - anchor)
             if extra and extra_from is not None and b0 + j >= extra_from:
-                level += extra
+                level += extra  # the range anchor moves too: a bleed is not mean-reverted
+                anchor += extra
             out[j] = level
         self.levels = np.concatenate([self.levels, out])
         self._anchor, self._prev = anchor, prev
