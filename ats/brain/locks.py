@@ -40,6 +40,7 @@ class LockManager:
         self.kill_reason = ""
         self.governance_locked = False
         self.governance_reason = ""
+        self.kill_released_at: int | None = None  # drawdown is measured from here after unlock
 
     # ------------------------------------------------------------------ persistence
     def load(self) -> None:
@@ -50,6 +51,27 @@ class LockManager:
         k = self.dao.load_lock_state(KILL) or {}
         self.kill_switch = bool(k.get("engaged", False))
         self.kill_reason = str(k.get("reason", ""))
+        rel = k.get("released_at")
+        self.kill_released_at = int(rel) if rel is not None and not self.kill_switch else None
+
+    def refresh_released(self, ts: int) -> bool:
+        """Pick up a release made by ``ats unlock`` while running (it writes the DB).
+
+        Returns True when the kill switch was released this way (the caller re-bases the
+        drawdown peak, exactly as for an in-process unlock).
+        """
+        released = False
+        if self.kill_switch:
+            k = self.dao.load_lock_state(KILL) or {}
+            if k and not k.get("engaged", True):
+                self.kill_switch, self.kill_reason = False, ""
+                self.kill_released_at = int(k.get("released_at", ts))
+                released = True
+        if self.daily_lock:
+            d = self.dao.load_lock_state(DAILY) or {}
+            if d and not d.get("engaged", True):
+                self.daily_lock, self.daily_reason = False, ""
+        return released
 
     def _save_daily(self, ts: int) -> None:
         self.dao.save_lock_state(DAILY, {"engaged": self.daily_lock, "day": self.daily_day,
@@ -95,7 +117,9 @@ class LockManager:
     def unlock_kill(self, reason: str, ts: int) -> LockEvent:
         self.kill_switch = False
         self.kill_reason = ""
-        self._save_kill(ts)
+        self.kill_released_at = ts
+        self.dao.save_lock_state(KILL, {"engaged": False, "reason": "", "released_at": ts,
+                                        "released_reason": reason}, ts=ts)
         return LockEvent("unlock", KILL, f"kill switch unlocked: {reason}", ts)
 
     def unlock_daily(self, reason: str, ts: int) -> LockEvent:

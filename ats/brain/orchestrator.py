@@ -187,8 +187,22 @@ class BrainOrchestrator:
         self._refresh_snapshot()
 
     async def unlock_kill_switch(self, reason: str) -> None:
-        self._lock_events([self.locks.unlock_kill(reason, self.clock.now_ms())])
+        now = self.clock.now_ms()
+        self._lock_events([self.locks.unlock_kill(reason, now)])
+        self.rebase_drawdown(now)
         self._refresh_snapshot()
+
+    def rebase_drawdown(self, ts: int) -> None:
+        """After an unlock, measure the trailing drawdown from now on.
+
+        Otherwise the same old peak would re-trip the kill switch on the next cycle and the
+        trader's decision to resume would be overruled by arithmetic.
+        """
+        pf = self.portfolio
+        pf.restore(list(pf.positions.values()), None, pf.balance, [(ts, pf.equity)],
+                   realized_pnl=pf.realized_pnl, fees_paid=pf.fees_paid,
+                   loss_streak=pf.loss_streak, day_start_equity=pf.day_start_equity, ts=ts,
+                   closed_trades=list(pf.closed_trades))
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -262,7 +276,10 @@ class BrainOrchestrator:
         for text in rec.mismatches:
             self.journal_event("reconcile", f"reconcile mismatch: {text}", level="warning")
         window_ms = self.governance.locks.trailing_dd_window_hours * 3_600_000
-        peaks = [(p.ts, p.equity) for p in self.dao.equity_series(since_ms=now - window_ms)]
+        since = now - window_ms
+        if self.locks.kill_released_at is not None:
+            since = max(since, self.locks.kill_released_at)
+        peaks = [(p.ts, p.equity) for p in self.dao.equity_series(since_ms=since)]
         if rec.positions or peaks:
             self.portfolio.restore(rec.positions, None, account.balance, peaks, ts=now)
         for p in rec.positions:

@@ -27,8 +27,8 @@ def cycle_text(p: dict[str, Any]) -> str:
         parts.append("shadow challenger plans: " + "; ".join(p["shadow"][:20]))
     if p.get("plans"):
         parts.append("plans: " + "; ".join(
-            f"{x['strategy']} {x['side']} {x['qty']:g} {x['symbol']} stop {x['stop']} "
-            f"take {x['take']} risk {x['risk_pct']:.3%}" for x in p["plans"][:20]))
+            f"{x['strategy']} {x['side']} {x['qty']:g} {x['symbol']} stop {_num(x['stop'])} "
+            f"take {_num(x['take'])} risk {x['risk_pct']:.3%}" for x in p["plans"][:20]))
     if p.get("exits"):
         parts.append("exits: " + "; ".join(f"{x['symbol']} {x['reason']}" for x in p["exits"]))
     if p.get("rejections"):
@@ -57,6 +57,10 @@ def cycle_text(p: dict[str, Any]) -> str:
     parts.append(f"equity {p.get('equity', 0):,.2f} daily {p.get('daily_pnl_pct', 0):.2%} "
                  f"dd {p.get('drawdown_pct', 0):.2%} latency {p.get('latency_ms', 0):.1f} ms")
     return " | ".join(parts)
+
+
+def _num(x: float | None) -> str:
+    return "-" if x is None else f"{x:.6g}"
 
 
 def percentile(values: list[float], q: float) -> float:

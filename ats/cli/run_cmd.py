@@ -1,0 +1,152 @@
+"""``ats run``: the brain headless — cycles until a limit or Ctrl-C, then a one-screen summary.
+
+SIGINT/SIGTERM do not kill the process mid-order: they set a stop event, the running cycle
+finishes, the run is closed with its summary and the venue is closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.table import Table
+
+from ats.cli.common import console, fail, guard_live, live_message, mode_options
+from ats.config import ConfigError, LiveTradingRefused
+from ats.domain import Mode
+from ats.i18n import t
+
+DEFAULT_ADAPTER = {Mode.PAPER: "mock", Mode.VST: "bingx", Mode.DEMO: "mt5"}
+
+
+def summary_table(summary: dict[str, Any]) -> Table:
+    """The end-of-run summary: counts, money, locks, rejections, latency."""
+    table = Table(title=t("brain.run.summary_title", run_id=summary.get("run_id", "")),
+                  show_header=False)
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row(t("brain.run.cycles"), str(summary["cycles"]))
+    table.add_row(t("brain.run.orders"), str(summary["orders"]))
+    table.add_row(t("brain.run.fills"), str(summary["fills"]))
+    table.add_row(t("brain.run.trades"), str(summary.get("closed_trades", 0)))
+    table.add_row(t("brain.run.pnl"), f"{summary['pnl']:+,.2f} (equity {summary['equity']:,.2f})")
+    table.add_row(t("brain.run.drawdown"), f"{summary['drawdown_pct']:.2%}")
+    rej = summary.get("rejections") or {}
+    table.add_row(t("brain.run.rejections"),
+                  ", ".join(f"{k}: {v}" for k, v in sorted(rej.items(), key=lambda kv: -kv[1]))
+                  or "-")
+    locks = [name for name in ("daily_lock", "kill_switch", "governance_lock") if summary.get(name)]
+    table.add_row(t("brain.run.locks"), ", ".join(locks) or t("brain.run.none"))
+    if summary.get("locks"):
+        table.add_row(t("brain.run.lock_events"), "\n".join(summary["locks"][-5:]))
+    table.add_row(t("brain.run.latency"), f"p50 {summary['latency_p50_ms']:.2f} ms, "
+                  f"p99 {summary['latency_p99_ms']:.2f} ms")
+    for name, sh in (summary.get("shadow") or {}).items():
+        table.add_row(t("brain.run.shadow", name=name),
+                      f"{sh['plans']} plans, {sh['trades']} trades, pnl {sh['pnl']:+,.2f}")
+    return table
+
+
+def attach_metrics(orchestrator: Any, host: str, port: int) -> Callable[[], None]:
+    """Serve /metrics and /graph for this run from a daemon thread; returns its stopper."""
+    from ats.monitor.exporter import MetricsServer
+    from ats.monitor.metrics import BrainMetrics
+
+    metrics = BrainMetrics()
+    orchestrator.add_sink(metrics.update)
+    server = MetricsServer(metrics.registry, lambda: orchestrator.snapshot.graph(),
+                           host=host, port=port)
+    bound = server.start()
+    console.print(t("brain.run.metrics", host=host, port=bound))
+    return server.stop
+
+
+async def run_brain(options: dict[str, Any], *, max_cycles: int | None,
+                    max_seconds: float | None, metrics: tuple[str, int] | None = None
+                    ) -> dict[str, Any]:
+    from ats.brain.orchestrator import BrainStartError
+    from ats.brain.runtime import RunOptions, build_orchestrator
+
+    orch = build_orchestrator(RunOptions(**options))
+    stop_metrics = attach_metrics(orch, *metrics) if metrics else None
+    stop_event = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, stop_event.set)
+    try:
+        try:
+            await orch.start()
+        except BrainStartError as exc:
+            await orch.stop()
+            raise click.ClickException(str(exc)) from None
+        console.print(t("brain.run.started", run_id=orch.run_id, venue=orch.venue,
+                        mode=orch.mode.value, n=len(orch.symbols)))
+        await orch.run(max_cycles=max_cycles, max_seconds=max_seconds, stop_event=stop_event)
+        summary = orch.summary()
+        await orch.stop()
+        return summary
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(sig)
+        if stop_metrics is not None:
+            stop_metrics()
+
+
+@click.command("run", help=t("brain.run.help"))
+@mode_options
+@click.option("--adapter", type=click.Choice(["mock", "mt5", "bingx"]), default=None,
+              help=t("brain.run.opt_adapter"))
+@click.option("--max-cycles", type=click.IntRange(min=1), default=None,
+              help=t("brain.run.opt_max_cycles"))
+@click.option("--max-seconds", type=click.FloatRange(min=0, min_open=True), default=None,
+              help=t("brain.run.opt_max_seconds"))
+@click.option("--skip-feed-check", is_flag=True, help=t("brain.run.opt_skip_feed_check"))
+@click.option("--use-mock-feed", is_flag=True, help=t("brain.run.opt_mock_feed"))
+@click.option("--speed", type=click.FloatRange(min=0, min_open=True), default=60.0,
+              show_default=True, help=t("brain.run.opt_speed"))
+@click.option("--seed", type=int, default=42, show_default=True, help=t("brain.run.opt_seed"))
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help=t("brain.run.opt_db"))
+@click.option("--run-id", default=None, help=t("brain.run.opt_run_id"))
+@click.option("--config-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help=t("brain.run.opt_config_dir"))
+@click.option("--timeframes", default=None, help=t("brain.run.opt_timeframes"))
+@click.option("--metrics-port", type=click.IntRange(0, 65535), default=None,
+              help=t("brain.run.opt_metrics_port"))
+@click.option("--metrics-host", default="127.0.0.1", show_default=True,
+              help=t("brain.run.opt_metrics_host"))
+def run_command(paper: bool, mode: str | None, live: bool, adapter: str | None,
+                max_cycles: int | None, max_seconds: float | None, skip_feed_check: bool,
+                use_mock_feed: bool, speed: float, seed: int, db_path: Path | None,
+                run_id: str | None, config_dir: Path | None, timeframes: str | None,
+                metrics_port: int | None, metrics_host: str) -> None:
+    guard_live(mode, live)
+    chosen = Mode.PAPER if paper or mode is None else Mode(mode)
+    options: dict[str, Any] = {
+        "mode": chosen, "adapter": adapter or DEFAULT_ADAPTER[chosen], "speed": speed,
+        "seed": seed, "db_path": db_path, "config_dir": config_dir, "run_id": run_id,
+        "use_mock_feed": use_mock_feed, "skip_feed_check": skip_feed_check,
+        "max_cycles": max_cycles, "max_seconds": max_seconds,
+    }
+    if timeframes:
+        options["timeframes"] = tuple(x.strip() for x in timeframes.split(",") if x.strip())
+    metrics = (metrics_host, metrics_port) if metrics_port is not None else None
+    try:
+        summary = asyncio.run(run_brain(options, max_cycles=max_cycles, max_seconds=max_seconds,
+                                        metrics=metrics))
+    except LiveTradingRefused as exc:
+        fail(live_message(exc), code=3)
+    except ConfigError as exc:
+        fail(exc.describe())
+    except click.ClickException:
+        raise
+    except OSError as exc:
+        fail(t("brain.run.os_error", error=exc))
+    console.print(summary_table(summary))
