@@ -6,12 +6,10 @@ import click
 
 from ats import __version__
 from ats.cli.config_cmd import config_group
-from ats.cli.run_cmd import run_command
 from ats.cli.db_cmd import db_group, search_cmd
 from ats.cli.run_cmd import run_command
 from ats.cli.sync_cmd import sync_command
 from ats.cli.tui_cmd import tui_command
-from ats.cli.unlock_cmd import unlock_command
 from ats.cli.unlock_cmd import unlock_command
 from ats.i18n import set_language, t
 
@@ -33,7 +31,5 @@ main.add_command(tui_command)
 main.add_command(sync_command)
 main.add_command(db_group)
 main.add_command(search_cmd)
-main.add_command(run_command)
-main.add_command(unlock_command)
 main.add_command(run_command)
 main.add_command(unlock_command)
