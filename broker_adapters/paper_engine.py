@@ -282,10 +282,11 @@ class PaperEngine:
                 f"reduce-only {intent.side.value} {intent.client_order_id} on {intent.symbol} "
                 f"would increase exposure (position {pos})", venue=self.venue,
             )
-        if not intent.reduce_only and pos * intent.side.sign >= -_EPS:
+        grows = abs(pos + intent.side.sign * qty) - abs(pos)  # a flip grows the other side
+        if not intent.reduce_only and grows > _EPS:
             price = self._marks.get(intent.symbol) or intent.limit_price or intent.stop_price
             if price:
-                need = qty * price * spec.contract_size / self.leverage
+                need = grows * price * spec.contract_size / self.leverage
                 free = self.account(0).free_margin
                 if need > free:
                     raise InsufficientFundsError(
