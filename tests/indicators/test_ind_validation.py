@@ -1,0 +1,86 @@
+"""Bad inputs get errors that name the argument; kernels agree with brute force."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import ats.indicators as ind
+from ats.indicators._core import rolling_mean_var, running_sums, window_max, window_sums
+
+
+@pytest.mark.parametrize("period", [0, 1, -3, 2.5, True])
+def test_bad_period_is_named(period):
+    with pytest.raises(ValueError, match="period must be an integer >= 2"):
+        ind.sma(np.arange(30.0), period)
+
+
+def test_bad_lookback_and_window_are_named():
+    with pytest.raises(ValueError, match="lookback must be an integer >= 1"):
+        ind.ema_slope(np.arange(30.0), 5, 0)
+    with pytest.raises(ValueError, match="window must be an integer >= 2"):
+        ind.vol_quantile(np.arange(30.0), 1)
+
+
+def test_misaligned_columns_are_refused():
+    with pytest.raises(ValueError, match="low has 9 values but high has 10"):
+        ind.atr(np.ones(10), np.ones(9), np.ones(10))
+    with pytest.raises(ValueError, match="low has 9 values but high has 10"):
+        ind.donchian(np.ones(10), np.ones(9), 3)
+
+
+def test_two_dimensional_input_is_refused():
+    with pytest.raises(ValueError, match="x must be a 1-D array"):
+        ind.sma(np.ones((3, 3)), 2)
+
+
+def test_lists_are_accepted_and_float64_returned():
+    out = ind.sma([1, 2, 3, 4], 2)
+    assert out.dtype == np.float64
+    np.testing.assert_array_equal(out, [np.nan, 1.5, 2.5, 3.5])
+
+
+def test_all_nan_input_gives_all_nan():
+    x = np.full(50, np.nan)
+    assert np.isnan(ind.ema(x, 5)).all()
+    assert np.isnan(ind.bollinger(x, 5)[1]).all()
+    assert np.isnan(ind.vol_quantile(x, 5)).all()
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.floats(-1e3, 1e3), min_size=1, max_size=80),
+    st.integers(1, 80),
+)
+def test_window_kernels_equal_brute_force(values, period):
+    x = np.array(values)
+    if period > len(x):
+        period = len(x)
+    sums = np.array([x[i - period + 1 : i + 1].sum() for i in range(period - 1, len(x))])
+    maxs = np.array([x[i - period + 1 : i + 1].max() for i in range(period - 1, len(x))])
+    np.testing.assert_allclose(window_sums(x, period), sums, rtol=1e-9, atol=1e-9)
+    np.testing.assert_array_equal(window_max(x, period), maxs)
+    np.testing.assert_allclose(running_sums(x, period), sums, rtol=1e-9, atol=1e-9)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.floats(1.0, 1e4), min_size=2, max_size=300),
+    st.integers(2, 40),
+    st.integers(2, 64),
+)
+def test_rolling_variance_is_exact_enough_and_zero_when_flat(values, period, block):
+    x = np.array(values)
+    x[len(x) // 3 : len(x) // 2] = x[len(x) // 3]  # a flat stretch
+    period = min(period, len(x))
+    mean, var = rolling_mean_var(x, period, block)
+    spread2 = float(np.ptp(x)) ** 2  # deviations are measured within rows of the series
+    for j, end in enumerate(range(period - 1, len(x))):
+        w = x[end - period + 1 : end + 1]
+        exact = np.var(w.astype(np.longdouble))
+        assert abs(mean[j] - w.mean()) <= 1e-12 * abs(w.mean())
+        assert abs(var[j] - float(exact)) <= 1e-10 * float(exact) + 1e-14 * spread2
+        if np.all(w == w[0]):
+            assert var[j] == 0.0
