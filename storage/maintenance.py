@@ -110,8 +110,8 @@ def cleanup(dao: PersistDAO, *, cutoff_ms: int, archive_dir: Path | str,
                     f"SELECT {cols} FROM {table} WHERE {ts_col} < ? ORDER BY {ts_col}",
                     (int(cutoff_ms),),
                 )
-                names = [d[0] for d in cur.getdescription()]
                 rows = cur.fetchall()
+                names = [c.strip() for c in cols.split(",")]
                 if not rows:
                     deleted[table] = 0
                     continue
@@ -119,9 +119,8 @@ def cleanup(dao: PersistDAO, *, cutoff_ms: int, archive_dir: Path | str,
                 _write_parquet(path, names, rows)
                 written.append(path)
                 archives[table] = path
-                before = conn.total_changes()
                 conn.execute(f"DELETE FROM {table} WHERE {ts_col} < ?", (int(cutoff_ms),))
-                deleted[table] = int(conn.total_changes() - before)
+                deleted[table] = int(conn.changes())  # excludes the FTS trigger's rows
     except BaseException:
         for path in written:
             path.unlink(missing_ok=True)
@@ -166,7 +165,10 @@ def check(dao: PersistDAO) -> list[str]:
         for fts in ("journal_fts", "logs_fts"):
             try:
                 with dao.db.write() as conn:
-                    conn.execute(f"INSERT INTO {fts} ({fts}) VALUES ('integrity-check')")
+                    # rank = 1: also compare the index with its external content table
+                    conn.execute(
+                        f"INSERT INTO {fts} ({fts}, rank) VALUES ('integrity-check', 1)"
+                    )
             except StorageError as exc:
                 problems.append(f"search index {fts}: {exc.message} (rebuild it with "
                                 f"INSERT INTO {fts}({fts}) VALUES('rebuild'))")
