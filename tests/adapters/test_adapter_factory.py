@@ -1,0 +1,109 @@
+"""The factory: mock by default, paper wraps any venue with its fees, live is refused."""
+
+from __future__ import annotations
+
+import sys
+import types
+from typing import Any
+
+import pytest
+
+from ats.config import AdaptersConfig, LiveTradingRefused, Settings, SymbolsConfig
+from ats.config.models import AdapterSymbols, Fees, MockAdapterConfig
+from ats.domain import FixedClock, Mode, OrderIntent, Regime, Side
+from broker_adapters.factory import UnknownAdapterError, cost_model_for, create_adapter
+from broker_adapters.mock import MockMarket, Scenario, parse_start
+from broker_adapters.paper import PaperBroker
+
+NOW = parse_start("2026-01-10T00:00:30Z")
+SYMBOLS = SymbolsConfig(adapters={
+    "mock": AdapterSymbols(symbols=("BTC/USDT:USDT", "EURUSD")),
+    "bingx": AdapterSymbols(symbols=("BTC/USDT:USDT",)),
+    "mt5": AdapterSymbols(symbols=("EURUSD", "XAUUSD")),
+})
+ADAPTERS = AdaptersConfig(mock=MockAdapterConfig(seed=9, fees=Fees(maker=0.0001, taker=0.0009)))
+
+
+def build(name: str, mode: Mode | str = Mode.PAPER, settings: Settings | None = None,
+          **kw: Any) -> Any:
+    return create_adapter(name, mode=mode, adapters_cfg=ADAPTERS, symbols_cfg=SYMBOLS,
+                          settings=settings or Settings(), clock=FixedClock(NOW), **kw)
+
+
+def test_cost_model_takes_venue_fees_and_paper_slippage() -> None:
+    c = cost_model_for("mt5", ADAPTERS)
+    assert (c.maker_fee, c.taker_fee) == (0.0, 0.00007)
+    assert c.slippage_bps_base == ADAPTERS.paper.slippage_bps_base
+    with pytest.raises(UnknownAdapterError, match="mock, bingx, mt5"):
+        cost_model_for("ftx", ADAPTERS)
+
+
+async def test_mock_in_paper_mode_is_wrapped_with_config_fees() -> None:
+    pb = build("mock", settings=Settings(virtual_equity=25_000.0))
+    assert isinstance(pb, PaperBroker) and isinstance(pb.venue, MockMarket)
+    assert pb.engine.costs.taker_fee == 0.0009
+    assert pb.venue.seed == 9 and tuple(pb.venue.profiles) == ("BTC/USDT:USDT", "EURUSD")
+    await pb.connect()
+    assert (await pb.account()).equity == 25_000.0
+    o = await pb.place_order(OrderIntent("f1", "EURUSD", Side.BUY, 0.01))
+    assert o.venue == "paper:mock"
+
+
+async def test_mock_in_vst_mode_trades_itself_with_virtual_asset() -> None:
+    m = build("mock", mode="vst", settings=Settings(mode=Mode.VST), seed=3,
+              symbols=["XAUUSD"], scenario=Scenario(((Regime.PANIC, 2),)))
+    assert isinstance(m, MockMarket) and m.seed == 3 and list(m.profiles) == ["XAUUSD"]
+    assert m.scenario is not None and m.scenario.start_ms == NOW
+    o = await m.place_order(OrderIntent("v1", "XAUUSD", Side.BUY, 0.01))
+    assert o.virtual_asset == "VST"
+
+
+@pytest.mark.parametrize("mode", [Mode.LIVE, "live", "LIVE"])
+def test_live_is_refused(mode: Mode | str) -> None:
+    with pytest.raises(LiveTradingRefused, match="acceptance"):
+        build("mock", mode=mode)
+
+
+def test_unknown_adapter_name() -> None:
+    with pytest.raises(UnknownAdapterError, match="'binance'"):
+        build("binance")
+
+
+def _fake_venue_module(monkeypatch: pytest.MonkeyPatch, module: str, cls_name: str) -> list:
+    seen: list[dict[str, Any]] = []
+
+    class FakeVenue(MockMarket):
+        def __init__(self, cfg: Any, settings: Settings, *, mode: Mode, symbols: Any,
+                     **kw: Any) -> None:
+            seen.append({"cfg": cfg, "mode": mode, "symbols": tuple(symbols), **kw})
+            super().__init__(clock=FixedClock(NOW), symbols=symbols)
+
+    mod = types.ModuleType(module)
+    setattr(mod, cls_name, FakeVenue)
+    monkeypatch.setitem(sys.modules, module, mod)
+    return seen
+
+
+@pytest.mark.parametrize(("name", "module", "cls", "currency"), [
+    ("mt5", "broker_adapters.mt5", "Mt5Adapter", "USD"),
+    ("bingx", "broker_adapters.bingx", "BingxAdapter", "USDT"),
+])
+def test_venues_get_their_config_symbols_and_mode(
+    monkeypatch: pytest.MonkeyPatch, name: str, module: str, cls: str, currency: str
+) -> None:
+    seen = _fake_venue_module(monkeypatch, module, cls)
+    pb = build(name, extra_option=1)
+    assert isinstance(pb, PaperBroker) and pb.engine.currency == currency
+    assert seen[0]["cfg"] is getattr(ADAPTERS, name)
+    assert seen[0]["mode"] is Mode.PAPER and seen[0]["symbols"] == SYMBOLS.symbols_for(name)
+    assert seen[0]["extra_option"] == 1
+    assert pb.engine.costs.taker_fee == getattr(ADAPTERS, name).fees.taker
+    direct = build(name, mode=Mode.DEMO)
+    assert not isinstance(direct, PaperBroker) and seen[1]["mode"] is Mode.DEMO
+
+
+def test_real_bingx_adapter_is_wrapped_in_paper_mode() -> None:
+    from broker_adapters.bingx import BingxAdapter
+
+    pb = build("bingx")
+    assert isinstance(pb, PaperBroker) and isinstance(pb.venue, BingxAdapter)
