@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import click
@@ -37,7 +38,11 @@ def run_desk(options: dict[str, object]) -> None:
     speed = options.get("speed")
     app = desk_for(orchestrator, speed=float(speed) if speed else None,  # type: ignore[arg-type]
                    configs=options.get("config_dir"))  # type: ignore[arg-type]
-    app.run()
+    try:
+        app.run()
+    finally:
+        if not app.stopped:  # the app died or was interrupted: still close the run cleanly
+            asyncio.run(orchestrator.stop())
 
 
 @click.command("tui", help=t("tui.cli.help"))

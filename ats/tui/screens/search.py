@@ -6,6 +6,7 @@ FTS syntax comes back as ``SearchQueryError`` and is shown in the dialog, not ra
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Sequence
 
 from rich.text import Text
@@ -26,10 +27,15 @@ Searcher = Callable[[str], Awaitable[Sequence[SearchHit]]]
 
 
 def hit_line(hit: SearchHit) -> Text:
+    """One result; the words FTS5 matched (marked ``[...]`` in the snippet) are highlighted."""
     line = Text(no_wrap=True, overflow="ellipsis")
     line.append(clock_text(hit.ts) + " ", style="dim")
     line.append(f"{hit.kind:<6} ", style="cyan")
-    line.append(" ".join(hit.snippet.replace("[", "‹").replace("]", "›").split()))
+    for part in re.split(r"(\[[^\]]*\])", " ".join(hit.snippet.split())):
+        if part.startswith("[") and part.endswith("]"):
+            line.append(part[1:-1], style="bold reverse")
+        elif part:
+            line.append(part)
     return line
 
 

@@ -52,7 +52,9 @@ class JournalLog(Vertical):
     DEFAULT_CSS = """
     JournalLog { height: 1fr; }
     JournalLog > Input { height: 1; border: none; padding: 0 1; }
-    JournalLog > OptionList { height: 1fr; border: none; }
+    JournalLog > OptionList {
+        height: 1fr; border: none; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     """
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:

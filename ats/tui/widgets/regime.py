@@ -25,7 +25,8 @@ def regime_view(snapshot: BrainSnapshot, width: int) -> RenderableType:
         marker = "▸" if focus else " "
         name = Text(marker + truncate(view.symbol, sym_width), style="bold" if focus else "")
         label = Text(t(f"tui.regime.{view.regime.value}"), style=REGIME_STYLE[view.regime.value])
-        held = Text(t("tui.regime.held", n=view.held_bars), style="dim")
+        held = Text(t("tui.regime.held_one" if view.held_bars == 1 else "tui.regime.held",
+                       n=view.held_bars), style="dim")
         table.add_row(name, label, held)
     return table
 
