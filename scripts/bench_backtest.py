@@ -29,7 +29,7 @@ from rich.table import Table
 
 from ats.domain import Bars
 from ats.domain.costs import CostModel
-from ats.indicators import sma
+from ats.indicators.moving import sma
 from research_lab.backtest.engine import BacktestConfig, run_backtest
 from research_lab.dsl.evaluate import SignalArrays
 

@@ -82,7 +82,7 @@ def compute_metrics(
     mean, sd = (float(r.mean()), float(r.std(ddof=1))) if len(r) > 1 else (0.0, 0.0)
     per_bar_sharpe = mean / sd if sd > 0 else 0.0
     down = r[r < 0]
-    dsd = float(np.sqrt(np.dot(down, down) / len(down))) if len(down) else 0.0
+    dsd = float(np.sqrt((down * down).mean())) if len(down) else 0.0
     ann = math.sqrt(bars_per_year)
     sharpe = per_bar_sharpe * ann
     sortino = mean / dsd * ann if dsd > 0 else 0.0
@@ -90,7 +90,7 @@ def compute_metrics(
     if sd > 0 and len(r) > 3:
         z = (r - mean) / sd
         z2 = z * z
-        skew, kurt = float(np.dot(z2, z)) / len(z), float(np.dot(z2, z2)) / len(z)
+        skew, kurt = float((z2 * z).mean()), float((z2 * z2).mean())
     gains, losses = float(pnl[pnl > 0].sum()), float(-pnl[pnl < 0].sum())
     pf = gains / losses if losses > 0 else (float("inf") if gains > 0 else 0.0)
     dd = max_drawdown(equity)

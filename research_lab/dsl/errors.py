@@ -52,7 +52,9 @@ def _message(err: dict[str, Any]) -> str:
     }
     if etype in bounds:
         sym, key = bounds[etype]
-        return f"must be {sym} {ctx.get(key)}, got {got!r}"
+        bound = ctx.get(key)
+        shown = f"{bound:g}" if isinstance(bound, int | float) else str(bound)
+        return f"must be {sym} {shown}, got {got!r}"
     if etype == "missing":
         return "is required"
     if etype == "extra_forbidden":

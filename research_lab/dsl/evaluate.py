@@ -13,8 +13,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ats import indicators as ind
 from ats.domain import Bars
+from ats.indicators.channels import donchian
+from ats.indicators.directional import adx, minus_di, plus_di
+from ats.indicators.moving import ema, ema_slope, sma
+from ats.indicators.oscillators import rsi
+from ats.indicators.volatility import atr, atr_pct, bollinger
 from research_lab.dsl.models import (
     ConstOperand,
     IndicatorOperand,
@@ -56,20 +60,20 @@ def _indicator(bars: Bars, o: IndicatorOperand) -> np.ndarray:
     h, lo, c = bars.high, bars.low, bars.close
     src = _price(bars, o.source)
     fns: dict[str, Callable[[], np.ndarray]] = {
-        "sma": lambda: ind.sma(src, p),
-        "ema": lambda: ind.ema(src, p),
-        "rsi": lambda: ind.rsi(src, p),
-        "bb_upper": lambda: ind.bollinger(src, p, o.params.std)[0],
-        "bb_middle": lambda: ind.bollinger(src, p, o.params.std)[1],
-        "bb_lower": lambda: ind.bollinger(src, p, o.params.std)[2],
-        "ema_slope": lambda: ind.ema_slope(src, p),
-        "atr": lambda: ind.atr(h, lo, c, p),
-        "atr_pct": lambda: ind.atr_pct(h, lo, c, p),
-        "adx": lambda: ind.adx(h, lo, c, p),
-        "plus_di": lambda: ind.plus_di(h, lo, c, p),
-        "minus_di": lambda: ind.minus_di(h, lo, c, p),
-        "donchian_upper": lambda: ind.donchian(h, lo, p)[0],
-        "donchian_lower": lambda: ind.donchian(h, lo, p)[1],
+        "sma": lambda: sma(src, p),
+        "ema": lambda: ema(src, p),
+        "rsi": lambda: rsi(src, p),
+        "bb_upper": lambda: bollinger(src, p, o.params.std)[0],
+        "bb_middle": lambda: bollinger(src, p, o.params.std)[1],
+        "bb_lower": lambda: bollinger(src, p, o.params.std)[2],
+        "ema_slope": lambda: ema_slope(src, p),
+        "atr": lambda: atr(h, lo, c, p),
+        "atr_pct": lambda: atr_pct(h, lo, c, p),
+        "adx": lambda: adx(h, lo, c, p),
+        "plus_di": lambda: plus_di(h, lo, c, p),
+        "minus_di": lambda: minus_di(h, lo, c, p),
+        "donchian_upper": lambda: donchian(h, lo, p)[0],
+        "donchian_lower": lambda: donchian(h, lo, p)[1],
     }
     return np.asarray(fns[o.name](), dtype=np.float64)
 

@@ -26,8 +26,10 @@ IndicatorName = Literal[
     "sma", "ema", "rsi", "bb_upper", "bb_middle", "bb_lower", "ema_slope",
     "atr", "atr_pct", "adx", "plus_di", "minus_di", "donchian_upper", "donchian_lower",
 ]
-# Indicators with recursive smoothing (Wilder/EMA): they need extra warm-up bars to settle.
-RECURSIVE = {"ema", "rsi", "atr", "atr_pct", "adx", "plus_di", "minus_di", "ema_slope"}
+# Recursive smoothing forgets its seed like (1 - alpha)^bars: EMAs (alpha = 2/(p+1)) need 10
+# periods, Wilder averages (alpha = 1/p) 20 periods to reach ~e^-20 of the seed's influence.
+WARMUP_FACTOR = {"ema": 10, "ema_slope": 10, "rsi": 20, "atr": 20, "atr_pct": 20, "adx": 20,
+                 "plus_di": 20, "minus_di": 20}
 
 Comparison = Literal[">", "<", ">=", "<=", "crosses_above", "crosses_below"]
 
@@ -139,7 +141,7 @@ class StrategySpec(Strict):
     def bars_needed(self) -> int:
         """History a bar-by-bar evaluation needs for values equal to a full-history run.
 
-        Recursive indicators (EMA, Wilder) converge geometrically; 10x the period leaves an
+        Recursive indicators (EMA, Wilder) converge geometrically; the warm-up factors leave an
         error far below any price tick, so crossovers agree with the vectorized evaluation.
         """
         need = 2
@@ -153,6 +155,6 @@ class StrategySpec(Strict):
             if stop is not None and stop.kind == "atr":
                 periods.append(("atr", stop.atr_period, 0))
         for name, period, shift in periods:
-            factor = 10 if name in RECURSIVE else 1
-            need = max(need, factor * period + shift + 2)
+            extra = 10 if name == "ema_slope" else 0  # its look-back over the EMA
+            need = max(need, WARMUP_FACTOR.get(name, 1) * period + extra + shift + 2)
         return need

@@ -1,0 +1,195 @@
+"""The pipeline's stages over a ``RunState``: generate → backtest → walk-forward → gates →
+shadow → promote. Each stage records, per candidate, whether it passed and the numbers why.
+
+A candidate only enters a stage if it passed the one before; the ``trials`` count used by
+the deflated Sharpe gate is every candidate generated times the walk-forward variants, so
+generating more candidates raises the bar each of them has to clear.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from ats.config.models import Governance
+from ats.domain import Bars
+from ats.domain.clock import Clock, ms_to_datetime
+from research_lab.backtest.engine import BacktestConfig, for_timeframe, run_backtest
+from research_lab.backtest.lookahead import check_lookahead, spec_signal_fn
+from research_lab.dsl.evaluate import evaluate
+from research_lab.dsl.models import StrategySpec
+from research_lab.pipeline_ci import market as mk
+from research_lab.pipeline_ci.gates import GateConfig, evaluate_gates
+from research_lab.pipeline_ci.live import daily_returns, live_daily_returns
+from research_lab.pipeline_ci.promote import Promotion, promote
+from research_lab.pipeline_ci.state import RunState
+from research_lab.pipeline_ci.walkforward import WalkForwardResult, walk_forward
+
+Progress = Callable[[str, int, int], None]
+
+
+class Generator(Protocol):
+    name: str
+
+    def generate(self, n: int) -> list[StrategySpec]: ...
+
+
+@dataclass(slots=True)
+class Lab:
+    """What the stages need from outside: configs, governance, a clock, a progress hook."""
+
+    config_dir: Path
+    governance: Governance
+    clock: Clock
+    progress: Progress = field(default=lambda stage, i, n: None)
+    _bars: dict[str, Bars] = field(default_factory=dict)
+
+    def bars(self, st: RunState) -> Bars:
+        key = repr(st.settings.market)
+        if key not in self._bars:
+            self._bars[key] = mk.history(st.settings.market)
+        return self._bars[key]
+
+    def backtest_config(self, st: RunState) -> BacktestConfig:
+        return for_timeframe(st.settings.market.timeframe,
+                             risk_per_trade=self.governance.risk.base_risk_per_trade,
+                             leverage_cap=self.governance.risk.leverage_cap)
+
+
+def stage_generate(st: RunState, lab: Lab, gen: Generator) -> list[str]:
+    """Ask ``gen`` for candidates, then prove each one causal (anti-lookahead)."""
+    specs = gen.generate(st.settings.n_candidates)
+    st.notes.append(f"generator {gen.name}: {len(specs)} candidate(s)")
+    bars = lab.bars(st)
+    for i, spec in enumerate(specs):
+        lab.progress("lookahead", i + 1, len(specs))
+        st.add(spec)
+        rep = check_lookahead(spec.name, spec_signal_fn(spec), bars)
+        st.candidates[spec.name].stages["lookahead"] = {
+            "passed": rep.ok, "cuts": list(rep.cuts), "signals": rep.signals_checked,
+            "problems": rep.problems}
+    st.trials = len(st.candidates) * st.settings.variants
+    return [s.name for s in specs]
+
+
+def stage_backtest(st: RunState, lab: Lab) -> None:
+    """In-sample screen on the whole history: enough trades and a positive expectancy."""
+    bars, cfg = lab.bars(st), lab.backtest_config(st)
+    todo = [c for c in st.candidates.values() if c.passed("lookahead")]
+    for i, c in enumerate(todo):
+        lab.progress("backtest", i + 1, len(todo))
+        m = run_backtest(bars, evaluate(c.spec, bars), cfg).metrics
+        ok = m.trades >= st.settings.min_trades and m.expectancy > 0
+        c.stages["backtest"] = {"passed": ok, "metrics": m.to_dict(),
+                                "why": "" if ok else "too few trades or expectancy <= 0"}
+
+
+def run_walkforward(st: RunState, lab: Lab, spec: StrategySpec) -> WalkForwardResult:
+    train, test = st.settings.windows()
+    return walk_forward(spec, lab.bars(st), lab.backtest_config(st), train=train, test=test,
+                        variants=st.settings.variants, seed=st.settings.seed)
+
+
+def stage_walkforward(st: RunState, lab: Lab) -> None:
+    todo = [c for c in st.candidates.values() if c.passed("backtest")]
+    for i, c in enumerate(todo):
+        lab.progress("walkforward", i + 1, len(todo))
+        wf = run_walkforward(st, lab, c.spec)
+        ok = wf.metrics.trades > 0
+        c.stages["walkforward"] = {"passed": ok, **wf.to_dict()}
+
+
+def stage_gates(st: RunState, lab: Lab, cfg: GateConfig | None = None) -> None:
+    """gate_spec.md on out-of-sample results; correlation against the live book."""
+    bars = lab.bars(st)
+    todo = [c for c in st.candidates.values() if c.passed("walkforward")]
+    if not todo:
+        return
+    train, _ = st.settings.windows()
+    oos_start = int(bars.ts[train])
+    live = live_daily_returns(lab.config_dir, st.settings.market, lab.backtest_config(st),
+                              start_ms=oos_start)
+    cfg = cfg or GateConfig.from_governance(lab.governance, min_trades=st.settings.min_trades)
+    days = (int(bars.ts[-1]) - oos_start) / 86_400_000
+    for i, c in enumerate(todo):
+        lab.progress("gates", i + 1, len(todo))
+        wf = run_walkforward(st, lab, c.spec)
+        ts = bars.ts[wf.start_bar: wf.start_bar + len(wf.equity)]
+        rets = daily_returns(ts, wf.equity)
+        n_obs = max(wf.metrics.bars, 2)
+        rep = evaluate_gates(c.name, wf.metrics, lab.governance, returns=rets,
+                             live_returns=live, n_trials=max(st.trials, 1),
+                             sharpe_variance=1.0 / n_obs, days=days, cfg=cfg)
+        c.stages["gates"] = {"passed": rep.passed, "failed": rep.failed,
+                             **rep.to_dict()}
+
+
+def stage_shadow(st: RunState, lab: Lab) -> None:
+    """The best gate passers run in the brain as shadow challengers on fresh bars."""
+    from research_lab.pipeline_ci.shadow import shadow_run
+
+    passed = [c for c in st.candidates.values() if c.passed("gates")]
+    passed.sort(key=lambda c: -c.stages["walkforward"]["metrics"]["sharpe"])
+    chosen = passed[: st.settings.shadow_top]
+    for i, c in enumerate(chosen):
+        lab.progress("shadow", i + 1, len(chosen))
+        res = shadow_run(c.spec, lab, st.settings, workdir=st.dir / "shadow" / c.name)
+        c.stages["shadow"] = res
+
+
+def choose(st: RunState, name: str | None = None) -> str:
+    if name is not None:
+        c = st.candidates.get(name)
+        if c is None:
+            raise KeyError(f"run {st.run_id} has no candidate {name!r}; see "
+                           f"`ats research status --run {st.run_id}`")
+        if not c.passed("shadow"):
+            raise ValueError(f"{name} stopped at stage {c.furthest()!r}; only a candidate "
+                             "that passed the shadow stage can be promoted")
+        return name
+    ok = [c for c in st.candidates.values() if c.passed("shadow")]
+    if not ok:
+        raise ValueError(f"no candidate of run {st.run_id} passed every stage; nothing to "
+                         "promote")
+    return max(ok, key=lambda c: c.stages["walkforward"]["metrics"]["sharpe"]).name
+
+
+def stage_promote(st: RunState, lab: Lab, name: str | None = None, *,
+                  dry_run: bool = False) -> Promotion:
+    chosen = choose(st, name)
+    c = st.candidates[chosen]
+    when = ms_to_datetime(lab.clock.now_ms()).strftime("%Y-%m-%dT%H:%M:%SZ")
+    res = promote(c.spec, lab.config_dir, promoted_at=when, source_run=st.run_id,
+                  patch_dir=st.dir, dry_run=dry_run)
+    if not dry_run:
+        c.stages["promoted"] = {"passed": True, "at": when, "spec": str(res.spec_path),
+                                "patch": str(res.patch_path)}
+        st.promoted = chosen
+    return res
+
+
+def summary_rows(st: RunState) -> list[dict[str, Any]]:
+    """One row per candidate: which stages it passed and its headline numbers."""
+    rows = []
+    for c in st.candidates.values():
+        wf = c.stages.get("walkforward", {}).get("metrics", {})
+        bt = c.stages.get("backtest", {}).get("metrics", {})
+        gates = c.stages.get("gates", {})
+        rows.append({
+            "candidate": c.name, "kind": c.spec.kind, "furthest": c.furthest(),
+            **{s: c.stages.get(s, {}).get("passed") for s in
+               ("lookahead", "backtest", "walkforward", "gates", "shadow", "promoted")},
+            "is_trades": bt.get("trades"), "is_pf": bt.get("profit_factor"),
+            "oos_trades": wf.get("trades"), "oos_pf": wf.get("profit_factor"),
+            "oos_sharpe": wf.get("sharpe"), "oos_maxdd": wf.get("max_drawdown"),
+            "failed_gates": gates.get("failed", []),
+        })
+    return rows
+
+
+def finite(x: float) -> float:
+    return float(x) if np.isfinite(x) else 0.0
