@@ -1,0 +1,279 @@
+"""MetaTrader 5: forex, metals, indices from a terminal — natively or over an RPyC bridge.
+
+``paper`` mode reads quotes and bars only (the factory wraps the adapter in ``PaperBroker``
+and the adapter itself refuses to send orders); ``demo`` mode trades a demo account and
+refuses, at connect, a terminal logged into a REAL account. Quantities are lots.
+
+Times: MT5 stamps everything in trade-server wall-clock time. The offset to UTC comes from
+``mt5.server_utc_offset_hours`` or is detected at connect from the newest tick against the
+clock, and is applied in ``convert`` only.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+import numpy as np
+
+from ats.config.models import Mt5AdapterConfig
+from ats.config.settings import Settings, refuse_live
+from ats.domain import (
+    AccountState,
+    Bars,
+    Clock,
+    InstrumentSpec,
+    Mode,
+    Position,
+    Quote,
+    RealClock,
+    timeframe_ms,
+)
+from broker_adapters.base import Capabilities, FundingRate, OrderBook
+from broker_adapters.errors import (
+    BadSymbolError,
+    CapabilityError,
+    InvalidOrderError,
+    SessionFatalError,
+)
+from broker_adapters.mt5 import constants as C
+from broker_adapters.mt5 import convert
+from broker_adapters.mt5.errors import VENUE, last_error_exception, live_account_refused
+from broker_adapters.mt5.orders import Mt5Orders
+from broker_adapters.mt5.session import Mt5Session
+from broker_adapters.mt5.terminal import BridgeTerminal, Mt5Terminal, NativeTerminal
+from broker_adapters.retry import with_retries
+from broker_adapters.validation import validate_bars
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+MAX_OFFSET_S = 14 * 3600
+
+
+class Mt5Adapter(Mt5Orders):
+    """The MT5 venue. Test extras: ``mt5_module`` (a fake module), ``terminal``, ``clock``."""
+
+    name = VENUE
+
+    def __init__(
+        self,
+        cfg: Mt5AdapterConfig,
+        settings: Settings,
+        *,
+        mode: Mode,
+        symbols: Sequence[str],
+        mt5_module: Any | None = None,
+        terminal: Mt5Terminal | None = None,
+        clock: Clock | None = None,
+        retry_attempts: int = 3,
+        retry_base_delay: float = 0.5,
+        deviation_points: int = 20,
+        magic: int = 770_077,
+    ) -> None:
+        refuse_live(mode, "the MT5 adapter")
+        if mode not in (Mode.PAPER, Mode.DEMO):
+            raise SessionFatalError(f"MT5 supports --paper and --mode demo, not {mode.value}",
+                                    venue=VENUE)
+        if terminal is None:
+            terminal = (NativeTerminal(mt5_module) if mt5_module is not None
+                        or cfg.mode == "native"
+                        else BridgeTerminal(cfg.host, cfg.port, cfg.timeout_seconds))
+        self.cfg, self.mode, self.symbols = cfg, mode, tuple(symbols)
+        self.session = Mt5Session(terminal, settings, cfg.timeout_seconds)
+        self._clock: Clock = clock or RealClock()
+        self._attempts, self._retry_delay = retry_attempts, retry_base_delay
+        self.deviation, self.magic = deviation_points, magic
+        self.virtual_asset: str | None = (
+            (settings.virtual_asset if settings.use_virtual_trading else "DEMO")
+            if mode is Mode.DEMO else settings.effective_virtual_asset)
+        self.capabilities = Capabilities(
+            depth=False, funding=False, ticks=True, trading=mode is Mode.DEMO,
+            stop_orders=True, reduce_only=True, max_bars_per_request=10_000)
+        self.offset_s = 0
+        self.hedging = True
+        self.leverage = 100.0
+        self._info: dict[str, dict[str, Any]] = {}
+        self._connected = False
+        Mt5Orders.__init__(self)
+
+    # ------------------------------------------------------------------ lifecycle
+    async def connect(self) -> None:
+        try:
+            await self.session.start()
+            self._connected = True
+            acc = await self.session.call("account_info")
+            if acc["trade_mode"] == C.ACCOUNT_TRADE_MODE_REAL and self.mode is Mode.DEMO:
+                raise live_account_refused(acc["login"], acc["server"])
+            self.hedging = acc["margin_mode"] == C.ACCOUNT_MARGIN_MODE_RETAIL_HEDGING
+            self.leverage = float(acc["leverage"] or 100)
+            for sym in self.symbols:
+                await self._select(sym)
+            self.offset_s = await self._server_offset()
+        except BaseException:
+            await self.close()
+            raise
+
+    async def close(self) -> None:
+        if self._connected:
+            self._connected = False
+            await self.session.stop()
+
+    async def __aenter__(self) -> Mt5Adapter:
+        await self.connect()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def _read(self, fn: Callable[[], Awaitable[T]]) -> T:
+        """Idempotent reads go through the shared retry helper."""
+        if self._attempts <= 1:
+            return await fn()
+        return await with_retries(fn, attempts=self._attempts, base_delay=self._retry_delay,
+                                  max_delay=max(self._retry_delay * 8, 0.001))
+
+    async def _select(self, symbol: str) -> dict[str, Any]:
+        """``symbol_select`` then ``symbol_info``; cached. Unknown symbols are BadSymbolError."""
+        if symbol in self._info:
+            return self._info[symbol]
+        ok, _ = await self.session.raw("symbol_select", symbol, True)
+        info, _ = await self.session.raw("symbol_info", symbol)
+        if not ok or info is None:
+            raise BadSymbolError(
+                f"the MT5 terminal has no symbol {symbol!r}; check symbols.yaml against the "
+                "broker's Market Watch names (suffixes like EURUSD.m differ per broker)",
+                venue=VENUE)
+        self._info[symbol] = info
+        return info
+
+    async def _server_offset(self) -> int:
+        if self.cfg.server_utc_offset_hours is not None:
+            return int(round(self.cfg.server_utc_offset_hours * 3600))
+        now_s = self._clock.now_ms() // 1000
+        diffs = []
+        for sym in self.symbols:
+            tick, _ = await self.session.raw("symbol_info_tick", sym)
+            if tick is not None:
+                diffs.append(int(tick["time"]) - now_s)
+        if not diffs:
+            raise SessionFatalError("no tick to detect the MT5 server time zone from; set "
+                                    "mt5.server_utc_offset_hours in adapters.yaml", venue=VENUE)
+        diff = min(diffs, key=abs)
+        offset = int(round(diff / 900.0)) * 900
+        if abs(offset) > MAX_OFFSET_S:
+            raise SessionFatalError(
+                f"cannot detect the MT5 server time zone: the newest tick is {diff / 3600:.1f} h "
+                "from the clock (market closed?); set mt5.server_utc_offset_hours in "
+                "adapters.yaml (e.g. 2 in winter, 3 in summer for most brokers)", venue=VENUE)
+        return offset
+
+    # ------------------------------------------------------------------ market data
+    async def server_time(self) -> int:
+        return self._clock.now_ms()
+
+    def _server_now(self) -> int:
+        return self._clock.now_ms() // 1000 + self.offset_s
+
+    async def instruments(self) -> dict[str, InstrumentSpec]:
+        return {s: convert.instrument(await self._select(s), self.leverage)
+                for s in self.symbols}
+
+    def _tf(self, timeframe: str) -> tuple[int, int]:
+        if timeframe not in C.TIMEFRAMES:
+            raise InvalidOrderError(f"timeframe {timeframe!r} is not available on MT5; use one "
+                                    f"of {', '.join(C.TIMEFRAMES)}", venue=VENUE)
+        return C.TIMEFRAMES[timeframe], timeframe_ms(timeframe) // 1000
+
+    async def _rates(self, name: str, *args: Any) -> np.ndarray:
+        rates, err = await self.session.raw(name, *args)
+        if rates is None:
+            if err[0] == C.RES_E_NOT_FOUND:  # "no history" for that range: no bars, not an error
+                return np.zeros(0)
+            raise last_error_exception(err[0], err[1], name)
+        return rates
+
+    def _bars(self, symbol: str, timeframe: str, rates: np.ndarray) -> Bars:
+        point = float(self._info[symbol]["point"])
+        bars, _issues = validate_bars(convert.bars(symbol, timeframe, rates, self.offset_s,
+                                                   point), venue=VENUE, repair=True)
+        return bars
+
+    def _closed(self, rates: np.ndarray, tf_s: int) -> np.ndarray:
+        if not len(rates):
+            return rates
+        return rates[rates["time"] + tf_s <= self._server_now()]
+
+    async def history(self, symbol: str, timeframe: str, since_ms: int | None,
+                      limit: int) -> Bars:
+        """Bars from ``since_ms`` forward; the window widens over weekends and holidays."""
+        await self._select(symbol)
+        if since_ms is None:
+            return await self.latest_bars(symbol, timeframe, limit)
+        tfc, tf_s = self._tf(timeframe)
+        start = -(-since_ms // 1000) + self.offset_s
+        span = max(limit, 1) * tf_s
+        closed = np.zeros(0)
+        for _ in range(8):
+            end = min(start + span, self._server_now())
+            rates = await self._read(
+                lambda e=end: self._rates("copy_rates_range", symbol, tfc, start, e))
+            closed = self._closed(rates, tf_s)
+            if len(closed) >= limit or end >= self._server_now():
+                break
+            span *= 3
+        return self._bars(symbol, timeframe, closed[:limit])
+
+    async def latest_bars(self, symbol: str, timeframe: str, n: int) -> Bars:
+        await self._select(symbol)
+        tfc, tf_s = self._tf(timeframe)
+        rates = await self._read(lambda: self._rates("copy_rates_from_pos", symbol, tfc, 0, n + 1))
+        closed = self._closed(rates, tf_s)
+        return self._bars(symbol, timeframe, closed[-n:] if n else closed[:0])
+
+    async def ticks(self, symbol: str, since_ms: int, count: int = 10_000) -> np.ndarray:
+        """Raw ticks (the official dtype) with ``time_msc`` converted to UTC ms."""
+        await self._select(symbol)
+        start = since_ms // 1000 + self.offset_s
+        ticks = await self._read(lambda: self._rates("copy_ticks_from", symbol, start, count, -1))
+        if len(ticks):
+            ticks = ticks.copy()
+            ticks["time_msc"] -= self.offset_s * 1000
+            ticks["time"] -= self.offset_s
+        return ticks
+
+    async def quote(self, symbol: str) -> Quote:
+        await self._select(symbol)
+
+        async def once() -> Quote:
+            tick, err = await self.session.raw("symbol_info_tick", symbol)
+            if tick is None:  # dropped from Market Watch meanwhile: select again, once
+                await self.session.raw("symbol_select", symbol, True)
+                tick = await self.session.call("symbol_info_tick", symbol)
+            return convert.quote(symbol, tick, self.offset_s)
+
+        return await self._read(once)
+
+    async def order_book(self, symbol: str, depth: int = 10) -> OrderBook:
+        raise CapabilityError("the MT5 adapter does not read market depth (most FX brokers "
+                              "publish none)", venue=VENUE)
+
+    async def funding_rate(self, symbol: str) -> FundingRate:
+        raise CapabilityError("MT5 instruments have swaps, not funding rates", venue=VENUE)
+
+    # ------------------------------------------------------------------ account
+    async def account(self) -> AccountState:
+        acc = await self._read(lambda: self.session.call("account_info"))
+        return AccountState(
+            balance=float(acc["balance"]), equity=float(acc["equity"]),
+            margin_used=float(acc["margin"]), free_margin=float(acc["margin_free"]),
+            currency=str(acc["currency"]), ts=self._clock.now_ms(),
+            virtual_asset=self.virtual_asset)
+
+    async def positions(self) -> list[Position]:
+        rows = await self._read(lambda: self.session.call("positions_get"))
+        return [convert.position(p, self.offset_s, self.virtual_asset) for p in rows]
+
+    async def _positions_of(self, symbol: str) -> list[dict[str, Any]]:
+        return list(await self.session.call("positions_get", symbol=symbol))
+
