@@ -17,7 +17,7 @@ import numpy as np
 from ats import indicators as ind
 from ats.brain.tools import ToolContext, ToolRegistry
 from ats.domain import Bars, InstrumentSpec, Position, Quote, Side, StrategySignal
-from ats.risk import TradePlan
+from ats.risk import TradePlan, floor_to_step
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +85,15 @@ class RiskManagerAgent:
                 continue
             if pos.side is sig.side:
                 continue  # an exit signal closes the opposite side; this one is a no-op
-            res.exits.append(ExitRequest(sig.symbol, pos.side.opposite, abs(pos.qty),
+            qty = abs(pos.qty)
+            frac = sig.meta.get("qty_fraction", 1.0) if sig.meta else 1.0
+            if isinstance(frac, int | float) and 0 < frac < 1:
+                spec = inp.instruments.get(sig.symbol)
+                part = floor_to_step(qty * frac, spec.lot_step) if spec else qty * frac
+                if spec is not None and (part < spec.min_qty or qty - part < spec.min_qty):
+                    part = qty  # a remainder too small to trade: close it all
+                qty = part if part > 0 else qty
+            res.exits.append(ExitRequest(sig.symbol, pos.side.opposite, qty,
                                          f"exit signal: {sig.reason}", sig.strategy))
         entries = sorted((s for s in inp.signals if not s.is_exit), key=lambda s: -s.confidence)
         for sig in entries:

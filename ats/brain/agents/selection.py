@@ -95,7 +95,7 @@ class StrategySelectionAgent:
             if name in self.disabled:
                 res.skipped[name] = f"disabled after {self.max_errors} errors"
                 continue
-            if inp.regime not in strat.regimes and not exits_only and name != owner:
+            if not exits_only and name != owner and not _allows(strat, inp.regime):
                 res.skipped[name] = f"not for regime {inp.regime.value}"
                 continue
             if len(inp.bars) < strat.bars_needed:
@@ -113,7 +113,8 @@ class StrategySelectionAgent:
                         continue
             score = self.registry.call("score_strategy", self.ctx, close=close, kind=strat.kind)
             res.candidates.append(Candidate(name, score, shadow))
-            signals = self._generate(name, strat, inp, res)
+            own = inp.position if name == owner else None
+            signals = self._generate(name, strat, inp, own, res)
             for sig in signals:
                 if not sig.is_exit and not entries_ok:
                     continue
@@ -126,11 +127,11 @@ class StrategySelectionAgent:
         res.candidates.sort(key=lambda c: -c.score)
         return res
 
-    def _generate(self, name: str, strat: Any, inp: SelectionInput,
+    def _generate(self, name: str, strat: Any, inp: SelectionInput, position: Position | None,
                   res: SelectionResult) -> list[StrategySignal]:
         from ats.strategies import StrategyContext
 
-        sctx = StrategyContext(inp.symbol, inp.bars, regime=inp.regime, position=inp.position,
+        sctx = StrategyContext(inp.symbol, inp.bars, regime=inp.regime, position=position,
                                funding_rates=inp.funding_rates, instrument=inp.instrument)
         try:
             out = strat.generate(sctx)
@@ -145,3 +146,12 @@ class StrategySelectionAgent:
             if n >= self.max_errors:
                 self.disabled[name] = text
             return []
+
+
+def _allows(strat: Any, regime: Regime) -> bool:
+    """The strategy's own regime filter (``None`` = every regime)."""
+    check = getattr(strat, "allows_entry_in", None)
+    if check is not None:
+        return bool(check(regime))
+    regimes = getattr(strat, "regimes", None)
+    return regimes is None or regime in regimes
