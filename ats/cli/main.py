@@ -8,6 +8,7 @@ from ats import __version__
 from ats.cli.config_cmd import config_group
 from ats.cli.db_cmd import db_group, search_cmd
 from ats.cli.report_cmd import report_command
+from ats.cli.research_cmd import backtest_command, research_group
 from ats.cli.run_cmd import run_command
 from ats.cli.sync_cmd import sync_command
 from ats.cli.tui_cmd import tui_command
@@ -35,3 +36,5 @@ main.add_command(search_cmd)
 main.add_command(run_command)
 main.add_command(unlock_command)
 main.add_command(report_command)
+main.add_command(research_group)
+main.add_command(backtest_command)
