@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -50,7 +51,9 @@ class Database:
         self.readonly = readonly
         self._lock = threading.RLock()
         self._local = threading.local()
-        self._readers: list[apsw.Connection] = []
+        # Weak: a reader dies with its thread (thread-local), so short-lived worker threads
+        # do not pile up open connections; close() closes the ones still alive.
+        self._readers: weakref.WeakSet[apsw.Connection] = weakref.WeakSet()
         self._readers_lock = threading.Lock()
         self._closed = False
         self._writer: apsw.Connection | None = None
@@ -108,7 +111,7 @@ class Database:
             conn = self._open(readonly=True)
             self._local.reader = conn
             with self._readers_lock:
-                self._readers.append(conn)
+                self._readers.add(conn)
         return conn
 
     @property
@@ -201,7 +204,7 @@ class Database:
             return
         self._closed = True
         with self._readers_lock:
-            for conn in self._readers:
+            for conn in list(self._readers):
                 conn.close()
             self._readers.clear()
         if self._writer is not None:

@@ -103,3 +103,32 @@ def test_kill_9_mid_batch_then_resume(tmp_path: Path, configs_copy: Path) -> Non
         assert dupes == 0
     finally:
         dao.close()
+
+
+def test_sigterm_stops_follow_cleanly(tmp_path: Path, configs_copy: Path) -> None:
+    db = tmp_path / "term.db"
+    cmd = _sync_cmd(db, configs_copy)
+    cmd[cmd.index("--once")] = "--follow"
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"}, cwd=tmp_path)
+    deadline = time.monotonic() + 60
+    try:
+        while _cursor_rows(db) < 1:
+            assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
+            assert time.monotonic() < deadline, "sync made no progress"
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    text = " ".join(out.decode().split())
+    assert proc.returncode == 0, text + err.decode()
+    assert "Stopped on request" in text and "Traceback" not in err.decode()
+    dao = PersistDAO(db)
+    try:
+        assert check(dao) == []
+        _targets_consistent(dao)
+        assert dao.sync_logs()[-1].phase == "run"
+    finally:
+        dao.close()

@@ -253,3 +253,17 @@ def test_closed_dao_refuses(db_path: Path) -> None:
     d.close()
     with pytest.raises(StorageError, match="closed"):
         d.read_bars("EURUSD", "1m")
+
+
+def test_short_lived_threads_do_not_leak_reader_connections(dao: PersistDAO) -> None:
+    import gc
+
+    def read_once() -> None:
+        dao.read_bars("EURUSD", "1m")
+
+    for _ in range(20):
+        t = threading.Thread(target=read_once)
+        t.start()
+        t.join()
+    gc.collect()
+    assert len(dao.db._readers) <= 2
