@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ats.domain import Bars, InstrumentSpec, timeframe_ms
+from storage.codec import dumps
 from storage.db import Database
 from storage.errors import InvalidDataError
 from storage.journal import JournalMixin
@@ -37,7 +38,7 @@ _PRICE_COLS = ("open", "high", "low", "close", "volume", "spread")
 
 
 def _json(value: dict[str, Any] | None) -> str:
-    return json.dumps(value or {}, separators=(",", ":"), default=str, allow_nan=False)
+    return dumps(value or {})
 
 
 class PersistDAO(TradingMixin, JournalMixin, SyncStoreMixin):

@@ -16,6 +16,7 @@ from typing import Any
 
 import apsw
 
+from storage.codec import dumps
 from storage.db import Database
 from storage.protocol import JournalRecord, SearchHit, SearchQueryError
 from storage.search import build_fts_query
@@ -48,10 +49,7 @@ class JournalMixin:
 
     def journal(self, kind: str, payload: dict[str, Any], *, ts: int, run_id: str,
                 text: str) -> int:
-        doc = json.dumps(
-            {"kind": kind, "run_id": run_id, "ts": int(ts), "payload": payload},
-            separators=(",", ":"), default=str,
-        )
+        doc = dumps({"kind": kind, "run_id": run_id, "ts": int(ts), "payload": payload})
         with self._db.write() as conn:
             conn.execute("INSERT INTO journal (doc, text) VALUES (?, ?)", (doc, text))
             return int(conn.last_insert_rowid())
@@ -114,7 +112,7 @@ class JournalMixin:
             conn.execute(
                 "INSERT INTO locks (name, state, ts) VALUES (?,?,?) ON CONFLICT (name) "
                 "DO UPDATE SET state = excluded.state, ts = excluded.ts",
-                (name, json.dumps(state, default=str), int(ts)),
+                (name, dumps(state), int(ts)),
             )
 
     def load_lock_state(self, name: str) -> dict[str, Any] | None:

@@ -8,7 +8,6 @@ restored on restart with ``load_positions``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +21,7 @@ from ats.domain import (
     StrategySignal,
     TimeInForce,
 )
+from storage.codec import dumps
 from storage.db import Database
 from storage.protocol import EquityPoint
 
@@ -192,7 +192,7 @@ class TradingMixin:
                 "shadow) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (run_id, int(s.ts), s.strategy, s.symbol, s.timeframe, s.side.value, s.entry,
                  s.stop_hint, s.take_hint, s.confidence, s.reason, int(s.is_exit),
-                 json.dumps(s.meta, default=str), int(accepted), reason, int(shadow)),
+                 dumps(s.meta), int(accepted), reason, int(shadow)),
             )
 
     def load_signals(self, *, run_id: str | None = None, limit: int = 500) -> list[dict[str, Any]]:

@@ -267,3 +267,22 @@ def test_short_lived_threads_do_not_leak_reader_connections(dao: PersistDAO) -> 
         t.join()
     gc.collect()
     assert len(dao.db._readers) <= 2
+
+
+def test_journal_tolerates_nan_numpy_enums_and_dataclasses(dao: PersistDAO) -> None:
+    payload = {
+        "atr": float("nan"), "adx": np.float64(21.5), "n": np.int64(3),
+        "closes": np.array([1.0, np.inf]), "side": Side.BUY, "nested": [{"x": float("-inf")}],
+        "tags": {"b", "a"}, "pos": Position("EURUSD", 1.0, 1.1, T0),
+    }
+    rid = dao.journal("cycle", payload, ts=T0, run_id="r", text="warm-up cycle")
+    rec = dao.journal_get(rid)
+    assert rec is not None
+    p = rec.payload
+    assert p["atr"] is None and p["adx"] == 21.5 and p["n"] == 3
+    assert p["closes"] == [1.0, None] and p["side"] == "buy" and p["nested"] == [{"x": None}]
+    assert p["tags"] == ["a", "b"] and p["pos"]["symbol"] == "EURUSD"
+    dao.save_lock_state("kill_switch", {"dd": float("nan"), "on": True}, ts=T0)
+    assert dao.load_lock_state("kill_switch") == {"dd": None, "on": True}
+    dao.open_run("r9", mode="paper", adapter="mock", ts=T0, meta={"seed": np.int64(4)})
+    assert dao.get_run("r9")["meta"] == {"seed": 4}  # type: ignore[index]
