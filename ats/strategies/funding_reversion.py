@@ -68,9 +68,9 @@ class FundingReversionStrategy(TradingStrategy):
     def zscore(self, funding: np.ndarray) -> float | None:
         """z of the latest rate against the ``lookback`` rates before it (None: flat history)."""
         hist = funding[-self.lookback - 1 : -1]
-        sd = float(np.std(hist))
-        if not sd > 0:
+        if np.ptp(hist) == 0.0:  # np.std of equal values may be a rounding residue, not 0
             return None
+        sd = float(np.std(hist))
         return float((funding[-1] - np.mean(hist)) / sd)
 
     def generate(self, ctx: StrategyContext) -> list[StrategySignal]:
