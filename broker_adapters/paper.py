@@ -68,6 +68,7 @@ class PaperBroker:
         )
         self._depth_levels = depth_levels
         self._range: dict[str, tuple[int, float]] = {}
+        self._views: dict[str, tuple[Quote, OrderBook | None, float, BookView]] = {}
         self._specs_loaded = False
 
     @property
@@ -135,14 +136,19 @@ class PaperBroker:
 
     async def _book(self, symbol: str) -> BookView:
         quote = await self.venue.quote(symbol)
-        bids = asks = ()
+        book: OrderBook | None = None
         if self.venue.capabilities.depth:
             try:
                 book = await self.venue.order_book(symbol, self._depth_levels)
-                bids, asks = book.bids, book.asks
             except CapabilityError:
-                pass
-        return BookView(quote, bids, asks, await self._range_bps(symbol))
+                book = None
+        rng = await self._range_bps(symbol)
+        hit = self._views.get(symbol)
+        if hit is not None and hit[0] is quote and hit[1] is book and hit[2] == rng:
+            return hit[3]  # venues that cache their quote objects save us rebuilding the view
+        view = BookView(quote, book.bids if book else (), book.asks if book else (), rng)
+        self._views[symbol] = (quote, book, rng, view)
+        return view
 
     async def process_pending(self) -> list[Order]:
         """Match every resting order against a fresh book; returns the orders that moved."""

@@ -16,7 +16,13 @@ from ats.domain import (
 from ats.domain.costs import CostModel
 from broker_adapters.base import DepthLevel
 from broker_adapters.errors import BadSymbolError, InsufficientFundsError, InvalidOrderError
-from broker_adapters.paper_engine import TRANSITIONS, BookView, IllegalTransition, PaperEngine
+from broker_adapters.paper_engine import (
+    TRANSITIONS,
+    BookView,
+    IllegalTransition,
+    PaperEngine,
+    check_transition,
+)
 
 COSTS = CostModel(maker_fee=0.0002, taker_fee=0.0005, slippage_bps_base=1.0,
                   depth_impact_bps=10.0, vol_impact=0.1)
@@ -278,7 +284,7 @@ def test_state_machine_has_no_exit_from_terminal_states() -> None:
     e = engine()
     filled = e.submit(intent("f", Side.BUY, 1.0), book(), T)
     with pytest.raises(IllegalTransition, match="filled -> canceled"):
-        e._check_transition(filled, OrderStatus.CANCELED)
+        check_transition("f", filled.status, OrderStatus.CANCELED)
 
 
 def test_fills_since_filters_by_time_and_symbol() -> None:
