@@ -151,8 +151,8 @@ def main() -> None:
             d.close()
 
     ins = best(project_insert, r)
-    results.append((f"insert {size} bars", "PersistDAO.upsert_bars (apsw)", f"{n / ins:,.0f} rows/s",
-                    ">= 400k rows/s"))
+    results.append((f"insert {size} bars", "PersistDAO.upsert_bars (apsw)",
+                    f"{n / ins:,.0f} rows/s", ">= 400k rows/s"))
     for f in workdir.glob("ats_project.db*"):
         f.unlink()
     dao = PersistDAO(workdir / "ats_project.db")
