@@ -156,14 +156,20 @@ def rolling_mean_var(x: FloatArray, period: int, block: int = 512) -> tuple[Floa
     s2 /= period
     mean = s1 + np.repeat(ref, b)[period - 1 : n]
     var = s2 - s1 * s1
+    # Where the variance is tiny next to the shifted mean square, the subtraction has eaten
+    # most digits (a flat or nearly flat window): redo those windows two-pass, on deviations
+    # from the window's first value — exact 0 for a flat window, full precision otherwise.
+    suspect = np.flatnonzero(var <= 1e-7 * s2)
+    if len(suspect):
+        windows = np.lib.stride_tricks.sliding_window_view(x, period)
+        step = max(1, (1 << 16) // period)
+        for lo in range(0, len(suspect), step):
+            idx = suspect[lo : lo + step]
+            d = windows[idx]
+            d = d - d[:, :1]
+            d -= d.mean(axis=1, keepdims=True)
+            var[idx] = np.mean(d * d, axis=1)
     np.maximum(var, 0.0, out=var)
-    # A flat window (every value equal) has variance 0 exactly, as in TA-Lib, not the
-    # rounding residue of the sums; flatness is counted exactly with integer sums.
-    same = np.zeros(n, dtype=np.int64)
-    same[1:] = x[1:] == x[:-1]
-    runs = np.cumsum(same)
-    flat = runs[period - 1 :] - runs[: n - period + 1] == period - 1
-    var[flat] = 0.0
     return mean, var
 
 
