@@ -41,6 +41,7 @@ from broker_adapters.mt5 import constants as C
 from broker_adapters.mt5 import convert
 from broker_adapters.mt5.errors import VENUE, last_error_exception, live_account_refused
 from broker_adapters.mt5.orders import Mt5Orders
+from broker_adapters.mt5.resample import base_timeframe, resample
 from broker_adapters.mt5.session import Mt5Session
 from broker_adapters.mt5.terminal import BridgeTerminal, Mt5Terminal, NativeTerminal
 from broker_adapters.retry import with_retries
@@ -48,7 +49,9 @@ from broker_adapters.validation import validate_bars
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-MAX_OFFSET_S = 14 * 3600
+#: Detection trusts the newest tick only within ±6 h of the clock (real servers sit around
+#: UTC-5..UTC+3); a larger gap means a stale tick (weekend, holiday), not a time zone.
+MAX_DETECTED_OFFSET_S = 6 * 3600
 
 
 class Mt5Adapter(Mt5Orders):
@@ -99,9 +102,9 @@ class Mt5Adapter(Mt5Orders):
 
     # ------------------------------------------------------------------ lifecycle
     async def connect(self) -> None:
+        self._connected = True  # so that close() shuts a half-started session down too
         try:
             await self.session.start()
-            self._connected = True
             acc = await self.session.call("account_info")
             if acc["trade_mode"] == C.ACCOUNT_TRADE_MODE_REAL and self.mode is Mode.DEMO:
                 raise live_account_refused(acc["login"], acc["server"])
@@ -110,6 +113,8 @@ class Mt5Adapter(Mt5Orders):
             for sym in self.symbols:
                 await self._select(sym)
             self.offset_s = await self._server_offset()
+            log.info("mt5: %s, server time = UTC%+.2f h", self.session.terminal.description,
+                     self.offset_s / 3600)
         except BaseException:
             await self.close()
             raise
@@ -161,7 +166,7 @@ class Mt5Adapter(Mt5Orders):
                                     "mt5.server_utc_offset_hours in adapters.yaml", venue=VENUE)
         diff = min(diffs, key=abs)
         offset = int(round(diff / 900.0)) * 900
-        if abs(offset) > MAX_OFFSET_S:
+        if abs(offset) > MAX_DETECTED_OFFSET_S:
             raise SessionFatalError(
                 f"cannot detect the MT5 server time zone: the newest tick is {diff / 3600:.1f} h "
                 "from the clock (market closed?); set mt5.server_utc_offset_hours in "
@@ -193,23 +198,24 @@ class Mt5Adapter(Mt5Orders):
             raise last_error_exception(err[0], err[1], name)
         return rates
 
-    def _bars(self, symbol: str, timeframe: str, rates: np.ndarray) -> Bars:
+    def _utc_bars(self, symbol: str, timeframe: str, rates: np.ndarray) -> Bars:
         point = float(self._info[symbol]["point"])
-        bars, _issues = validate_bars(convert.bars(symbol, timeframe, rates, self.offset_s,
-                                                   point), venue=VENUE, repair=True)
-        return bars
+        return convert.bars(symbol, timeframe, rates, self.offset_s, point)
+
+    @staticmethod
+    def _validated(bars: Bars) -> Bars:
+        clean, _issues = validate_bars(bars, venue=VENUE, repair=True)  # it logs each issue
+        return clean
 
     def _closed(self, rates: np.ndarray, tf_s: int) -> np.ndarray:
         if not len(rates):
             return rates
         return rates[rates["time"] + tf_s <= self._server_now()]
 
-    async def history(self, symbol: str, timeframe: str, since_ms: int | None,
-                      limit: int) -> Bars:
-        """Bars from ``since_ms`` forward; the window widens over weekends and holidays."""
-        await self._select(symbol)
-        if since_ms is None:
-            return await self.latest_bars(symbol, timeframe, limit)
+    async def _native_history(self, symbol: str, timeframe: str, since_ms: int,
+                              limit: int) -> Bars:
+        """Closed bars of the terminal's own timeframe from ``since_ms``; the window widens
+        over weekends and holidays until ``limit`` bars or "now" is reached."""
         tfc, tf_s = self._tf(timeframe)
         start = -(-since_ms // 1000) + self.offset_s
         span = max(limit, 1) * tf_s
@@ -222,14 +228,41 @@ class Mt5Adapter(Mt5Orders):
             if len(closed) >= limit or end >= self._server_now():
                 break
             span *= 3
-        return self._bars(symbol, timeframe, closed[:limit])
+        return self._utc_bars(symbol, timeframe, closed[:limit])
 
-    async def latest_bars(self, symbol: str, timeframe: str, n: int) -> Bars:
-        await self._select(symbol)
+    async def _native_latest(self, symbol: str, timeframe: str, n: int) -> Bars:
         tfc, tf_s = self._tf(timeframe)
         rates = await self._read(lambda: self._rates("copy_rates_from_pos", symbol, tfc, 0, n + 1))
         closed = self._closed(rates, tf_s)
-        return self._bars(symbol, timeframe, closed[-n:] if n else closed[:0])
+        return self._utc_bars(symbol, timeframe, closed[-n:] if n else closed[:0])
+
+    async def history(self, symbol: str, timeframe: str, since_ms: int | None,
+                      limit: int) -> Bars:
+        await self._select(symbol)
+        self._tf(timeframe)
+        if since_ms is None:
+            return await self.latest_bars(symbol, timeframe, limit)
+        base = base_timeframe(timeframe, self.offset_s)
+        if base is None:
+            return self._validated(await self._native_history(symbol, timeframe, since_ms, limit))
+        tf = timeframe_ms(timeframe)
+        want = (limit + 1) * (tf // timeframe_ms(base))
+        raw = await self._native_history(symbol, base, -(-since_ms // tf) * tf, want)
+        out = resample(raw, timeframe, self._clock.now_ms(), drop_first=False)
+        if len(raw) >= want and len(out):  # the last bucket may be cut short by the limit
+            out = out.slice(0, len(out) - 1)
+        return self._validated(out.slice(0, limit))
+
+    async def latest_bars(self, symbol: str, timeframe: str, n: int) -> Bars:
+        await self._select(symbol)
+        self._tf(timeframe)
+        base = base_timeframe(timeframe, self.offset_s)
+        if base is None:
+            return self._validated(await self._native_latest(symbol, timeframe, n))
+        ratio = timeframe_ms(timeframe) // timeframe_ms(base)
+        raw = await self._native_latest(symbol, base, (n + 2) * ratio)
+        out = resample(raw, timeframe, self._clock.now_ms(), drop_first=True)
+        return self._validated(out.tail(n))
 
     async def ticks(self, symbol: str, since_ms: int, count: int = 10_000) -> np.ndarray:
         """Raw ticks (the official dtype) with ``time_msc`` converted to UTC ms."""

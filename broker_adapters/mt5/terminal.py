@@ -134,8 +134,8 @@ class BridgeTerminal:
 
     def call(self, name: str, *args: Any, **kwargs: Any) -> tuple[Any, LastError]:
         with self._lock:
-            if self._conn is None:
-                self.open()
+            if self._conn is None:  # the session re-opens it (and re-initializes the terminal)
+                raise TransportError(f"the MT5 bridge connection is closed before {name}")
             payload = pickle.dumps((args, kwargs), protocol=4)
             try:
                 raw = self._remote_call(name, payload)

@@ -20,16 +20,19 @@ FAKES = Path(__file__).resolve().parent
 
 
 class BridgeServer:
-    def __init__(self, port: int = 0) -> None:
+    def __init__(self, port: int = 0, *, with_fake: bool = True) -> None:
         self.port = port
+        self.with_fake = with_fake
         self.proc: subprocess.Popen[str] | None = None
 
     def start(self, timeout: float = 20.0) -> BridgeServer:
         env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(
-            [str(FAKES), *filter(None, [env.get("PYTHONPATH")])])
+        if self.with_fake:
+            env["PYTHONPATH"] = os.pathsep.join(
+                [str(FAKES), *filter(None, [env.get("PYTHONPATH")])])
+        args = [sys.executable, str(Path(__file__)), str(self.port)]
         self.proc = subprocess.Popen(
-            [sys.executable, str(Path(__file__)), str(self.port)], env=env,
+            args + ([] if self.with_fake else ["--no-mt5"]), env=env,
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()
@@ -59,8 +62,11 @@ class BridgeServer:
         self.stop()
 
 
-def _serve(port: int) -> None:
-    import MetaTrader5  # noqa: F401  (fail fast, like a server without the package)
+def _serve(port: int, require_mt5: bool) -> None:
+    if require_mt5:
+        import MetaTrader5  # noqa: F401  (fail fast if the fake is not importable)
+    else:  # a server without the package: hide the fake that sits next to this script
+        sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != FAKES]
     from rpyc.core.service import SlaveService
     from rpyc.utils.server import ThreadedServer
 
@@ -79,4 +85,4 @@ def _serve(port: int) -> None:
 
 
 if __name__ == "__main__":
-    _serve(int(sys.argv[1]) if len(sys.argv) > 1 else 0)
+    _serve(int(sys.argv[1]) if len(sys.argv) > 1 else 0, "--no-mt5" not in sys.argv)
