@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import deque
 from dataclasses import dataclass, field
 from time import perf_counter
 from typing import TYPE_CHECKING, Any
@@ -131,7 +132,7 @@ async def run_stages(o: BrainOrchestrator, w: CycleWork) -> None:
     with _Stage(w, "regime"):
         _regimes(o, w)
     with _Stage(w, "strategy"):
-        _select(o, w)
+        await _select(o, w)
     with _Stage(w, "risk"):
         await _risk(o, w)
     with _Stage(w, "exec"):
@@ -202,7 +203,28 @@ def _regimes(o: BrainOrchestrator, w: CycleWork) -> None:
             w.regime_changes[sym] = r.regime.value
 
 
-def _select(o: BrainOrchestrator, w: CycleWork) -> None:
+async def _funding(o: BrainOrchestrator, w: CycleWork, sym: str) -> np.ndarray | None:
+    """Append the venue's funding rate when a new funding period has started."""
+    spec = o.instruments.get(sym)
+    if spec is None or not spec.has_funding or not o.connected \
+            or not getattr(o.adapter.capabilities, "funding", False):
+        return None
+    try:
+        fr = await o.adapter.funding_rate(sym)
+    except (VenueError, OSError) as exc:
+        w.warn("strategy", f"funding {sym}: {exc}")
+        return None
+    hist = o.funding_history.setdefault(sym, deque(maxlen=500))
+    period = fr.next_funding_ts if fr.next_funding_ts is not None else fr.ts
+    if o.funding_next.get(sym) != period:
+        o.funding_next[sym] = period
+        hist.append(fr.rate)
+    if fr.mark_price and fr.index_price:
+        o.basis[sym] = (fr.mark_price - fr.index_price) / fr.index_price
+    return np.fromiter(hist, dtype=np.float64, count=len(hist)) if hist else None
+
+
+async def _select(o: BrainOrchestrator, w: CycleWork) -> None:
     o.selection.active.clear()
     positions: dict[str, Position] = o.portfolio.positions
     for sym, tf in w.new_bars:
@@ -210,9 +232,11 @@ def _select(o: BrainOrchestrator, w: CycleWork) -> None:
         if hold is None:
             continue
         win = o.windows[(sym, tf)]
+        funding = await _funding(o, w, sym) if tf in o.funding_tfs else None
         res = o.selection.select(SelectionInput(
             symbol=sym, timeframe=tf, bars=win.view(), regime=hold.regime, ts=w.ts,
-            position=positions.get(sym), instrument=o.instruments.get(sym)))
+            position=positions.get(sym), instrument=o.instruments.get(sym),
+            funding_rates=funding, basis=o.basis.get(sym)))
         w.candidates += len(res.candidates)
         w.signals.extend(res.signals)
         w.shadow_signals.extend(res.shadow_signals)
@@ -305,6 +329,10 @@ def _book(o: BrainOrchestrator, w: CycleWork, res: ExecResult) -> None:
         o.registry.call("manage_cooldown", o.ctx, action="entered", strategy=plan.strategy,
                         symbol=plan.symbol, ts=w.ts)
     touched: set[str] = set()
+    if res.fills and res.quotes:
+        # Mark first: a position opened now must be valued at today's price, not at the
+        # last mark the book kept from an earlier trade in the same symbol.
+        pf.mark_to_market({s: q.mid for s, q in res.quotes.items() if q.bid > 0}, w.ts)
     for f in res.fills:
         plan = res.plan_by_order.get(f.client_order_id)
         pf.apply_fill(f, stop=plan.stop if plan else None, take=plan.take if plan else None,
@@ -338,7 +366,11 @@ def _book(o: BrainOrchestrator, w: CycleWork, res: ExecResult) -> None:
 
 def _monitor(o: BrainOrchestrator, w: CycleWork) -> None:
     pf = o.portfolio
-    prices: dict[str, float] = {}
+    # Fresh closes for every symbol with a new bar keep the book's marks current even for
+    # symbols it is flat in (it values the next position opened there from them).
+    prices: dict[str, float] = {
+        sym: float(o.windows[(sym, tf)].view().close[-1]) for sym, tf in w.new_bars
+        if tf == o.fine_tf}
     for sym in pf.positions:
         q = w.quotes.get(sym)
         if q is not None and q.bid > 0 and q.ask >= q.bid:

@@ -127,6 +127,14 @@ class BrainOrchestrator:
         self.connected = False
         self.focus: str | None = None
         self.vol_quantiles: dict[str, float] = {}
+        # Funding history per perpetual, built while running (the venue protocol serves only
+        # the current rate); only for timeframes a funding-aware strategy trades.
+        self.funding_history: dict[str, deque[float]] = {}
+        self.funding_next: dict[str, int] = {}
+        self.basis: dict[str, float] = {}
+        self.funding_tfs = {s.timeframe for n, s in {**self.selection.strategies,
+                                                     **self.selection.challengers}.items()
+                            if getattr(s, "uses_funding", "funding" in n)}
         self.equity_history: deque[Any] = deque(maxlen=500)
         self.last_error = ""
         self.last_journal_id: int | None = None
@@ -227,6 +235,7 @@ class BrainOrchestrator:
         self.dao.upsert_instruments(self.venue, list(self.instruments.values()))
         for (sym, tf), w in self.windows.items():
             w.extend(await self.adapter.latest_bars(sym, tf, self.window_size))
+        self._initial_regimes()
         await self._recover()
         now = self.clock.now_ms()
         self.dao.open_run(self.run_id, mode=self.mode.value, adapter=self.venue, ts=now,
@@ -249,6 +258,20 @@ class BrainOrchestrator:
             detail = "; ".join(str(getattr(v, "message", v)) for v in bad[:5])
             raise BrainStartError(f"feed check failed for {len(bad)} symbol(s): {detail} "
                                   "(use --skip-feed-check to start anyway)")
+
+    def _initial_regimes(self) -> None:
+        """Classify every symbol from its backfilled history, so strategies can act on the
+        first closed bar instead of waiting for the regime timeframe's next bar (4 hours)."""
+        for sym in self.symbols:
+            win = self.windows[(sym, self.regime_tf)]
+            if len(win) < self.regime_agent.MIN_BARS:
+                continue
+            try:
+                r = self.regime_agent.assess(sym, win.view())
+            except Exception as exc:  # a bad history must not stop the start
+                log.warning("initial regime of %s failed: %s", sym, exc)
+                continue
+            self.vol_quantiles[sym] = r.features.vol_quantile
 
     @property
     def book_venue(self) -> str:

@@ -41,6 +41,7 @@ class ExecResult:
     plan_by_order: dict[str, TradePlan] = field(default_factory=dict)
     slippage_bps: list[float] = field(default_factory=list)
     venue_error: str = ""
+    quotes: dict[str, Quote] = field(default_factory=dict)  # the quotes orders were sent on
 
 
 class ExecutionAgent:
@@ -86,6 +87,7 @@ class ExecutionAgent:
         except (VenueError, OSError) as exc:
             res.venue_error = f"quote {ex.symbol}: {exc}"
             return
+        res.quotes[ex.symbol] = q
         price = q.bid if ex.side.sign < 0 else q.ask
         placed = await self.registry.acall(
             "place_order", self.ctx, symbol=ex.symbol, side=ex.side, qty=ex.qty, price=price,
@@ -109,6 +111,7 @@ class ExecutionAgent:
             res.venue_error = f"quote {plan.symbol}: {exc}"
             reject("venue_error", f"not sent: {res.venue_error}")
             return
+        res.quotes[plan.symbol] = q
         liq = self.registry.call("liquidity_check", self.ctx, quote=q, side=plan.side, book=book)
         if not liq.ok:
             reject("liquidity", liq.reason)

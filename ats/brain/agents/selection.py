@@ -31,6 +31,7 @@ class SelectionInput:
     position: Position | None = None
     instrument: InstrumentSpec | None = None
     funding_rates: Any = None
+    basis: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +133,8 @@ class StrategySelectionAgent:
         from ats.strategies import StrategyContext
 
         sctx = StrategyContext(inp.symbol, inp.bars, regime=inp.regime, position=position,
-                               funding_rates=inp.funding_rates, instrument=inp.instrument)
+                               funding_rates=inp.funding_rates, basis=inp.basis,
+                               instrument=inp.instrument)
         try:
             out = strat.generate(sctx)
             return [s for s in out if isinstance(s, StrategySignal)]
