@@ -156,10 +156,12 @@ def rolling_mean_var(x: FloatArray, period: int, block: int = 512) -> tuple[Floa
     s2 /= period
     mean = s1 + np.repeat(ref, b)[period - 1 : n]
     var = s2 - s1 * s1
-    # Where the variance is tiny next to the shifted mean square, the subtraction has eaten
-    # most digits (a flat or nearly flat window): redo those windows two-pass, on deviations
-    # from the window's first value — exact 0 for a flat window, full precision otherwise.
-    suspect = np.flatnonzero(var <= 1e-7 * s2)
+    # The sums' rounding is relative to the row's running sum of squares at the window end;
+    # where the variance is not far above that (a flat or nearly flat window) too few digits
+    # survive: redo those windows two-pass, on deviations from the window's first value —
+    # exact 0 for a flat window, full precision otherwise.
+    level = c2[:, period:].ravel()[period - 1 : n]
+    suspect = np.flatnonzero(var <= (1e-6 / period) * level)
     if len(suspect):
         windows = np.lib.stride_tricks.sliding_window_view(x, period)
         step = max(1, (1 << 16) // period)
