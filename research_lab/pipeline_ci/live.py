@@ -8,7 +8,6 @@ re-trades what the book already holds shows a high |ρ| there and fails the gate
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +21,6 @@ from research_lab.dsl.errors import DslError, read_spec
 from research_lab.dsl.evaluate import SignalArrays, evaluate
 from research_lab.pipeline_ci.market import MarketSpec, mock_market
 
-log = logging.getLogger(__name__)
 DAY_MS = 86_400_000
 
 
@@ -50,12 +48,18 @@ def _slice(sig: SignalArrays, i0: int) -> SignalArrays:
 
 
 def live_daily_returns(config_dir: Path, market: MarketSpec, cfg: BacktestConfig, *,
-                       start_ms: int) -> dict[str, np.ndarray]:
-    """Daily returns from ``start_ms`` to the end of the research history, per live strategy."""
+                       start_ms: int, skipped: list[str] | None = None
+                       ) -> dict[str, np.ndarray]:
+    """Daily returns from ``start_ms`` to the end of the research history, per live strategy.
+
+    A live name the registry does not know (or a challenger whose document is broken) is
+    appended to ``skipped`` with the reason, so the gate report says what it could not check.
+    """
+    skipped = skipped if skipped is not None else []
     try:
         em = load_enable_map(Path(config_dir) / "enable_map.yaml")
     except ConfigError as exc:
-        log.warning("correlation gate without the live book: %s", exc)
+        skipped.append(f"enable map: {exc}")
         return {}
     mkt = mock_market(market)
     end_ms = int(mkt.bars_between(market.symbol, market.timeframe, market.history_bars - 1,
@@ -64,7 +68,11 @@ def live_daily_returns(config_dir: Path, market: MarketSpec, cfg: BacktestConfig
     from ats.strategies import registry
 
     for name in sorted(em.all_strategies()):
-        strat = registry.create(name)
+        try:
+            strat = registry.create(name)
+        except (KeyError, ValueError) as exc:
+            skipped.append(f"{name}: {exc}")
+            continue
         bars = _bars_until(mkt, market.symbol, strat.timeframe, end_ms, start_ms,
                            int(strat.bars_needed))
         tf_cfg = for_timeframe(strat.timeframe, risk_per_trade=cfg.risk_per_trade,
@@ -76,7 +84,7 @@ def live_daily_returns(config_dir: Path, market: MarketSpec, cfg: BacktestConfig
         try:
             spec = read_spec(Path(config_dir) / ch.spec)
         except DslError as exc:
-            log.warning("challenger %s skipped in the correlation gate: %s", ch.name, exc)
+            skipped.append(f"challenger {ch.name}: {exc}")
             continue
         bars = _bars_until(mkt, market.symbol, spec.timeframe, end_ms, start_ms,
                            spec.bars_needed())

@@ -21,7 +21,6 @@ from research_lab.generators import (
     ReplayGenerator,
 )
 from research_lab.pipeline_ci import stages
-from research_lab.pipeline_ci.report import write_reports
 from research_lab.pipeline_ci.state import ResearchSettings, RunState, check_run_id
 
 
@@ -85,6 +84,8 @@ def make_generator(choice: GeneratorChoice, st: RunState, *, journal: Any, clock
 def run_all(st: RunState, lab: stages.Lab, gen: stages.Generator, *, promote: bool = True
             ) -> dict[str, Path]:
     """Every stage in order; reports written at the end (and state after every stage)."""
+    from research_lab.pipeline_ci.report import write_reports
+
     st.settings.generator = gen.name
     stages.stage_generate(st, lab, gen)
     st.save()

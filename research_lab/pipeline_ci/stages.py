@@ -111,8 +111,10 @@ def stage_gates(st: RunState, lab: Lab, cfg: GateConfig | None = None) -> None:
         return
     train, _ = st.settings.windows()
     oos_start = int(bars.ts[train])
+    skipped: list[str] = []
     live = live_daily_returns(lab.config_dir, st.settings.market, lab.backtest_config(st),
-                              start_ms=oos_start)
+                              start_ms=oos_start, skipped=skipped)
+    st.notes += [f"correlation gate could not check {s}" for s in skipped]
     cfg = cfg or GateConfig.from_governance(lab.governance, min_trades=st.settings.min_trades)
     days = (int(bars.ts[-1]) - oos_start) / 86_400_000
     for i, c in enumerate(todo):

@@ -30,7 +30,7 @@ class ResearchSettings:
     train_bars: int = 0  # 0: a quarter of the history
     test_bars: int = 0  # 0: an eighth of the history
     variants: int = 3
-    shadow_cycles: int = 96
+    shadow_cycles: int = 240
     shadow_top: int = 2
     min_trades: int = 10
 
