@@ -43,9 +43,15 @@ def resolve_db(db_path: Path | None) -> Path:
     return path
 
 
-def open_dao(db_path: Path | None, *, readonly: bool = False) -> PersistDAO:
+def open_dao(db_path: Path | None, *, readonly: bool = False,
+             create: bool = True) -> PersistDAO:
+    """Open the database or exit with a clear message; ``create=False`` refuses to make an
+    empty file (inspecting a database that is not there is a typo, not a request)."""
+    path = resolve_db(db_path)
+    if not create and not path.exists():
+        fail(t("db.missing", path=path))
     try:
-        return PersistDAO(resolve_db(db_path), readonly=readonly)
+        return PersistDAO(path, readonly=readonly)
     except StorageError as exc:
         fail(str(exc), code=2)
 
@@ -92,7 +98,7 @@ def db_group() -> None:
 @db_group.command("stats", help=t("db.stats.help"))
 @db_option
 def stats_cmd(db_path: Path | None) -> None:
-    dao = open_dao(db_path)
+    dao = open_dao(db_path, create=False)
     try:
         s = stats(dao)
     except StorageError as exc:
@@ -112,7 +118,7 @@ def stats_cmd(db_path: Path | None) -> None:
 @click.argument("dest", type=click.Path(path_type=Path))
 @db_option
 def backup_cmd(dest: Path, db_path: Path | None) -> None:
-    dao = open_dao(db_path)
+    dao = open_dao(db_path, create=False)
     try:
         out = backup(dao, dest)
     except StorageError as exc:
@@ -130,7 +136,7 @@ def backup_cmd(dest: Path, db_path: Path | None) -> None:
 @db_option
 def cleanup_cmd(older_than: str, archive_dir: Path | None, db_path: Path | None) -> None:
     age_ms = parse_age(older_than)
-    dao = open_dao(db_path)
+    dao = open_dao(db_path, create=False)
     now = RealClock().now_ms()
     cutoff = now - age_ms
     adir = archive_dir or dao.path.parent / "archive"
@@ -158,7 +164,7 @@ def cleanup_cmd(older_than: str, archive_dir: Path | None, db_path: Path | None)
 @db_group.command("check", help=t("db.check.help"))
 @db_option
 def check_cmd(db_path: Path | None) -> None:
-    dao = open_dao(db_path)
+    dao = open_dao(db_path, create=False)
     try:
         problems = check(dao)
     except StorageError as exc:
@@ -179,7 +185,7 @@ def check_cmd(db_path: Path | None) -> None:
 @db_option
 def search_cmd(query: tuple[str, ...], limit: int, db_path: Path | None) -> None:
     text = " ".join(query)
-    dao = open_dao(db_path)
+    dao = open_dao(db_path, create=False)
     try:
         hits = dao.search(text, limit=limit)
     except SearchQueryError as exc:

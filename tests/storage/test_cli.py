@@ -145,3 +145,12 @@ def test_search_table_and_bad_queries(filled_db: Path) -> None:
         assert code == 2 and "Error" in out and "Traceback" not in out
     code, out = run("--lang", "ru", "search", "(", "--db", str(filled_db))
     assert code == 2 and "Некорректный запрос" in out
+
+
+def test_db_commands_refuse_a_missing_file(tmp_path: Path) -> None:
+    missing = tmp_path / "typo.db"
+    for cmd in (("db", "stats"), ("db", "check"), ("db", "cleanup"), ("search", "kill"),
+                ("db", "backup", str(tmp_path / "b.db"))):
+        code, out = run(*cmd, "--db", str(missing))
+        assert code == 2 and "no database at" in out, (cmd, out)
+    assert not missing.exists()
