@@ -114,14 +114,18 @@ def test_sigterm_stops_gracefully_with_a_summary(tmp_path: Path) -> None:
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     try:
         assert proc.stdout is not None
-        first = proc.stdout.readline()  # "Run sig: ..." once started
-        assert "Run sig" in first, first
+        seen = []
+        while not any("Run sig" in line for line in seen):  # printed once started
+            line = proc.stdout.readline()
+            assert line, "".join(seen)
+            seen.append(line)
         time.sleep(1.0)
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
+    out = "".join(seen) + out
     assert proc.returncode == 0, out
     assert "Run sig summary" in out
     with PersistDAO(db) as dao:
