@@ -237,7 +237,13 @@ CREATE TABLE sync_logs (
 CREATE INDEX sync_logs_ts ON sync_logs (ts);
 """
 
-MIGRATIONS: tuple[str, ...] = (V1, V2)
+# v3: "recent signals of a run" orders by id; index it that way instead of (run_id, ts).
+V3 = """
+CREATE INDEX signals_run_id ON signals (run_id, id);
+DROP INDEX signals_run_ts;
+"""
+
+MIGRATIONS: tuple[str, ...] = (V1, V2, V3)
 LATEST = len(MIGRATIONS)
 
 

@@ -11,6 +11,7 @@ from ats.cli.main import main
 from ats.domain import RealClock
 from storage.dao import PersistDAO
 from storage.protocol import EquityPoint
+from storage.schema import LATEST
 
 DAY = 86_400_000
 
@@ -85,7 +86,7 @@ def filled_db(tmp_path: Path) -> Path:
 
 def test_db_stats_check_backup(filled_db: Path, tmp_path: Path) -> None:
     code, out = run("db", "stats", "--db", str(filled_db))
-    assert code == 0 and "journal" in out and "schema v2" in out and "WAL" in out
+    assert code == 0 and "journal" in out and f"schema v{LATEST}" in out and "WAL" in out
     code, out = run("db", "check", "--db", str(filled_db))
     assert code == 0 and "healthy" in out
     code, out = run("db", "backup", str(tmp_path / "b" / "copy.db"), "--db", str(filled_db))

@@ -286,3 +286,11 @@ def test_journal_tolerates_nan_numpy_enums_and_dataclasses(dao: PersistDAO) -> N
     assert dao.load_lock_state("kill_switch") == {"dd": None, "on": True}
     dao.open_run("r9", mode="paper", adapter="mock", ts=T0, meta={"seed": np.int64(4)})
     assert dao.get_run("r9")["meta"] == {"seed": 4}  # type: ignore[index]
+
+
+def test_recent_signals_query_uses_an_index(dao: PersistDAO) -> None:
+    with dao.db.read() as conn:
+        plan = " ".join(str(r) for r in conn.execute(
+            "EXPLAIN QUERY PLAN SELECT id FROM signals WHERE run_id = ? ORDER BY id DESC "
+            "LIMIT 5", ("r",)))
+    assert "signals_run_id" in plan and "TEMP B-TREE" not in plan

@@ -12,6 +12,7 @@ from storage.dao import PersistDAO
 from storage.errors import StorageError
 from storage.maintenance import backup, check, cleanup, read_archive, stats
 from storage.protocol import EquityPoint
+from storage.schema import LATEST
 from tests.storage.helpers import T0, make_bars
 
 DAY = 86_400_000
@@ -30,7 +31,7 @@ def fill(dao: PersistDAO) -> None:
 def test_stats(dao: PersistDAO) -> None:
     dao.upsert_bars(make_bars(n=7), "mock")
     s = stats(dao)
-    assert s.rows["bars"] == 7 and s.rows["journal"] == 0 and s.user_version == 2
+    assert s.rows["bars"] == 7 and s.rows["journal"] == 0 and s.user_version == LATEST
     assert s.file_bytes > 0 and s.wal_bytes >= 0
 
 
