@@ -76,9 +76,17 @@ def summary_table(summary: SyncSummary) -> Table:
 async def _run(sync: Synchronizer, *, follow: bool, max_polls: int | None) -> SyncSummary:
     loop = asyncio.get_running_loop()
     installed: list[signal.Signals] = []
+
+    def first_signal(sig: signal.Signals) -> None:
+        # The first Ctrl+C stops after the batch in flight; a second one falls through to
+        # the default handler (immediate exit — still safe: every commit is atomic).
+        sync.request_stop()
+        loop.remove_signal_handler(sig)
+        installed.remove(sig)
+
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
-            loop.add_signal_handler(sig, sync.request_stop)
+            loop.add_signal_handler(sig, first_signal, sig)
             installed.append(sig)
         except (NotImplementedError, RuntimeError, ValueError):
             pass  # not the main thread (tests) or no signals on this platform
