@@ -55,6 +55,7 @@ T = TypeVar("T")
 
 MAX_KLINES = 1440  # BingX swap klines per request
 FILL_WINDOW_MS = 7 * 86_400_000  # allFillOrders accepts at most a 7-day range
+FILL_LOOKBACK_MS = 90 * 86_400_000  # never walk further back than this, in 7-day requests
 _DEPTHS = (5, 10, 20, 50, 100, 500, 1000)
 
 
@@ -369,8 +370,15 @@ class BingxAdapter:
         return await self.fetch_order(client_order_id, symbol)
 
     async def fills_since(self, since_ms: int, symbol: str | None = None) -> list[Fill]:
-        """My trades from ``since_ms``, in ≤7-day windows (the venue's range limit)."""
+        """My trades from ``since_ms``, in ≤7-day windows (the venue's range limit).
+
+        At most the last 90 days are read: ``since_ms=0`` must not become thousands of
+        requests. Older fills are left to the synchronizer's stored history.
+        """
         now = self._clock.now_ms()
+        if since_ms < now - FILL_LOOKBACK_MS:
+            log.info("bingx fills: reading the last 90 days only (asked from %d)", since_ms)
+            since_ms = now - FILL_LOOKBACK_MS
         out: list[Fill] = []
         for sym in [symbol] if symbol else list(self.symbols):
             self._market(sym)

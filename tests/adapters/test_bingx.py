@@ -285,3 +285,22 @@ async def test_connection_error_class_for_network_failures() -> None:
     err = map_ccxt_error(ccxt.OperationFailed('bingx {"code":100410,"msg":"busy"}'), "x")
     assert isinstance(err, VenueBusyError)
     assert map_ccxt_error(err, "y") is err
+
+
+async def test_paper_mode_needs_no_keys_and_fill_lookback_is_bounded(fake: FakeBingx) -> None:
+    paper = make_adapter(fake, mode=Mode.PAPER, settings=Settings())
+    await paper.connect()
+    try:
+        assert (await paper.latest_bars(BTC, "15m", 4)).close[-1] > 0
+        assert paper.virtual_asset is None
+    finally:
+        await paper.close()
+    a = make_adapter(fake)
+    await a.connect()
+    try:
+        assert await a.fills_since(0, BTC) == []
+    finally:
+        await a.close()
+    fill_requests = [q for _, p, q in fake.requests if p.endswith("/allFillOrders")]
+    assert len(fill_requests) == 13  # 90 days in 7-day windows, not 56 years of them
+    assert int(fill_requests[0]["startTs"]) == fake.now_ms - 90 * 86_400_000
