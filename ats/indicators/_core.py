@@ -62,6 +62,21 @@ def nan_array(n: int) -> FloatArray:
     return np.full(n, np.nan)
 
 
+def true_range_into(
+    high: FloatArray, low: FloatArray, close: FloatArray, out: FloatArray, tmp: FloatArray
+) -> None:
+    """Write bars ``1..n-1``'s true range into ``out`` (length ``n-1``), using ``tmp`` (same
+    length) as scratch: big temporaries cost page faults, so the kernels reuse buffers."""
+    prev = close[:-1]
+    np.subtract(high[1:], low[1:], out=out)
+    np.subtract(high[1:], prev, out=tmp)
+    np.abs(tmp, out=tmp)
+    np.maximum(out, tmp, out=out)
+    np.subtract(low[1:], prev, out=tmp)
+    np.abs(tmp, out=tmp)
+    np.maximum(out, tmp, out=out)
+
+
 def running_sums(x: FloatArray, period: int) -> FloatArray:
     """TA-Lib's running window totals, bit for bit: ``out[j]`` = sum of ``x[j : j+period]``.
 
@@ -93,14 +108,15 @@ def _doubling(x: FloatArray, period: int, op: np.ufunc) -> FloatArray:
         levels[size] = cur
     # Assemble: the window ending at t is [t-period+1, t]; take the largest block at the end,
     # then blocks further back.
-    out = levels[size][period - size :].copy() if period > size else levels[size].copy()
+    # The top level is a fresh array (unless it is ``x`` itself): reuse it as the output.
+    top = levels[size]
+    out = top[period - size :] if size > 1 else top.copy()
     covered = size
     rest = period - size
     while rest:
         blk = 1 << (rest.bit_length() - 1)
         arr = levels[blk]
-        # Block ending at t - covered (its end index in x), for t = period-1 .. n-1.
-        first_end = period - 1 - covered
+        first_end = period - 1 - covered  # end index (in x) of the block for t = period-1
         op(out, arr[first_end - (blk - 1) : n - covered - (blk - 1)], out=out)
         covered += blk
         rest -= blk

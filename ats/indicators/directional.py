@@ -17,6 +17,7 @@ from ats.indicators._core import (
     recursion,
     same_length,
     seq_sum,
+    true_range_into,
 )
 
 
@@ -32,21 +33,20 @@ def _directional(
 ) -> tuple[FloatArray | None, FloatArray | None]:
     """+DI and/or -DI (``which``) from bar ``period`` on (arrays of length ``n - period``)."""
     n = len(high)
-    diff_p = np.empty(n)
-    diff_m = np.empty(n)
-    diff_p[0] = diff_m[0] = 0.0
-    np.subtract(high[1:], high[:-1], out=diff_p[1:])
-    np.subtract(low[:-1], low[1:], out=diff_m[1:])
+    # Buffers are reused: on 1M bars each fresh temporary costs more (page faults) than
+    # the arithmetic done in it.
     tr = np.empty(n)
     tr[0] = 0.0
-    prev = close[:-1]
-    t = tr[1:]
-    np.subtract(high[1:], low[1:], out=t)
-    np.maximum(t, np.abs(high[1:] - prev), out=t)
-    np.maximum(t, np.abs(low[1:] - prev), out=t)
+    scratch = np.empty(n - 1)
+    true_range_into(high, low, close, tr[1:], scratch)
     s_tr = _wilder_sum(tr, period)
     live = s_tr != 0.0
-    scale = np.divide(100.0, s_tr, out=np.zeros_like(s_tr), where=live)
+    np.divide(100.0, s_tr, out=s_tr, where=live)
+    s_tr[~live] = 0.0
+    scale = s_tr
+    diff_p = np.subtract(high[1:], high[:-1])
+    diff_m = np.subtract(low[:-1], low[1:])
+    dm = tr  # the true range is smoothed already: its buffer takes the directional move
     result: list[FloatArray | None] = []
     for sign in "+-":
         if sign not in which:
@@ -54,7 +54,9 @@ def _directional(
             continue
         # +DM: an up-move larger than the down-move; -DM the mirror; ties count for neither.
         move, other = (diff_p, diff_m) if sign == "+" else (diff_m, diff_p)
-        dm = np.maximum(move, 0.0) * (move > other)
+        np.greater(move, other, out=scratch)
+        np.maximum(move, 0.0, out=dm[1:])
+        dm[1:] *= scratch
         di = _wilder_sum(dm, period)
         di *= scale
         result.append(di)

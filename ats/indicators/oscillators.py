@@ -32,14 +32,20 @@ def rsi(close: FloatArray, period: int = 14) -> FloatArray:
         return out
     d = np.diff(c)
     gain = np.maximum(d, 0.0)
-    loss = np.maximum(-d, 0.0)
+    np.minimum(d, 0.0, out=d)
+    loss = np.negative(d, out=d)
     a, b = (period - 1) / period, 1.0 / period
     g0 = seq_sum(gain[:period]) / period
     l0 = seq_sum(loss[:period]) / period
-    g = np.concatenate(([g0], recursion(gain[period:], a, b, g0)))
-    lo = np.concatenate(([l0], recursion(loss[period:], a, b, l0)))
-    total = g + lo
+    res = out[start + period :]
+    res[0] = g0
+    res[1:] = recursion(gain[period:], a, b, g0)  # the average gain, then RSI in place
+    total = gain[period - 1 :]  # reuse: the average loss, then gain + loss
+    total[0] = l0
+    total[1:] = recursion(loss[period:], a, b, l0)
+    total += res
     live = total != 0.0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out[start + period :] = np.where(live, 100.0 * (g / total), 0.0)
+    np.divide(res, total, out=res, where=live)
+    res *= 100.0
+    res[~live] = 0.0
     return out

@@ -14,6 +14,7 @@ from ats.indicators._core import (
     rolling_mean_var,
     same_length,
     seq_sum,
+    true_range_into,
 )
 
 
@@ -22,25 +23,11 @@ def true_range(high: FloatArray, low: FloatArray, close: FloatArray) -> FloatArr
     previous close), as TA-Lib ``TRANGE``."""
     high, low, close = as_f64(high, "high"), as_f64(low, "low"), as_f64(close, "close")
     n = same_length(("high", high), ("low", low), ("close", close))
-    out = nan_array(n)
+    out = np.empty(n)
+    if n:
+        out[0] = np.nan
     if n > 1:
-        prev = close[:-1]
-        tr = np.subtract(high[1:], low[1:])
-        np.maximum(tr, np.abs(high[1:] - prev), out=tr)
-        np.maximum(tr, np.abs(low[1:] - prev), out=tr)
-        out[1:] = tr
-    return out
-
-
-def _wilder_average(values: FloatArray, period: int) -> FloatArray:
-    """Wilder's average of ``values`` (which start with one NaN bar): the first output at bar
-    ``period`` is the plain mean of bars ``1..period``, then ``(prev*(period-1) + v)/period``."""
-    out = nan_array(len(values))
-    if len(values) <= period:
-        return out
-    seed = seq_sum(values[1 : period + 1]) / period
-    out[period] = seed
-    out[period + 1 :] = recursion(values[period + 1 :], (period - 1) / period, 1.0 / period, seed)
+        true_range_into(high, low, close, out[1:], np.empty(n - 1))
     return out
 
 
@@ -48,13 +35,21 @@ def atr(high: FloatArray, low: FloatArray, close: FloatArray, period: int = 14) 
     """Average true range (TA-Lib ``ATR``): Wilder's average of the true range, seeded with
     the mean of the first ``period`` true ranges; first value at bar ``period``."""
     period = check_period(period, minimum=1)
-    tr = true_range(high, low, close)
-    start = first_valid(as_f64(high, "high"), as_f64(low, "low"), as_f64(close, "close"))
-    out = nan_array(len(tr))
+    high, low, close = as_f64(high, "high"), as_f64(low, "low"), as_f64(close, "close")
+    out = true_range(high, low, close)
+    start = first_valid(high, low, close)
     if period == 1:
-        out[start + 1 :] = tr[start + 1 :]
+        out[: start + 1] = np.nan
         return out
-    out[start:] = _wilder_average(tr[start:], period)
+    first = start + period  # the seed bar
+    if first >= len(out):
+        out[:] = np.nan
+        return out
+    seed = seq_sum(out[start + 1 : first + 1]) / period
+    rest = recursion(out[first + 1 :], (period - 1) / period, 1.0 / period, seed)
+    out[:first] = np.nan
+    out[first] = seed
+    out[first + 1 :] = rest
     return out
 
 
@@ -64,12 +59,15 @@ def atr_pct(high: FloatArray, low: FloatArray, close: FloatArray, period: int = 
     Makes volatility comparable across instruments and price levels (EURUSD vs BTC). A zero
     close gives 0, as in TA-Lib.
     """
-    a = atr(high, low, close, period)
+    out = atr(high, low, close, period)
     c = as_f64(close, "close")
     zero = c == 0.0
+    defined_at_zero = zero & ~np.isnan(out) if zero.any() else None
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = (a / c) * 100.0
-    out[zero & ~np.isnan(a)] = 0.0
+        np.divide(out, c, out=out)
+    out *= 100.0
+    if defined_at_zero is not None:
+        out[defined_at_zero] = 0.0
     return out
 
 
