@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from ats.domain import Fill, Mode, Order, OrderIntent, OrderStatus, Position, Side
+from ats.i18n import t
 from broker_adapters.bingx.adapter import BingxAdapter
 from broker_adapters.errors import CapabilityError, InvalidOrderError, VenueError
 
@@ -39,6 +40,25 @@ class VirtualCycleResult:
             and all(o.status is OrderStatus.FILLED for o in self.orders)
             and abs(after - before) <= self.qty * 1e-6
         )
+
+    def summary(self) -> list[str]:
+        """Lines for the trader, in the current language (``ats.i18n``)."""
+        lines = [t("venues.vst_cycle.title", symbol=self.symbol, qty=self.qty)]
+        for o in self.orders:
+            lines.append(t("venues.vst_cycle.order", cid=o.client_order_id, side=o.side.value,
+                           qty=o.qty, status=o.status.value, filled=o.filled_qty,
+                           price=o.avg_price))
+        for f in self.fills:
+            lines.append(t("venues.vst_cycle.fill", fill_id=f.fill_id, side=f.side.value,
+                           qty=f.qty, price=f.price, fee=round(f.fee, 8)))
+        for key, pos in (("before", self.position_before), ("open", self.position_open),
+                         ("after", self.position_after)):
+            lines.append(t("venues.vst_cycle.position", when=t(f"venues.vst_cycle.{key}"),
+                           qty=pos.qty if pos else 0.0))
+        lines.append(t("venues.vst_cycle.virtual", asset=self.virtual_asset))
+        lines.extend(t("venues.vst_cycle.note", note=n) for n in self.notes)
+        lines.append(t("venues.vst_cycle.ok" if self.ok else "venues.vst_cycle.failed"))
+        return lines
 
 
 async def _position(adapter: BingxAdapter, symbol: str) -> Position | None:

@@ -11,6 +11,7 @@ from venue_bingx import FakeBingx, bingx_settings, make_adapter
 from ats.config.models import BingxAdapterConfig
 from ats.config.settings import LiveTradingRefused, Settings
 from ats.domain import Mode, OrderIntent, OrderStatus, OrderType, Side, timeframe_ms
+from ats.i18n import set_language
 from broker_adapters.bingx import BingxAdapter, run_virtual_vst_cycle
 from broker_adapters.errors import (
     AuthenticationError,
@@ -107,6 +108,12 @@ async def test_virtual_cycle_tags_everything_with_virtual_asset(
     assert result.position_open.qty == pytest.approx(0.002)
     assert result.position_open.virtual_asset == "VST"
     assert [o.side for o in fake.orders.values()] == ["BUY", "SELL"]
+    lines = result.summary()
+    assert lines[0] == "BingX VST round trip: BTC/USDT:USDT, quantity 0.002"
+    assert "cyc-open: buy 0.002 -> filled" in lines[1] and lines[-1].startswith("OK")
+    assert "virtual_asset=VST" in "\n".join(lines)
+    set_language("ru")
+    assert result.summary()[-1].startswith("OK: оба ордера")
 
 
 async def test_virtual_cycle_refuses_paper_mode_and_bad_qty(fake: FakeBingx) -> None:
@@ -304,3 +311,13 @@ async def test_paper_mode_needs_no_keys_and_fill_lookback_is_bounded(fake: FakeB
     fill_requests = [q for _, p, q in fake.requests if p.endswith("/allFillOrders")]
     assert len(fill_requests) == 13  # 90 days in 7-day windows, not 56 years of them
     assert int(fill_requests[0]["startTs"]) == fake.now_ms - 90 * 86_400_000
+
+
+async def test_virtual_cycle_reports_unreadable_fills_without_losing_the_rest(
+    fake: FakeBingx, adapter: BingxAdapter
+) -> None:
+    fake.inject("/allFillOrders", "busy")
+    result = await run_virtual_vst_cycle(adapter, BTC, 0.001)
+    assert result.ok and result.fills == ()
+    assert "could not read fills" in result.notes[0] and "busy" in result.notes[0]
+    assert any(line.startswith("note: could not read fills") for line in result.summary())
