@@ -60,7 +60,7 @@ class TradingStrategy(ABC):
 
     def params(self) -> dict[str, Any]:
         """The constructor parameters (journaled with signals; used by the research lab)."""
-        return dict(self._params)
+        return dict(getattr(self, "_params", {}))
 
     _params: dict[str, Any]
 

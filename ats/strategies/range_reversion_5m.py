@@ -69,7 +69,7 @@ class RangeReversion5MStrategy(TradingStrategy):
         pos = open_position(ctx)
         if pos is not None:
             return self._exits(ctx, bars, pos, mid)
-        if ctx.regime is not Regime.RANGE_LOWVOL:
+        if ctx.regime != Regime.RANGE_LOWVOL:
             return []
         upper, lower = float(bands[0][-1]), float(bands[2][-1])
         r = float(rsi(c, self.rsi_period)[-1])
@@ -103,8 +103,8 @@ class RangeReversion5MStrategy(TradingStrategy):
         held = len(bars) - entry_index(bars, pos)
         if (long and close >= mid) or (not long and close <= mid):
             reason, conf = f"close {fmt(close)} reverted to the middle band {fmt(mid)}", 0.9
-        elif ctx.regime is not None and ctx.regime is not Regime.RANGE_LOWVOL:
-            reason, conf = f"regime is {ctx.regime.value}, no longer range_lowvol", 0.8
+        elif ctx.regime is not None and ctx.regime != Regime.RANGE_LOWVOL:
+            reason, conf = f"regime is {ctx.regime}, no longer range_lowvol", 0.8
         elif held >= self.max_bars:
             reason, conf = f"time stop: {held} bars held (max {self.max_bars})", 0.6
         else:

@@ -59,7 +59,8 @@ def test_exit_at_middle_band_on_regime_change_and_on_time():
     flushed = flush(-1.0)
     pos = position_at(flushed, len(flushed) - 2, 1.0)
     (sig,) = run(flushed, regime=Regime.TREND_DOWN, position=pos)
-    assert sig.is_exit and "no longer range_lowvol" in sig.reason
+    assert sig.is_exit and "regime is trend_down, no longer range_lowvol" in sig.reason
+    assert run(flushed, regime="trend_down", position=pos) == [sig]  # plain strings work too
     old = position_at(flushed, len(flushed) - 40, 1.0)
     (sig,) = run(flushed, regime=LOW, position=old)
     assert "time stop: 40 bars" in sig.reason
