@@ -242,6 +242,12 @@ class Synchronizer:
             longest = max(timeframe_ms(tf) for tf in self.timeframes)
             since = now - self.backfill_bars * longest
         fills = await self._call(lambda: self.adapter.fills_since(since))
+        if cursor is not None and fills:
+            # The cursor's own millisecond is re-read on purpose; skip what is already stored
+            # so each poll does not fetch the same order again.
+            seen = {(f.venue, f.fill_id) for f in await asyncio.to_thread(
+                self.dao.load_fills, since_ms=cursor)}
+            fills = [f for f in fills if (f.venue, f.fill_id) not in seen]
         orders: list[Order] = []
         for coid, sym in sorted({(f.client_order_id, f.symbol) for f in fills}):
             try:

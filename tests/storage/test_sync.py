@@ -163,6 +163,14 @@ async def test_fills_and_orders_are_mirrored_once(dao: PersistDAO) -> None:
     clock = FixedClock(NOW)
     mk = market(clock)
     await mk.connect()
+    fetched: list[str] = []
+    real_fetch = mk.fetch_order
+
+    async def counting_fetch(client_order_id: str, symbol: str):  # type: ignore[no-untyped-def]
+        fetched.append(client_order_id)
+        return await real_fetch(client_order_id, symbol)
+
+    mk.fetch_order = counting_fetch  # type: ignore[method-assign]
     order = await mk.place_order(OrderIntent("c1", "EURUSD", Side.BUY, 0.1))
     await syncer(dao, mk, clock, timeframes=("1h",)).run()
     fills = dao.load_fills()
@@ -173,6 +181,8 @@ async def test_fills_and_orders_are_mirrored_once(dao: PersistDAO) -> None:
     await mk.place_order(OrderIntent("c2", "EURUSD", Side.SELL, 0.1))
     await syncer(dao, mk, clock, timeframes=("1h",)).run()
     assert [f.client_order_id for f in dao.load_fills()] == ["c1", "c2"]
+    await syncer(dao, mk, clock, timeframes=("1h",)).run()
+    assert fetched == ["c1", "c2"]  # each order fetched once, however often we poll
     assert dao.get_run("sync:mock") is not None
 
 
