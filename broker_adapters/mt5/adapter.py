@@ -304,9 +304,9 @@ class Mt5Adapter(Mt5Orders):
             virtual_asset=self.virtual_asset)
 
     async def positions(self) -> list[Position]:
-        rows = await self._read(lambda: self.session.call("positions_get"))
+        rows = await self._read(lambda: self.session.rows("positions_get"))
         return [convert.position(p, self.offset_s, self.virtual_asset) for p in rows]
 
     async def _positions_of(self, symbol: str) -> list[dict[str, Any]]:
-        return list(await self.session.call("positions_get", symbol=symbol))
+        return await self.session.rows("positions_get", symbol=symbol)
 

@@ -45,8 +45,8 @@ class Mt5Orders:
         if cid in self._tickets:
             return self._tickets[cid]
         comment, now = comment_for(cid), self._server_now()
-        active = await self.session.call("orders_get", symbol=symbol)
-        history = await self.session.call("history_orders_get", now - WEEK_S, now + 86_400,
+        active = await self.session.rows("orders_get", symbol=symbol)
+        history = await self.session.rows("history_orders_get", now - WEEK_S, now + 86_400,
                                           group=symbol)
         for o in [*active, *history]:
             if o["comment"] == comment and o["magic"] == self.magic:
@@ -170,18 +170,18 @@ class Mt5Orders:
     async def fetch_order(self: Mt5Adapter, client_order_id: str, symbol: str) -> Order:
         await self._select(symbol)
         ticket = await self._ticket(client_order_id, symbol)
-        active = await self.session.call("orders_get", ticket=ticket)
+        active = await self.session.rows("orders_get", ticket=ticket)
         deals: list[dict[str, Any]] = []
         if active:
             o = active[0]
         else:
-            hist = await self.session.call("history_orders_get", ticket=ticket)
+            hist = await self.session.rows("history_orders_get", ticket=ticket)
             if not hist:
                 raise InvalidOrderError(f"MT5 order {ticket} ({client_order_id}) vanished from "
                                         "the terminal's history", venue=VENUE)
             o = hist[0]
             start = int(o["time_setup"]) - 60
-            rows = await self.session.call("history_deals_get", start,
+            rows = await self.session.rows("history_deals_get", start,
                                            self._server_now() + 86_400, group=symbol)
             deals = [d for d in rows if int(d["order"]) == ticket]
         intent = self._intents.get(client_order_id)
@@ -193,7 +193,7 @@ class Mt5Orders:
         self._require_trading()
         await self._select(symbol)
         ticket = await self._ticket(client_order_id, symbol)
-        if not await self.session.call("orders_get", ticket=ticket):
+        if not await self.session.rows("orders_get", ticket=ticket):
             raise InvalidOrderError(f"cannot cancel {client_order_id}: MT5 order {ticket} is no "
                                     "longer pending (filled or canceled)", venue=VENUE)
         await self._send({"action": C.TRADE_ACTION_REMOVE, "order": ticket},
@@ -203,7 +203,7 @@ class Mt5Orders:
     async def fills_since(self: Mt5Adapter, since_ms: int, symbol: str | None = None) -> list[Fill]:
         start = since_ms // 1000 + self.offset_s
         kwargs = {"group": symbol} if symbol else {}
-        rows = await self._read(lambda: self.session.call(
+        rows = await self._read(lambda: self.session.rows(
             "history_deals_get", start, self._server_now() + 86_400, **kwargs))
         by_comment = {comment_for(c): c for c in self._tickets}
         out: list[Fill] = []

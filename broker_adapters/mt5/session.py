@@ -104,3 +104,16 @@ class Mt5Session:
         if result is None:
             raise last_error_exception(err[0], err[1], name)
         return result
+
+    async def rows(self, name: str, *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
+        """A tuple-returning call (orders, positions, history) as a list.
+
+        ``None`` with "Success" or "not found" means "nothing there" on some terminal builds
+        rather than a failure, so it becomes ``[]``; any other code still raises.
+        """
+        result, err = await self.raw(name, *args, **kwargs)
+        if result is None:
+            if err[0] in (C.RES_S_OK, C.RES_E_NOT_FOUND):
+                return []
+            raise last_error_exception(err[0], err[1], name)
+        return list(result)
