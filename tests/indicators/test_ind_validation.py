@@ -84,3 +84,32 @@ def test_rolling_variance_is_exact_enough_and_zero_when_flat(values, period, blo
         assert abs(var[j] - float(exact)) <= 1e-10 * float(exact) + 1e-14 * spread2
         if np.all(w == w[0]):
             assert var[j] == 0.0
+
+
+def _all_outputs(h, lo, c, v):
+    out = {
+        "sma": ind.sma(c, 20),
+        "ema": ind.ema(c, 20),
+        "atr": ind.atr(h, lo, c),
+        "atr_pct": ind.atr_pct(h, lo, c),
+        "rsi": ind.rsi(c),
+        "hist_vol": ind.hist_volatility(c, 20),
+        "slope": ind.ema_slope(c, 50, 5),
+        "vq": ind.vol_quantile(v, 30),
+    }
+    out.update(zip(("pdi", "mdi", "adx"), ind.dmi(h, lo, c), strict=True))
+    out.update(zip(("bbu", "bbm", "bbl"), ind.bollinger(c), strict=True))
+    out.update(zip(("dcu", "dcl"), ind.donchian(h, lo, 20), strict=True))
+    return out
+
+
+@pytest.mark.parametrize("k", [60, 333, 512, 700])
+def test_no_indicator_looks_ahead(k):
+    """The value at bar t is the same whether or not bars after t exist (or what they are)."""
+    from ind_series import make_series
+
+    h, lo, c, v = make_series("flat", 1200, seed=3)
+    full = _all_outputs(h, lo, c, v)
+    prefix = _all_outputs(h[:k], lo[:k], c[:k], v[:k])
+    for name, arr in prefix.items():
+        np.testing.assert_allclose(arr, full[name][:k], rtol=1e-12, atol=1e-14, err_msg=name)
