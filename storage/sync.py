@@ -199,14 +199,18 @@ class Synchronizer:
                 bars = _select(bars, (ts >= since) & (ts + tf_ms <= now))
             if not len(bars):
                 break  # caught up (or the venue has nothing newer yet)
-            n = await asyncio.to_thread(self.dao.store_bars, bars, self.source, ts=now)
             last = int(bars.ts[-1])
-            report.rows += n
-            stored += n
-            report.batches += 1
-            report.first_ts = report.first_ts if report.first_ts is not None else int(bars.ts[0])
-            report.last_ts = last
-            done = min(total, done + len(bars)) if last < newest_closed else total
+            fetched = len(bars)
+            bars = await self._drop_unstorable(bars, phase)
+            if len(bars):
+                n = await asyncio.to_thread(self.dao.store_bars, bars, self.source, ts=now)
+                report.rows += n
+                stored += n
+                report.batches += 1
+                if report.first_ts is None:
+                    report.first_ts = int(bars.ts[0])
+                report.last_ts = int(bars.ts[-1])
+            done = min(total, done + fetched) if last < newest_closed else total
             if self.on_progress:
                 self.on_progress(symbol, tf, done, total)
             start = last + tf_ms
@@ -262,6 +266,21 @@ class Synchronizer:
         if n:
             await self._log(phase="follow", stream="fills", rows=n,
                             seconds=time.monotonic() - t0)
+
+    async def _drop_unstorable(self, bars: Bars, phase: str) -> Bars:
+        """Drop bars with NaN/inf values (logged with their times). Storing them is refused
+        and refetching them forever would stall the target; the hole stays visible as a gap."""
+        cols = np.vstack([bars.open, bars.high, bars.low, bars.close, bars.volume, bars.spread])
+        ok = np.isfinite(cols).all(axis=0)
+        if ok.all():
+            return bars
+        bad = [int(x) for x in bars.ts[~ok][:5]]
+        report = self.summary.target(bars.symbol, bars.timeframe, "bars")
+        report.errors += 1
+        report.last_error = f"dropped {int((~ok).sum())} bar(s) with NaN/inf values, ts {bad}"
+        await self._log(phase=phase, stream="bars", symbol=bars.symbol,
+                        timeframe=bars.timeframe, rows=0, seconds=0.0, error=report.last_error)
+        return _select(bars, ok)
 
     def _store_fills(self, fills: list[Fill], orders: list[Order], now: int) -> int:
         run_id = f"sync:{self.source}"

@@ -229,3 +229,25 @@ def test_unknown_timeframe_is_refused(dao: PersistDAO) -> None:
     clock = FixedClock(NOW)
     with pytest.raises(ValueError, match="unknown timeframe"):
         syncer(dao, market(clock), clock, timeframes=("7m",))
+
+
+async def test_nan_bars_from_the_venue_are_dropped_and_reported(dao: PersistDAO) -> None:
+    clock = FixedClock(NOW)
+    mk = market(clock)
+    original = mk.history
+
+    async def poisoned(symbol: str, timeframe: str, since_ms: int | None, limit: int):  # type: ignore[no-untyped-def]
+        bars = await original(symbol, timeframe, since_ms, limit)
+        if len(bars):
+            bars.close[0] = float("nan")  # the first bar of every batch is broken
+        return bars
+
+    mk.history = poisoned  # type: ignore[method-assign]
+    summary = await syncer(dao, mk, clock, symbols=("EURUSD",), timeframes=("1h",),
+                           batch_size=40).run()
+    report = summary.target("EURUSD", "1h", "bars")
+    assert report.rows == 117 and report.errors == 3  # 3 batches, one bad bar each
+    assert "NaN" in (report.last_error or "")
+    assert dao.bar_count("EURUSD", "1h") == 117
+    assert dao.get_cursor("mock", "EURUSD", "1h", "bars") == START - 3_600_000
+    assert sum(1 for r in dao.sync_logs() if r.status == "error") == 3
