@@ -95,8 +95,10 @@ def _ats_call(name, payload):
 class BridgeTerminal:
     """``MetaTrader5`` in a remote Windows Python, over an RPyC classic server."""
 
-    def __init__(self, host: str, port: int, timeout_seconds: float) -> None:
+    def __init__(self, host: str, port: int, timeout_seconds: float,
+                 margin_seconds: float = 15.0) -> None:
         self.host, self.port, self.timeout = host, port, timeout_seconds
+        self.margin = margin_seconds
         self.description = f"MetaTrader5 over the RPyC bridge at {host}:{port}"
         self._conn: Any = None
         self._remote_call: Any = None
@@ -111,7 +113,7 @@ class BridgeTerminal:
         try:
             # initialize/login may block for their own timeout; leave rpyc room beyond it.
             conn = connect(self.host, self.port, ClassicClient, keepalive=True,
-                           config={"sync_request_timeout": self.timeout + 15})
+                           config={"sync_request_timeout": self.timeout + self.margin})
         except OSError as exc:
             raise TransportError(
                 f"cannot reach the MT5 bridge at {self.host}:{self.port} ({exc}); is the "
@@ -139,7 +141,11 @@ class BridgeTerminal:
             payload = pickle.dumps((args, kwargs), protocol=4)
             try:
                 raw = self._remote_call(name, payload)
-            except (EOFError, OSError, TimeoutError) as exc:
+            except TimeoutError as exc:  # rpyc's "result expired": the terminal hangs
+                self.close()
+                raise TransportError(f"the MT5 bridge gave no answer to {name} within "
+                                     f"{self.timeout + self.margin:.0f} s ({exc})") from exc
+            except (EOFError, OSError) as exc:
                 self.close()
                 raise TransportError(f"the MT5 bridge dropped during {name}: {exc}") from exc
             result, err = pickle.loads(bytes(raw))  # noqa: S301 (our own helper's output)

@@ -104,3 +104,20 @@ async def test_bridge_without_metatrader5_is_fatal() -> None:
             await adapter.connect()
     finally:
         await asyncio.to_thread(srv.stop)
+
+
+async def test_hung_terminal_times_out_and_the_session_recovers(server: BridgeServer) -> None:
+    terminal = BridgeTerminal("127.0.0.1", server.port, 0.4, margin_seconds=0.0)
+    adapter = bridge_adapter(server.port, terminal=terminal, retry_attempts=1)
+    await adapter.connect()
+    control = _control(server.port)
+    try:
+        control.modules.MetaTrader5._terminal.delay_next("account_info", 1.0)
+        acc = await adapter.account()  # timed out once, reconnected, answered
+        assert acc.equity > 0 and adapter.session.reconnects == 1
+        control.modules.MetaTrader5._terminal.delay_next("account_info", 1.0, times=3)
+        with pytest.raises(ConnectionLostError, match="no answer to account_info"):
+            await adapter.account()
+    finally:
+        control.close()
+        await adapter.close()

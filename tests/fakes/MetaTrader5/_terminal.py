@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import fnmatch
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -70,6 +71,7 @@ class FakeTerminal:
     calls: list[str] = field(default_factory=list)
     failures: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
     retcodes_next: list[int] = field(default_factory=list)
+    delays: dict[str, list[float]] = field(default_factory=dict)
     next_ticket: int = 50_000_001
     _last_error: tuple[int, str] = NO_IPC
 
@@ -77,6 +79,10 @@ class FakeTerminal:
     def fail_next(self, name: str, code: int, message: str, times: int = 1) -> None:
         """The next ``times`` calls of ``name`` return None with ``last_error() == (code, msg)``."""
         self.failures.setdefault(name, []).extend([(code, message)] * times)
+
+    def delay_next(self, name: str, seconds: float, times: int = 1) -> None:
+        """The next ``times`` calls of ``name`` block for ``seconds`` first (a hung terminal)."""
+        self.delays.setdefault(name, []).extend([seconds] * times)
 
     def drop_ipc(self) -> None:
         """The terminal went away: every call fails with "No IPC connection" until initialize."""
@@ -96,6 +102,9 @@ class FakeTerminal:
 
     def _enter(self, name: str) -> bool:
         self.calls.append(name)
+        pending = self.delays.get(name)
+        if pending:
+            time.sleep(pending.pop(0))
         queued = self.failures.get(name)
         if queued:
             self._last_error = queued.pop(0)
