@@ -78,6 +78,9 @@ class BingxAdapter:
         retry_base_delay: float = 0.5,
     ) -> None:
         refuse_live(mode, "the BingX adapter")
+        if mode not in (Mode.PAPER, Mode.VST):
+            raise SessionFatalError(f"BingX supports --paper and --mode vst, not {mode.value}",
+                                    venue=VENUE)
         if not cfg.sandbox and mode is not Mode.PAPER:
             raise SessionFatalError(
                 "bingx.sandbox is false in adapters.yaml: that is the live exchange and ATS "

@@ -221,6 +221,8 @@ async def test_missing_keys_live_and_unsandboxed_are_refused(
     cfg = BingxAdapterConfig(base_url=fake.base_url)
     with pytest.raises(LiveTradingRefused):
         BingxAdapter(cfg, Settings(), mode=Mode.LIVE, symbols=[BTC])
+    with pytest.raises(SessionFatalError, match="--mode vst"):
+        BingxAdapter(cfg, Settings(), mode=Mode.DEMO, symbols=[BTC])
     with pytest.raises(SessionFatalError, match="sandbox"):
         BingxAdapter(BingxAdapterConfig(sandbox=False), Settings(), mode=Mode.VST, symbols=[BTC])
     nokeys = BingxAdapter(cfg, Settings(mode=Mode.VST), mode=Mode.VST, symbols=[BTC])
