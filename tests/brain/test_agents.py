@@ -93,13 +93,35 @@ def test_regime_features_on_trend_and_crash() -> None:
         a.assess("SHORT", bars_from(np.ones(10)))
 
 
+def test_regime_streaming_features_match_the_batch_indicators() -> None:
+    from ats import indicators as ind
+
+    a = MarketRegimeAgent(ctx())
+    rng = np.random.default_rng(5)
+    n = a.bars_needed + 40
+    close = 100 * np.exp(np.cumsum(rng.normal(0.0002, 0.002, n)))
+    b = bars_from(close, spread=0.003)
+    for k in range(a.MIN_BARS, n + 1, 37):  # bar by bar in uneven steps, as cycles arrive
+        a.assess("X", b.slice(0, k))
+    inc = a.assess("X", b)
+    batch = a.features(b)
+    assert inc.features == batch
+    atr = ind.atr(b.high, b.low, b.close, 14)
+    assert batch.atr == pytest.approx(float(atr[-1]), rel=1e-9)
+    assert batch.adx == pytest.approx(float(ind.adx(b.high, b.low, b.close, 14)[-1]), rel=1e-9)
+    slope = float(ind.ema_slope(b.close, 200, 10)[-1])
+    assert batch.ema_slope == pytest.approx(slope, rel=1e-9)
+    vq = float(ind.vol_quantile((atr / b.close)[-100:], 100)[-1])
+    assert batch.vol_quantile == pytest.approx(vq)
+
+
 def test_regime_hysteresis_needs_min_bars_hold_but_panic_is_immediate() -> None:
     a = MarketRegimeAgent(ctx())
     calm = RegimeFeatures(1, 0.01, 10.0, 0.0, 0.2, False)
     hot = RegimeFeatures(1, 0.01, 10.0, 0.0, 0.95, False)
     seq = [calm, calm, hot, hot, calm, hot, hot, hot]
     out = []
-    a.features = lambda bars: seq[len(out)]  # type: ignore[method-assign]
+    a._features_tracked = lambda sym, bars: seq[len(out)]  # type: ignore[method-assign]
     b = bars_from(np.ones(40))
     for _ in seq:
         out.append(a.assess("X", b).regime)
@@ -107,7 +129,7 @@ def test_regime_hysteresis_needs_min_bars_hold_but_panic_is_immediate() -> None:
     assert out == [low, low, low, low, low, low, low, high]  # 3 hot bars in a row switch it
     assert a.current("X").held == 3
     panic = RegimeFeatures(1, 0.01, 10.0, 0.0, 0.99, True)
-    a.features = lambda bars: panic  # type: ignore[method-assign]
+    a._features_tracked = lambda sym, bars: panic  # type: ignore[method-assign]
     r = a.assess("X", b)
     assert r.regime is Regime.PANIC and r.changed
 

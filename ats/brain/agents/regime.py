@@ -10,6 +10,7 @@ panic is the exception — it takes over at once, because waiting is the costly 
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +18,13 @@ import numpy as np
 from ats import indicators as ind
 from ats.brain.tools import ToolContext
 from ats.domain import Bars, Regime
+from ats.indicators.streaming import (
+    StreamATR,
+    StreamDMI,
+    StreamEMASlope,
+    StreamMeanVar,
+    StreamRank,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +57,22 @@ class _Hold:
     cand_n: int = 0
 
 
+@dataclass(slots=True)
+class _Track:
+    """Streaming indicator state of one symbol (the same numbers as the batch functions)."""
+
+    atr: StreamATR
+    dmi: StreamDMI
+    slope: StreamEMASlope
+    rank: StreamRank
+    rets: StreamMeanVar
+    last5: deque[float]
+    last_close: float = 0.0
+    last_ts: int | None = None
+    n: int = 0
+    values: tuple[float, float, float, float, float, float] | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class RegimeThresholds:
     adx_trend: float = 25.0
@@ -73,6 +97,7 @@ class MarketRegimeAgent:
         self.ctx = ctx
         self.th = thresholds or RegimeThresholds()
         self._holds: dict[str, _Hold] = {}
+        self._tracks: dict[str, _Track] = {}
 
     @property
     def bars_needed(self) -> int:
@@ -85,31 +110,71 @@ class MarketRegimeAgent:
     def restore(self, symbol: str, regime: Regime, held: int, since: int) -> None:
         self._holds[symbol] = _Hold(regime, held, since)
 
-    def features(self, bars: Bars) -> RegimeFeatures:
+    def _new_track(self) -> _Track:
         th = self.th
-        high, low, close = bars.high, bars.low, bars.close
-        n = len(close)
+        return _Track(StreamATR(th.atr_period), StreamDMI(th.adx_period),
+                      StreamEMASlope(th.ema_period, th.slope_lookback), StreamRank(th.vol_window),
+                      StreamMeanVar(th.vol_window), deque(maxlen=5))
+
+    def _feed(self, tr: _Track, bars: Bars) -> RegimeFeatures | None:
+        """Fold the bars newer than the track's last one in; O(1) per bar."""
+        ts = bars.ts
+        start = 0
+        if tr.last_ts is not None:
+            start = int(np.searchsorted(ts, tr.last_ts, side="right"))
+        th = self.th
+        hi, lo, cl = bars.high, bars.low, bars.close
+        for i in range(start, len(ts)):
+            h, low, c = float(hi[i]), float(lo[i]), float(cl[i])
+            if not (math.isfinite(h) and math.isfinite(low) and math.isfinite(c) and c > 0):
+                continue
+            atr = tr.atr.update(h, low, c)
+            _, _, adx = tr.dmi.update(h, low, c)
+            slope = tr.slope.update(c)
+            vq = tr.rank.update(atr / c) if math.isfinite(atr) else math.nan
+            ret = math.log(c / tr.last_close) if tr.last_close else 0.0
+            sigma = math.sqrt(tr.rets.var) if tr.n > 2 and tr.rets.var > 0 else 0.0
+            if tr.last_close:
+                tr.rets.update(ret)
+                tr.last5.append(ret)
+            tr.last_close, tr.last_ts, tr.n = c, int(ts[i]), tr.n + 1
+            tr.values = (atr, adx, slope, vq, ret, sigma)
+        if tr.values is None or tr.n < self.MIN_BARS:
+            return None
+        atr, adx, slope, vq, last, sigma = tr.values
+        close = tr.last_close
+        if not math.isfinite(slope) and len(cl) > th.slope_lookback + 2:
+            # Short history (< EMA period): fall back to a shorter EMA over the window.
+            period = max(2, min(th.ema_period, len(cl) - th.slope_lookback - 1))
+            slope = float(ind.ema_slope(cl, period=period, lookback=th.slope_lookback)[-1])
+        if not math.isfinite(vq):
+            vq = 0.5
+        panic = sigma > 0 and (last <= -th.panic_sigma * sigma
+                               or (vq >= th.panic_vol_quantile
+                                   and sum(tr.last5) <= -3.0 * sigma * math.sqrt(5)))
+        return RegimeFeatures(_finite(atr), _finite(atr / close), _finite(adx), _finite(slope),
+                              vq, bool(panic))
+
+    def features(self, bars: Bars) -> RegimeFeatures:
+        """Features of a whole history (a fresh track; the same numbers ``assess`` sees)."""
+        n = len(bars)
         if n < self.MIN_BARS:
             raise ValueError(f"{bars.symbol} {bars.timeframe}: {n} bars, regime needs "
                              f">= {self.MIN_BARS}")
-        atr_s = ind.atr(high, low, close, th.atr_period)
-        atr = float(atr_s[-1])
-        atr_pct_s = atr_s / close
-        atr_pct = float(atr_pct_s[-1])
-        adx = float(ind.adx(high, low, close, th.adx_period)[-1])
-        period = min(th.ema_period, n - th.slope_lookback - 1)
-        slope = float(ind.ema_slope(close, period=period, lookback=th.slope_lookback)[-1])
-        valid = atr_pct_s[np.isfinite(atr_pct_s)]
-        window = min(th.vol_window, len(valid))
-        vq = float(ind.vol_quantile(valid[-window:], window)[-1]) if window >= 2 else 0.5
-        rets = np.diff(np.log(close[-(th.vol_window + 1):]))
-        sigma = float(rets[:-1].std()) if len(rets) > 2 else 0.0
-        last = float(rets[-1]) if len(rets) else 0.0
-        panic = sigma > 0 and (last <= -th.panic_sigma * sigma
-                               or (vq >= th.panic_vol_quantile
-                                   and float(rets[-5:].sum()) <= -3.0 * sigma * math.sqrt(5)))
-        return RegimeFeatures(atr, atr_pct, _finite(adx), _finite(slope), _finite(vq, 0.5),
-                              bool(panic))
+        f = self._feed(self._new_track(), bars)
+        if f is None:
+            raise ValueError(f"{bars.symbol} {bars.timeframe}: too few valid bars for a regime")
+        return f
+
+    def _features_tracked(self, symbol: str, bars: Bars) -> RegimeFeatures:
+        tr = self._tracks.get(symbol)
+        if tr is None:
+            tr = self._tracks[symbol] = self._new_track()
+        f = self._feed(tr, bars)
+        if f is None:
+            raise ValueError(f"{bars.symbol} {bars.timeframe}: {len(bars)} bars, regime needs "
+                             f">= {self.MIN_BARS}")
+        return f
 
     def classify(self, f: RegimeFeatures) -> Regime:
         th = self.th
@@ -122,7 +187,7 @@ class MarketRegimeAgent:
         return Regime.RANGE_LOWVOL
 
     def assess(self, symbol: str, bars: Bars) -> RegimeResult:
-        f = self.features(bars)
+        f = self._features_tracked(symbol, bars)
         raw = self.classify(f)
         ts = int(bars.ts[-1])
         em = self.ctx.enable_map
