@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--history-bars", type=int, default=4000)
     ap.add_argument("--candidates", type=int, default=12)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--shadow-cycles", type=int, default=240)
+    ap.add_argument("--shadow-cycles", type=int, default=480)
     ap.add_argument("--ollama", action="store_true", help="ask the configured Ollama server")
     ap.add_argument("--db", type=Path, default=None, help="journal for LLM prompts (ATS_DB)")
     ap.add_argument("--no-promote", action="store_true")

@@ -130,7 +130,7 @@ def research_group() -> None:
 @click.option("--symbol", default="BTC/USDT:USDT", show_default=True)
 @click.option("--timeframe", default="1h", show_default=True)
 @click.option("--history-bars", default=4000, show_default=True)
-@click.option("--shadow-cycles", default=240, show_default=True,
+@click.option("--shadow-cycles", default=480, show_default=True,
               help="Bars the shadow stage runs a candidate in the brain.")
 @click.option("--db", default=None, help="Journal database for LLM prompts (default ATS_DB).")
 def generate_cmd(run_id: str | None, reports_dir: str, config_dir: str | None, count: int,
@@ -222,7 +222,7 @@ def promote_cmd(run_id: str, reports_dir: str, config_dir: str | None, candidate
 @click.option("--seed", default=0, show_default=True)
 @click.option("--market", type=click.Choice(MARKETS), default="mock-trending", show_default=True)
 @click.option("--history-bars", default=4000, show_default=True)
-@click.option("--shadow-cycles", default=240, show_default=True)
+@click.option("--shadow-cycles", default=480, show_default=True)
 @click.option("--no-promote", is_flag=True)
 def run_cmd(run_id: str | None, reports_dir: str, config_dir: str | None, count: int,
             seed: int, market: str, history_bars: int, shadow_cycles: int,

@@ -30,8 +30,8 @@ class ResearchSettings:
     train_bars: int = 0  # 0: a quarter of the history
     test_bars: int = 0  # 0: an eighth of the history
     variants: int = 3
-    shadow_cycles: int = 240
-    shadow_top: int = 2
+    shadow_cycles: int = 480
+    shadow_top: int = 3
     min_trades: int = 10
 
     def windows(self) -> tuple[int, int]:
