@@ -278,6 +278,9 @@ class BrainOrchestrator:
         """The venue tag on positions and fills ("paper:mock" for paper over the mock)."""
         from broker_adapters.paper import PaperBroker
 
+        tag = getattr(self.adapter, "book_venue", None)  # wrappers (timing, tests) may say
+        if isinstance(tag, str):
+            return tag
         return f"paper:{self.venue}" if isinstance(self.adapter, PaperBroker) else self.venue
 
     async def _recover(self) -> None:
