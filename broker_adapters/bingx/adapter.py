@@ -197,9 +197,10 @@ class BingxAdapter:
         return {s: convert.instrument(self._market(s)) for s in wanted}
 
     async def _closed_page(self, symbol: str, timeframe: str, since: int | None,
-                           limit: int) -> list[list[Any]]:
+                           limit: int, until: int | None = None) -> list[list[Any]]:
+        params = {} if until is None else {"until": until}
         rows = await self._call(f"fetch_ohlcv {symbol} {timeframe}", self._ex.fetch_ohlcv,
-                                symbol, timeframe, since, limit)
+                                symbol, timeframe, since, limit, params)
         horizon = self._clock.now_ms() - timeframe_ms(timeframe)
         return [r for r in rows if r[0] <= horizon]  # drop the still-forming bar
 
@@ -212,16 +213,16 @@ class BingxAdapter:
         step = timeframe_ms(timeframe)
         rows: list[list[Any]] = []
         cursor = since_ms
-        while len(rows) < limit:
+        while len(rows) < limit and cursor <= self._clock.now_ms() - step:
             want = min(MAX_KLINES, limit - len(rows))
-            page = [r for r in await self._closed_page(symbol, timeframe, cursor, want)
+            until = cursor + want * step - 1  # an explicit window: no reliance on defaults
+            page = [r for r in await self._closed_page(symbol, timeframe, cursor, want, until)
                     if r[0] >= cursor]
-            if not page:
-                break
-            rows.extend(page[:want])
-            cursor = int(page[-1][0]) + step
-            if cursor > self._clock.now_ms() - step:
-                break
+            if page:
+                rows.extend(page[:want])
+                cursor = int(page[-1][0]) + step
+            else:  # the venue has no bars in this window (downtime): step over it
+                cursor = until + 1
         return self._validated(symbol, timeframe, rows)
 
     async def latest_bars(self, symbol: str, timeframe: str, n: int) -> Bars:

@@ -323,3 +323,14 @@ async def test_virtual_cycle_reports_unreadable_fills_without_losing_the_rest(
     assert result.ok and result.fills == ()
     assert "could not read fills" in result.notes[0] and "busy" in result.notes[0]
     assert any(line.startswith("note: could not read fills") for line in result.summary())
+
+
+async def test_backfill_steps_over_a_venue_outage(fake: FakeBingx, adapter: BingxAdapter) -> None:
+    tf = timeframe_ms("1m")
+    since = (fake.now_ms // tf - 5000) * tf
+    fake.kline_gaps.append((since + 100 * tf, since + 2100 * tf))
+    bars = await adapter.history(BTC, "1m", since, 500)
+    assert len(bars) == 500
+    assert int(bars.ts[99]) == since + 99 * tf and int(bars.ts[100]) == since + 2100 * tf
+    windows = [q for _, p, q in fake.requests if p.endswith("/klines")]
+    assert all("endTime" in q for q in windows) and len(windows) == 7

@@ -69,6 +69,7 @@ class FakeBingx(PrivateEndpoints):
     positions: dict[str, FakePosition] = field(default_factory=dict)
     fills: list[dict[str, Any]] = field(default_factory=list)
     injections: list[Injection] = field(default_factory=list)
+    kline_gaps: list[tuple[int, int]] = field(default_factory=list)  # [start, end) ms, no bars
     _next_id: int = 1_900_000_000_000_000_001
     _runner: web.AppRunner | None = None
     port: int = 0
@@ -235,6 +236,7 @@ class FakeBingx(PrivateEndpoints):
             opens = [last_open - i * length for i in range(limit)][::-1]
         if "endTime" in q:
             opens = [t for t in opens if t <= int(q["endTime"])]
+        opens = [t for t in opens if not any(a <= t < b for a, b in self.kline_gaps)]
         return [self._kline(m.symbol, t, length) for t in reversed(opens)]  # newest first
 
     def h_ticker(self, q: dict[str, str]) -> Any:
