@@ -334,3 +334,19 @@ async def test_utc_server_uses_the_terminal_h4_bars_directly() -> None:
         assert list(bars.ts) == list(raw["time"] * 1000)
     finally:
         await adapter.close()
+
+
+async def test_symbol_dropped_from_market_watch_is_selected_again(mt5: Mt5Adapter, module) -> None:
+    assert module.symbol_select("GBPUSD", False) is True
+    assert module.symbol_info_tick("GBPUSD") is None
+    q = await mt5.quote("GBPUSD")
+    assert q.bid > 0 and "GBPUSD" in module._terminal.selected
+
+
+async def test_exceptions_inside_the_module_become_venue_errors(mt5: Mt5Adapter, module) -> None:
+    def broken() -> None:
+        raise TypeError("Unnamed arguments not allowed")
+
+    module.account_info = broken
+    with pytest.raises(VenueError, match="account_info raised TypeError: Unnamed"):
+        await mt5.account()
