@@ -170,7 +170,11 @@ def rolling_mean_var(x: FloatArray, period: int, block: int = 512) -> tuple[Floa
     s2 = np.subtract(c2[:, period:], c2[:, :b]).ravel()[period - 1 : n]
     s1 /= period
     s2 /= period
-    mean = s1 + np.repeat(ref, b)[period - 1 : n]
+    # The mean from the shifted sums would carry the row's rounding (relative to the row's
+    # range, not the window's); the tree-shaped window sum is exact to the window's own
+    # rounding and makes the Bollinger middle band identical to ``sma``.
+    mean = window_sums(x, period)
+    mean /= period
     var = s2 - s1 * s1
     # The sums' rounding is relative to the row's running sum of squares at the window end;
     # where the variance is not far above that (a flat or nearly flat window) too few digits

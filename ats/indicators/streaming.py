@@ -223,20 +223,23 @@ class StreamRSI:
 class StreamMeanVar:
     """Rolling mean and population variance by a shifted running sum (TA-Lib >= 0.7's idea).
 
-    Values are shifted by a reference ``K`` so the sums stay at the scale of the deviations;
-    ``K`` is re-anchored on the window mean every ``32*period`` bars (and whenever the
-    variance becomes small next to ``E[(x-K)^2]``) by re-summing the window, which bounds the
-    rounding drift of the running sums whatever the series length. A window of identical
-    values has variance exactly 0.
+    Values are shifted by a reference ``K`` so the sums stay at the scale of the deviations.
+    The running sum of squares carries the rounding of everything it ever held, ~1e-16 of its
+    peak; so ``K`` is re-anchored on the window mean (the window re-summed exactly) every
+    ``32*period`` bars, and whenever the variance falls below 1e-6 of that peak (too few
+    digits would survive the subtraction) — a bounded drift whatever the series length.
+    A window of identical values has variance exactly 0.
     """
 
-    __slots__ = ("period", "_buf", "_k", "_s1", "_s2", "_since", "_same", "mean", "var")
+    __slots__ = (
+        "period", "_buf", "_k", "_s1", "_s2", "_peak", "_since", "_same", "mean", "var",
+    )  # fmt: skip
 
     def __init__(self, period: int) -> None:
         self.period = check_period(period)
         self._buf: deque[float] = deque(maxlen=period)
         self._k = NAN
-        self._s1 = self._s2 = 0.0
+        self._s1 = self._s2 = self._peak = 0.0
         self._since = 0
         self._same = 0  # consecutive values equal to their predecessor
         self.mean = self.var = NAN
@@ -246,7 +249,7 @@ class StreamMeanVar:
         k = math.fsum(buf) / len(buf)
         self._k = k
         self._s1 = math.fsum(v - k for v in buf)
-        self._s2 = math.fsum((v - k) * (v - k) for v in buf)
+        self._s2 = self._peak = math.fsum((v - k) * (v - k) for v in buf)
         self._since = 0
 
     def update(self, x: float) -> tuple[float, float]:
@@ -265,16 +268,17 @@ class StreamMeanVar:
             self._k = x
         d = x - self._k
         self._s1 += d
-        self._s2 += d * d
+        s2 = self._s2 = self._s2 + d * d
+        if s2 > self._peak:
+            self._peak = s2
         self._since += 1
         if len(buf) < p:
             return NAN, NAN
         if self._since >= 32 * p:
             self._reseed()
         m1 = self._s1 / p
-        m2 = self._s2 / p
-        var = m2 - m1 * m1
-        if var < 1e-9 * m2:
+        var = self._s2 / p - m1 * m1
+        if var < 1e-6 * self._peak / p:
             self._reseed()
             m1 = self._s1 / p
             var = self._s2 / p - m1 * m1
