@@ -106,7 +106,7 @@ class OrderRecord:
     def add_fill(self, qty: float, price: float) -> bool:
         """Book a fill; True when the order is now complete."""
         filled = self.filled + qty
-        self.avg = (self.avg * self.filled + price * qty) / filled
+        self.avg = price if self.filled == 0 else (self.avg * self.filled + price * qty) / filled
         self.filled = filled
         done = filled >= self.qty - EPS
         self.move(OrderStatus.FILLED if done else OrderStatus.PARTIAL)

@@ -1,6 +1,9 @@
 """The mock market: the default venue, a full ``BrokerAdapter`` with no network at all.
 
-Prices come from ``PathGenerator`` (deterministic for a seed), time from a ``Clock``: with a
+Prices come from ``PathGenerator``: a pure function of (seed, origin, symbol, time), where the
+origin is ``start`` minus ``history_days`` — markets built with the same seed and the same
+start/history agree on every bar, whichever window or order asked. Time comes from a
+``Clock``: with a
 ``SimulatedClock(start, speed=60)`` a day of trading passes in 24 minutes; with a
 ``FixedClock`` tests decide when each bar closes. Only bars that have closed by
 ``clock.now_ms()`` are ever served. The quote is built around the close of the last closed
