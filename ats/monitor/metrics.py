@@ -107,7 +107,7 @@ class BrainMetrics:
             registry=r,
         )
         self._prev: BrainSnapshot | None = None
-        self._known_regimes: set[tuple[str, str]] = set()
+        ensure_series(self)
 
     def update(self, snap: BrainSnapshot) -> None:
         """Publish one snapshot; safe to call from any thread (a sink of the orchestrator)."""
@@ -177,8 +177,19 @@ class BrainMetrics:
         self._prev = s
 
 
+# Rejection codes the brain is known to emit (risk engine, portfolio, locks, execution).
+# Prometheus' advice is to initialise known label values at zero, so a rate() over a quiet
+# run is 0 instead of "no data" — an unknown code still appears the first time it happens.
+KNOWN_REJECTION_CODES = (
+    "daily_lock", "kill_switch", "governance_lock", "no_budget", "below_min_qty",
+    "leverage_cap", "portfolio_cap", "risk_cap", "safe_mode_block", "liquidity", "slippage",
+    "order_rejected", "venue_error", "disconnected",
+)
+
+
 def ensure_series(metrics: BrainMetrics) -> None:
-    """Create every labelled series with a zero so dashboards show 0, not "no data", at start."""
+    """Create the labelled series known in advance with zeros, so dashboards start at 0."""
     for node in GRAPH_NODES:
         metrics.agent_state.labels(node).set(0.0)
-    metrics.rejections_total.labels("none")
+    for code in KNOWN_REJECTION_CODES:
+        metrics.rejections_total.labels(code)
