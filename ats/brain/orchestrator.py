@@ -34,7 +34,7 @@ from ats.brain.agents import (
 from ats.brain.cycle import CycleWork, run_stages
 from ats.brain.locks import LockEvent, LockManager
 from ats.brain.market import BarWindow
-from ats.brain.recovery import reconcile
+from ats.brain.recovery import initial_regimes, recover
 from ats.brain.report import percentile
 from ats.brain.shadow import ShadowBook
 from ats.brain.snapshot import build_snapshot
@@ -235,8 +235,8 @@ class BrainOrchestrator:
         self.dao.upsert_instruments(self.venue, list(self.instruments.values()))
         for (sym, tf), w in self.windows.items():
             w.extend(await self.adapter.latest_bars(sym, tf, self.window_size))
-        self._initial_regimes()
-        await self._recover()
+        initial_regimes(self)
+        await recover(self)
         now = self.clock.now_ms()
         self.dao.open_run(self.run_id, mode=self.mode.value, adapter=self.venue, ts=now,
                           meta={"symbols": list(self.symbols), "timeframes": list(self.timeframes),
@@ -259,20 +259,6 @@ class BrainOrchestrator:
             raise BrainStartError(f"feed check failed for {len(bad)} symbol(s): {detail} "
                                   "(use --skip-feed-check to start anyway)")
 
-    def _initial_regimes(self) -> None:
-        """Classify every symbol from its backfilled history, so strategies can act on the
-        first closed bar instead of waiting for the regime timeframe's next bar (4 hours)."""
-        for sym in self.symbols:
-            win = self.windows[(sym, self.regime_tf)]
-            if len(win) < self.regime_agent.MIN_BARS:
-                continue
-            try:
-                r = self.regime_agent.assess(sym, win.view())
-            except Exception as exc:  # a bad history must not stop the start
-                log.warning("initial regime of %s failed: %s", sym, exc)
-                continue
-            self.vol_quantiles[sym] = r.features.vol_quantile
-
     @property
     def book_venue(self) -> str:
         """The venue tag on positions and fills ("paper:mock" for paper over the mock)."""
@@ -282,42 +268,6 @@ class BrainOrchestrator:
         if isinstance(tag, str):
             return tag
         return f"paper:{self.venue}" if isinstance(self.adapter, PaperBroker) else self.venue
-
-    async def _recover(self) -> None:
-        """Locks from the DB; positions from the venue, stops from the DB; equity peaks."""
-        self.locks.load()
-        now = self.clock.now_ms()
-        account = await self.adapter.account()
-        pf = self.portfolio
-        if not pf.positions and not pf.closed_trades and \
-                abs(account.equity - pf.starting_equity) > 1e-9 and account.equity > 0:
-            self.portfolio = type(pf)(self.governance, account.equity)
-            self.ctx.portfolio = self.portfolio
-        for spec in self.instruments.values():
-            self.portfolio.set_instrument(spec)
-        stored = [p for p in self.dao.load_positions(None)
-                  if p.venue in (self.venue, self.book_venue)]
-        live = await self.adapter.positions()
-        rec = reconcile(stored, live, venue_name=self.venue)
-        for text in rec.mismatches:
-            self.journal_event("reconcile", f"reconcile mismatch: {text}", level="warning")
-        window_ms = self.governance.locks.trailing_dd_window_hours * 3_600_000
-        since = now - window_ms
-        if self.locks.kill_released_at is not None:
-            since = max(since, self.locks.kill_released_at)
-        peaks = [(p.ts, p.equity) for p in self.dao.equity_series(since_ms=since)]
-        if rec.positions or peaks:
-            self.portfolio.restore(rec.positions, None, account.balance, peaks, ts=now)
-        for p in rec.positions:
-            self.dao.upsert_position(p, self.run_id)
-        for p in stored:
-            if p.symbol not in {x.symbol for x in rec.positions}:
-                self.dao.delete_position(p.symbol, p.venue, self.run_id)
-        if self.locks.kill_switch:
-            self.journal_event("lock", f"kill switch still engaged after restart: "
-                               f"{self.locks.kill_reason}", level="warning")
-        if self.locks.daily_lock:
-            self._lock_events([self.locks.roll_day(now)])
 
     async def stop(self) -> None:
         """Finish the running cycle, close the run with its summary, close the venue."""
@@ -404,11 +354,30 @@ class BrainOrchestrator:
     def _journal_cycle(self, work: CycleWork) -> None:
         payload, text = work.journal_payload(self)
         try:
-            self.last_journal_id = self.dao.journal("cycle", payload, ts=work.ts,
-                                                    run_id=self.run_id, text=text)
+            with self.dao.batch():
+                self._record_signals(work)
+                self.last_journal_id = self.dao.journal("cycle", payload, ts=work.ts,
+                                                        run_id=self.run_id, text=text)
         except Exception as exc:
             self.last_error = f"journal: {exc}"
             log.error("cycle journal write failed: %s", exc)
+
+    def _record_signals(self, work: CycleWork) -> None:
+        """Every signal with its fate: planned, or the reason it was refused."""
+        if not (work.signals or work.shadow_signals):
+            return
+        why = {(r.strategy, r.symbol): r.reason for r in work.rejections}
+        planned = {(p.strategy, p.symbol) for p in work.risk.plans}
+        for sig in work.signals:
+            key = (sig.strategy, sig.symbol)
+            ok = sig.is_exit or key in planned
+            reason = "exit" if sig.is_exit else ("planned" if ok else why.get(key, "not planned"))
+            self.dao.record_signal(sig, self.run_id, accepted=ok, reason=reason)
+        shadow = {(p.strategy, p.symbol) for p in work.shadow_plans}
+        for sig in work.shadow_signals:
+            ok = (sig.strategy, sig.symbol) in shadow
+            self.dao.record_signal(sig, self.run_id, accepted=ok, shadow=True,
+                                   reason="shadow plan" if ok else "shadow: not planned")
 
     def _refresh_snapshot(self) -> None:
         work = CycleWork(ts=self.clock.now_ms(), cycle=self.counters.cycles)

@@ -9,9 +9,17 @@ order placed by hand).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
-from ats.domain import Position
+from ats.domain import OrderStatus, Position
+from broker_adapters.errors import VenueError
+
+if TYPE_CHECKING:
+    from ats.brain.orchestrator import BrainOrchestrator
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -53,3 +61,77 @@ def reconcile(stored: list[Position], venue: list[Position], *, tol: float = 1e-
             take=v.take if v.take is not None else d.take,
             strategy=v.strategy or d.strategy))
     return out
+
+
+def initial_regimes(o: BrainOrchestrator) -> None:
+    """Classify every symbol from its backfilled history, so strategies can act on the
+    first closed bar instead of waiting for the regime timeframe's next bar (4 hours)."""
+    for sym in o.symbols:
+        win = o.windows[(sym, o.regime_tf)]
+        if len(win) < o.regime_agent.MIN_BARS:
+            continue
+        try:
+            r = o.regime_agent.assess(sym, win.view())
+        except Exception as exc:  # a bad history must not stop the start
+            log.warning("initial regime of %s failed: %s", sym, exc)
+            continue
+        o.vol_quantiles[sym] = r.features.vol_quantile
+
+
+async def recover(o: BrainOrchestrator) -> None:
+    """Locks from the DB; positions from the venue, stops from the DB; equity peaks."""
+    o.locks.load()
+    now = o.clock.now_ms()
+    account = await o.adapter.account()
+    pf = o.portfolio
+    if not pf.positions and not pf.closed_trades and \
+            abs(account.equity - pf.starting_equity) > 1e-9 and account.equity > 0:
+        o.portfolio = type(pf)(o.governance, account.equity)
+        o.ctx.portfolio = o.portfolio
+    for spec in o.instruments.values():
+        o.portfolio.set_instrument(spec)
+    stored = [p for p in o.dao.load_positions(None)
+              if p.venue in (o.venue, o.book_venue)]
+    live = await o.adapter.positions()
+    rec = reconcile(stored, live, venue_name=o.venue)
+    for text in rec.mismatches:
+        o.journal_event("reconcile", f"reconcile mismatch: {text}", level="warning")
+    window_ms = o.governance.locks.trailing_dd_window_hours * 3_600_000
+    since = now - window_ms
+    if o.locks.kill_released_at is not None:
+        since = max(since, o.locks.kill_released_at)
+    peaks = [(p.ts, p.equity) for p in o.dao.equity_series(since_ms=since)]
+    if rec.positions or peaks:
+        o.portfolio.restore(rec.positions, None, account.balance, peaks, ts=now)
+    for p in rec.positions:
+        o.dao.upsert_position(p, o.run_id)
+    for p in stored:
+        if p.symbol not in {x.symbol for x in rec.positions}:
+            o.dao.delete_position(p.symbol, p.venue, o.run_id)
+    await recover_orders(o)
+    if o.locks.kill_switch:
+        o.journal_event("lock", "kill switch still engaged after restart: "
+                        f"{o.locks.kill_reason}", level="warning")
+    if o.locks.daily_lock:
+        o._lock_events([o.locks.roll_day(now)])
+
+
+async def recover_orders(o: BrainOrchestrator) -> None:
+    """Orders the DB left open (sent, or only intended, before a stop or a crash):
+    ask the venue; what it does not know is closed out with the reason, never dropped."""
+    for order in o.dao.load_orders(open_only=True):
+        if order.venue not in ("", o.venue, o.book_venue):
+            continue
+        try:
+            cur = await o.adapter.fetch_order(order.client_order_id, order.symbol)
+        except (VenueError, OSError) as exc:
+            cur = replace(order, status=OrderStatus.CANCELED,
+                          reason=f"not found at the venue after restart: {exc}"[:500])
+            o.journal_event("reconcile", "reconcile mismatch: order "
+                            f"{order.client_order_id} {order.side.value} {order.qty:g} "
+                            f"{order.symbol} was open in the database but the venue "
+                            "does not know it; marked canceled", level="warning")
+        o.dao.record_order(cur, o.run_id)
+        if not cur.status.is_terminal:
+            o.exec_agent.open_orders[cur.client_order_id] = cur
+

@@ -273,3 +273,37 @@ async def test_pause_blocks_entries(tmp_path: Path, paused: bool) -> None:
     assert (await cycles(orch, clock, 1))[0].orders_total > 0
     assert orch.bars("BTC/USDT:USDT") is not None and orch.bars("NOPE") is None
     await orch.stop()
+
+
+async def test_restart_reconciles_positions_and_orders_it_left_behind(tmp_path: Path) -> None:
+    from ats.domain import Order, OrderType, Position
+    from storage.dao import PersistDAO
+
+    cfg = config_dir(tmp_path, strategies=["quiet"])
+    db = tmp_path / "r.db"
+    with PersistDAO(db) as dao:
+        dao.record_order(Order("old-1", "BTC/USDT:USDT", Side.BUY, 0.01, OrderType.MARKET,
+                               OrderStatus.NEW, START - MINUTE, venue="paper:mock"), "old")
+        dao.upsert_position(Position("BTC/USDT:USDT", 0.01, 60_000.0, START - MINUTE,
+                                     stop=59_000.0, venue="paper:mock"), "old")
+    orch, clock = make_brain(tmp_path, {"quiet": ScriptedStrategy("quiet", lambda c: [])},
+                             cfg=cfg, symbols=("BTC/USDT:USDT",), db=db, run_id="new")
+    await orch.start()
+    texts = [r.text for r in orch.dao.journal_tail(20, kind="reconcile")]
+    assert any("old-1" in t and "canceled" in t for t in texts)
+    assert any("BTC/USDT:USDT: database has 0.01" in t for t in texts)
+    assert [o.status for o in orch.dao.load_orders(open_only=True)] == []
+    assert orch.dao.load_positions() == []  # the venue holds nothing: the stale row is gone
+    await orch.stop()
+
+
+async def test_signals_are_recorded_with_their_fate(tmp_path: Path) -> None:
+    cfg = config_dir(tmp_path, strategies=["longer"])
+    orch, clock = make_brain(tmp_path, {"longer": ScriptedStrategy("longer",
+                                                                  always_long("longer"))},
+                             cfg=cfg, symbols=("BTC/USDT:USDT",))
+    await orch.start()
+    await cycles(orch, clock, 3)
+    rows = orch.dao.load_signals(run_id="t1")
+    assert rows and any(r["accepted"] for r in rows)
+    await orch.stop()

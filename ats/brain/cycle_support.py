@@ -1,0 +1,107 @@
+"""Helpers of the cycle's stages: funding history, booking fills, correlation inputs.
+
+Split from ``ats.brain.cycle`` to keep each file one idea: these touch the portfolio and
+the venue's side data, while the cycle module is the order of the stages.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ats.brain.agents import ExecResult
+from broker_adapters.errors import VenueError
+
+if TYPE_CHECKING:
+    from ats.brain.cycle import CycleWork
+    from ats.brain.orchestrator import BrainOrchestrator
+
+
+async def funding_history(o: BrainOrchestrator, w: CycleWork, sym: str) -> np.ndarray | None:
+    """Append the venue's funding rate when a new funding period has started."""
+    spec = o.instruments.get(sym)
+    if spec is None or not spec.has_funding or not o.connected \
+            or not getattr(o.adapter.capabilities, "funding", False):
+        return None
+    try:
+        fr = await o.adapter.funding_rate(sym)
+    except (VenueError, OSError) as exc:
+        w.warn("strategy", f"funding {sym}: {exc}")
+        return None
+    hist = o.funding_history.setdefault(sym, deque(maxlen=500))
+    period = fr.next_funding_ts if fr.next_funding_ts is not None else fr.ts
+    if o.funding_next.get(sym) != period:
+        o.funding_next[sym] = period
+        hist.append(fr.rate)
+    if fr.mark_price and fr.index_price:
+        o.basis[sym] = (fr.mark_price - fr.index_price) / fr.index_price
+    return np.fromiter(hist, dtype=np.float64, count=len(hist)) if hist else None
+
+
+def book_fills(o: BrainOrchestrator, w: CycleWork, res: ExecResult) -> None:
+    c = o.counters
+    c.orders += len(res.orders)
+    pf = o.portfolio
+    closed_before = len(pf.closed_trades)
+    for plan in {id(p): p for p in res.plan_by_order.values()}.values():
+        o.registry.call("manage_cooldown", o.ctx, action="entered", strategy=plan.strategy,
+                        symbol=plan.symbol, ts=w.ts)
+    touched: set[str] = set()
+    if res.fills and res.quotes:
+        # Mark first: a position opened now must be valued at today's price, not at the
+        # last mark the book kept from an earlier trade in the same symbol.
+        pf.mark_to_market({s: q.mid for s, q in res.quotes.items() if q.bid > 0}, w.ts)
+    for f in res.fills:
+        plan = res.plan_by_order.get(f.client_order_id)
+        pf.apply_fill(f, stop=plan.stop if plan else None, take=plan.take if plan else None,
+                      strategy=plan.strategy if plan else f.strategy)
+        touched.add(f.symbol)
+        c.fills += 1
+        ref = w.quotes.get(f.symbol)
+        if plan is not None and plan.entry > 0:
+            bps = (f.price - plan.entry) / plan.entry * 10_000.0 * f.side.sign
+            c.slippage_sum += bps
+            c.slippage_n += 1
+        elif ref is not None and ref.mid > 0:
+            bps = (f.price - ref.mid) / ref.mid * 10_000.0 * f.side.sign
+            c.slippage_sum += bps
+            c.slippage_n += 1
+    trades = list(pf.closed_trades)[closed_before:] if len(pf.closed_trades) > closed_before \
+        else []
+    for t in trades:
+        o.registry.call("manage_cooldown", o.ctx, action="result", strategy=t.strategy,
+                        symbol=t.symbol, ts=w.ts, pnl=t.pnl)
+    if touched:
+        positions = pf.positions
+        with o.dao.batch():
+            for sym in touched:
+                pos = positions.get(sym)
+                if pos is None or pos.qty == 0:
+                    o.dao.delete_position(sym, o.book_venue, o.run_id)
+                else:
+                    o.dao.upsert_position(pos, o.run_id)
+
+
+def correlation_returns(o: BrainOrchestrator) -> dict[str, np.ndarray]:
+    """Log returns for the correlation check: held symbols first, then the rest, capped.
+
+    Pairwise correlation is quadratic in symbols; safe mode is about what the book holds
+    (or is about to hold), so a thousand-symbol universe is sampled, never fully paired.
+    """
+    held = list(o.portfolio.positions)
+    order = held + [s for s in o.symbols if s not in held]
+    window = o.governance.correlation.window_bars
+    out: dict[str, np.ndarray] = {}
+    for sym in order[: o.max_corr_symbols]:
+        win = o.windows.get((sym, o.regime_tf))
+        if win is None or len(win) < 3:
+            continue
+        c = win.view().close[-(window + 1):]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = np.diff(np.log(c))
+        if len(r) and math.isfinite(float(r[-1])):
+            out[sym] = r
+    return out
