@@ -88,7 +88,8 @@ class DeskApp(App[None]):
         self.cycle_failed = False
         self.in_cycle = False
         self.cycles_run = 0
-        self.refreshes = 0
+        self.refreshes = 0  # snapshots applied to the panels
+        self.ticks = 0  # refresh-timer ticks (the header clock redrawn)
         self._start_failures = 0
         self._cycle_timer: Timer | None = None
         self._journal_seen: int | None = None
@@ -209,6 +210,7 @@ class DeskApp(App[None]):
         desk = self.desk
         if desk is None:
             return
+        self.ticks += 1
         snapshot = self.pending
         self.pending = None
         if snapshot is not None and snapshot is not self.applied:

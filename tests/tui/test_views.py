@@ -4,15 +4,22 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ats.brain.state import GRAPH_EDGES, AgentView, BrainSnapshot, EdgeView, RiskView
-from ats.domain import Order, OrderStatus, OrderType, Side
+from ats.brain.state import (
+    GRAPH_EDGES,
+    AgentView,
+    BrainSnapshot,
+    EdgeView,
+    RiskView,
+    StrategyView,
+)
+from ats.domain import Order, OrderStatus, OrderType, Position, Side
 from ats.i18n import set_language
 from ats.tui.fmt import age_text, bar, money, pct, price, qty, truncate, usage_style
 from ats.tui.widgets.chart import column_chart, resample
 from ats.tui.widgets.equity import equity_view
 from ats.tui.widgets.graph import LIT, UNLIT, graph_view
 from ats.tui.widgets.header import HeaderInfo, feed_style, header_view
-from ats.tui.widgets.positions import position_rows
+from ats.tui.widgets.positions import position_rows, positions_view
 from ats.tui.widgets.regime import regime_view
 from ats.tui.widgets.risk import risk_rows, risk_view
 from ats.tui.widgets.strategies import strategies_view
@@ -51,11 +58,24 @@ def test_regime_view_marks_focus_and_held_bars() -> None:
 
 
 def test_strategies_view_orders_by_status_and_marks_shadow() -> None:
-    out = text_of(strategies_view(sample_snapshot(), 60), width=60).splitlines()
+    out = text_of(strategies_view(sample_snapshot(), 40), width=40).splitlines()
     assert [line.split()[0] for line in out] == [
-        "ema_cross", "challenger_1", "mean_revert", "breakout"]
-    assert "shadow" in out[1] and "cooldown" in out[2] and "disabled" in out[3]
-    assert "BUY BTC @ 43120.5" in out[0]
+        "ema_cross", "BUY", "challenger_1", "mean_revert", "breakout"]
+    assert out[0].endswith("active") and len(out[0]) == 40
+    assert out[1] == "  BUY BTC @ 43120.5"
+    assert out[2].endswith("shadow") and out[3].endswith("cooldown")
+    assert out[4].endswith("disabled")
+    assert "no strategies" in text_of(strategies_view(BrainSnapshot(), 40))
+
+
+def test_strategies_view_truncates_long_names_and_flags_errors() -> None:
+    snap = sample_snapshot(strategies=(
+        StrategyView("a_very_long_strategy_name_indeed", "active", errors=2,
+                     last_signal="SELL ETH/USDT:USDT @ 2005.35 (conf 0.81) breakout of range"),))
+    out = text_of(strategies_view(snap, 24), width=24).splitlines()
+    assert out[0].endswith(" active") and "…" in out[0] and len(out[0]) == 24
+    assert out[1].endswith("…") and len(out[1]) == 24
+    assert "!2" in text_of(strategies_view(snap, 60), width=60)
 
 
 def test_risk_rows_measure_losses_against_negative_limits() -> None:
@@ -95,6 +115,14 @@ def test_graph_view_falls_back_to_a_chain_when_narrow() -> None:
     out = graph_view(BrainSnapshot(), 20).plain
     assert out.startswith("brain → regime → strategy → risk → exec → monitor")
     assert "─▶" in graph_view(BrainSnapshot(), 34).plain
+
+
+def test_positions_view_fits_its_height() -> None:
+    many = tuple(Position(f"SYM{i}", 1.0, 10.0, T0) for i in range(6))
+    out = text_of(positions_view(sample_snapshot(positions=many), 70, 4), width=70).splitlines()
+    assert len(out) == 4 and out[0].split()[:3] == ["Symbol", "Side", "Size"]
+    assert out[1].startswith("SYM0") and out[3].strip() == "… 4 more"
+    assert "no open positions" in text_of(positions_view(BrainSnapshot(), 70, 4), width=70)
 
 
 def test_positions_rows_list_positions_then_orders() -> None:

@@ -27,6 +27,8 @@ NARROW_WIDTH = 110
 
 
 class DeskScreen(Screen[None]):
+    # The log lines, not the filter Input, start focused, so "?" opens help from the start.
+    AUTO_FOCUS = "#log-lines"
     _header_info: HeaderInfo | None = None
 
     def compose(self) -> ComposeResult:
@@ -50,7 +52,6 @@ class DeskScreen(Screen[None]):
             return
         for panel in self.query(SnapshotPanel):
             panel.show(snapshot)
-        self.query_one(PositionsPanel).show(snapshot)
 
     def set_header(self, info: HeaderInfo) -> None:
         self._header_info = info

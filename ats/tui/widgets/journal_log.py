@@ -55,6 +55,7 @@ class JournalLog(Vertical):
     JournalLog > OptionList {
         height: 1fr; border: none; text-wrap: nowrap; text-overflow: ellipsis;
     }
+    JournalLog > OptionList:focus { border: none; }
     """
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import logging
-
+from rich.console import RenderableType
+from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.containers import Vertical
-from textual.widgets import DataTable, Static
 
 from ats.brain.state import BrainSnapshot
 from ats.i18n import t
 from ats.tui.fmt import money, price, qty
-
-log = logging.getLogger(__name__)
+from ats.tui.widgets.panel import SnapshotPanel
 
 COLUMNS = ("symbol", "side", "size", "entry", "stop", "take", "upnl")
 Row = tuple[Text, Text, Text, Text, Text, Text, Text]
@@ -52,45 +48,26 @@ def position_rows(snapshot: BrainSnapshot) -> list[Row]:
     return rows
 
 
-class PositionsPanel(Vertical):
-    """A ``DataTable`` refilled from each new snapshot; a failure shows in the panel."""
+def positions_view(snapshot: BrainSnapshot, width: int, height: int) -> RenderableType:
+    """The table, cut to ``height`` lines with a count of the rows that did not fit."""
+    rows = position_rows(snapshot)
+    if not rows:
+        return Text(t("tui.positions.none"), style="dim")
+    table = Table(box=None, expand=True, pad_edge=False, header_style="bold")
+    for column in COLUMNS:
+        table.add_column(t(f"tui.positions.{column}"), no_wrap=True,
+                         justify="left" if column in ("symbol", "side") else "right")
+    room = max(1, height - 1)
+    shown = rows if len(rows) <= room else rows[: room - 1]
+    for row in shown:
+        table.add_row(*row)
+    if len(shown) < len(rows):
+        table.add_row(Text(t("tui.positions.more", n=len(rows) - len(shown)), style="dim"))
+    return table
 
-    DEFAULT_CSS = """
-    PositionsPanel { height: auto; }
-    PositionsPanel > DataTable { height: auto; max-height: 12; }
-    PositionsPanel > #positions-error { display: none; color: $error; }
-    PositionsPanel > #positions-empty { color: $text-muted; }
-    """
 
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(id=id, classes=classes)
-        self.border_title = t("tui.panel.positions")
-        self.snapshot: BrainSnapshot | None = None
-        self.last_error = ""
+class PositionsPanel(SnapshotPanel):
+    TITLE_KEY = "tui.panel.positions"
 
-    def compose(self) -> ComposeResult:
-        table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=False)
-        table.add_columns(*(t(f"tui.positions.{c}") for c in COLUMNS))
-        yield table
-        yield Static(t("tui.positions.none"), id="positions-empty")
-        yield Static("", id="positions-error")
-
-    def show(self, snapshot: BrainSnapshot) -> None:
-        if snapshot is self.snapshot:
-            return
-        self.snapshot = snapshot
-        error = self.query_one("#positions-error", Static)
-        try:
-            rows = position_rows(snapshot)
-            table = self.query_one(DataTable)
-            table.clear()
-            table.add_rows(rows)
-            self.query_one("#positions-empty", Static).display = not rows
-        except Exception as exc:  # noqa: BLE001 - a broken panel must not kill the desk
-            log.exception("positions panel failed")
-            self.last_error = f"{type(exc).__name__}: {exc}"
-            error.update(t("tui.panel.error", error=self.last_error))
-            error.display = True
-            return
-        self.last_error = ""
-        error.display = False
+    def view(self, snapshot: BrainSnapshot, width: int) -> RenderableType:
+        return positions_view(snapshot, width, max(2, self.content_size.height))

@@ -3,34 +3,36 @@
 from __future__ import annotations
 
 from rich.console import RenderableType
-from rich.table import Table
 from rich.text import Text
 
 from ats.brain.state import BrainSnapshot
 from ats.i18n import t
-from ats.tui.fmt import STATUS_STYLE
+from ats.tui.fmt import STATUS_STYLE, truncate
 from ats.tui.widgets.panel import SnapshotPanel
 
 STATUS_ORDER = {"active": 0, "enabled": 1, "cooldown": 2, "shadow": 3, "disabled": 4}
 
 
 def strategies_view(snapshot: BrainSnapshot, width: int) -> RenderableType:
+    """One line per strategy (name left, status right) and its last signal beneath it."""
     if not snapshot.strategies:
         return Text(t("tui.strategies.none"), style="dim")
-    table = Table.grid(padding=(0, 1), expand=True)
-    table.add_column(no_wrap=True)
-    table.add_column(no_wrap=True)
-    table.add_column(no_wrap=True, overflow="ellipsis", ratio=1)
     ordered = sorted(snapshot.strategies, key=lambda s: (STATUS_ORDER.get(s.status, 9), s.name))
+    lines: list[Text] = []
     for view in ordered:
         status = "shadow" if view.shadow and view.status != "disabled" else view.status
-        label = Text(t(f"tui.strategies.{status}"), style=STATUS_STYLE.get(status, ""))
-        name = Text(view.name, style="magenta" if view.shadow else "")
+        label = t(f"tui.strategies.{status}")
+        name = view.name + (f" !{view.errors}" if view.errors else "")
+        name = truncate(name, max(4, width - len(label) - 1))
+        line = Text(name, style="magenta" if view.shadow else "")
         if view.errors:
-            name.append(f" !{view.errors}", style="bold red")
-        signal = Text(view.last_signal or "—", style="" if view.last_signal else "dim")
-        table.add_row(name, label, signal)
-    return table
+            line.stylize("bold red", len(name) - len(f" !{view.errors}"))
+        line.append(" " * max(1, width - len(name) - len(label)))
+        line.append(label, style=STATUS_STYLE.get(status, ""))
+        lines.append(line)
+        if view.last_signal:
+            lines.append(Text(truncate("  " + view.last_signal, width), style="italic dim"))
+    return Text("\n").join(lines)
 
 
 class StrategiesPanel(SnapshotPanel):
