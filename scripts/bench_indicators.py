@@ -8,8 +8,9 @@
 2. Incremental: microseconds (thread CPU time) for one ``IncrementalIndicators.update`` of
    the whole set (mean and p99 over ``--updates`` bars after warm-up). Goal: < 50 us.
 3. Strategies: microseconds per ``generate()`` of each shipped strategy on a realistic
-   context (its ``bars_needed`` tail of a longer history), median and p99 thread CPU time. The brain calls it
-   on every closed bar for every symbol (its goal: a cycle's p99 < 20 ms at 10 symbols).
+   context (its ``bars_needed`` tail of a longer history), median and p99 thread CPU time.
+   The brain calls it on every closed bar for every symbol (its goal: a cycle's p99 < 20 ms
+   at 10 symbols).
 
     python scripts/bench_indicators.py [--bars 1000000] [--repeat 5] [--updates 100000]
 """

@@ -13,7 +13,8 @@ Exits of an open position, in this order:
    with ``qty_fraction`` = ``partial_fraction`` (half of what is open); on the first bar
    reaching 2R, another ``partial_fraction`` of what is then open. The rest rides until the
    channel exit. R is recomputed from the ATR of the bar before the entry bar, so the levels
-   do not depend on where the risk layer has since moved the stop.
+   do not depend on where the risk layer has since moved the stop. A position entered
+   before the ``bars_needed`` window gets no partials (they fell due long ago).
 """
 
 from __future__ import annotations
@@ -147,7 +148,9 @@ class Breakout4HStrategy(TradingStrategy):
                     f"exit channel {fmt(level)}",
                 )  # fmt: skip
             ]
-        out = []
+        out: list[StrategySignal] = []
+        if start == 0:
+            return out  # entered before the window: its partial takes fell due long ago
         extreme = h if long else -lo
         since = extreme[start:]
         for r in (1.0, 2.0):

@@ -92,3 +92,19 @@ def test_short_position_exits_on_upper_channel():
     )
     assert [s.side for s in sigs] == [Side.BUY]
     assert sigs[0].is_exit and "above the 20-bar exit channel" in sigs[0].reason
+
+
+def test_no_partials_for_an_entry_older_than_the_window():
+    closes = rally(then=rally()[-1] + 1.5 * np.arange(1, 30))
+    bars = make_bars(closes, "4h")
+    strat = Breakout4HStrategy()
+    tail = bars.tail(strat.bars_needed)
+    risk = 2.0 * atr(tail.high, tail.low, tail.close, 14)[-1]
+    # 1R lies between the last two highs: "first reached" on the last bar of the window...
+    entry = (tail.high[-2] + tail.high[-1]) / 2.0 - risk
+    pos = position_at(bars, 0, 1.0, price=float(entry))
+    assert strat.generate(StrategyContext(bars.symbol, tail, position=pos)) == []
+    # ...while the same position entered inside the window does get its 1R partial.
+    inside = position_at(bars, len(bars) - 20, 1.0, price=float(entry))
+    sigs = strat.generate(StrategyContext(bars.symbol, tail, position=inside))
+    assert [s.meta.get("r_multiple") for s in sigs] == [1.0]
