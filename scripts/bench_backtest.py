@@ -18,6 +18,7 @@ Comparators are benchmark-only extras: ``pip install -e '.[bench]'``.
 from __future__ import annotations
 
 import argparse
+import os
 import time
 import warnings
 from collections.abc import Callable
@@ -33,6 +34,7 @@ from ats.indicators.moving import sma
 from research_lab.backtest.engine import BacktestConfig, run_backtest
 from research_lab.dsl.evaluate import SignalArrays
 
+os.environ.setdefault("TQDM_DISABLE", "1")  # backtesting.py's per-bar progress bar
 FEE = 0.0005
 CASH = 10_000_000.0
 
@@ -123,7 +125,7 @@ def main() -> None:
                     help="largest history backtesting.py really runs on (then extrapolated)")
     ap.add_argument("--repeat", type=int, default=3, help="best of N for the fast engines")
     args = ap.parse_args()
-    console = Console()
+    console = Console(width=130)
     have: dict[str, bool] = {}
     for mod in ("vectorbt", "backtesting"):
         try:
@@ -145,11 +147,11 @@ def main() -> None:
         ours = min((timed(run_ats, bars, fast, slow) for _ in range(args.repeat)),
                    key=lambda r: r[0])
         table.add_row(f"{n:,}", "ats research_lab", f"{ours[0]:.3f}", str(ours[1]),
-                      f"{ours[2]:,.2f}", "1.0x")
+                      f"{ours[2]:,.6g}", "1.0x")
         if have["vectorbt"]:
             vb = min((timed(run_vectorbt, bars, fast, slow) for _ in range(args.repeat)),
                      key=lambda r: r[0])
-            table.add_row("", "vectorbt", f"{vb[0]:.3f}", str(vb[1]), f"{vb[2]:,.2f}",
+            table.add_row("", "vectorbt", f"{vb[0]:.3f}", str(vb[1]), f"{vb[2]:,.6g}",
                           f"{vb[0] / ours[0]:.2f}x")
         if have["backtesting"]:
             cap = min(n, args.bt_cap)
@@ -160,12 +162,12 @@ def main() -> None:
                 est = secs * n / cap
                 table.add_row("", f"backtesting.py (first {cap:,} bars)", f"{secs:.2f}",
                               f"{trades} (ours {ours_cap[1]})",
-                              f"{eq:,.2f} (ours {ours_cap[2]:,.2f})", "")
+                              f"{eq:,.6g} (ours {ours_cap[2]:,.6g})", "")
                 table.add_row("", "backtesting.py extrapolated", f"~{est:.1f}", "-", "-",
                               f"~{est / ours[0]:.0f}x")
             else:
                 secs, trades, eq = timed(run_backtesting_py, bars, fast, slow)
-                table.add_row("", "backtesting.py", f"{secs:.2f}", str(trades), f"{eq:,.2f}",
+                table.add_row("", "backtesting.py", f"{secs:.2f}", str(trades), f"{eq:,.6g}",
                               f"{secs / ours[0]:.0f}x")
     console.print(table)
     console.print("speed-up = comparator seconds / this project's seconds (same bars). "
