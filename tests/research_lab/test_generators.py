@@ -95,3 +95,12 @@ def test_no_server_and_missing_model_are_clear() -> None:
         host = fake.host
     with pytest.raises(OllamaUnavailable, match="no Ollama server answers"):
         OllamaGenerator(host, "llama3.1", timeout=2).check()
+
+
+def test_the_fake_server_speaks_the_generate_endpoint_too() -> None:
+    import ollama
+
+    with FakeOllama(["hello"]).running() as fake:
+        resp = ollama.Client(host=fake.host).generate(model="llama3.1", prompt="hi")
+    assert resp.response == "hello" and resp.done
+    assert fake.requests[0]["path"] == "/api/generate"

@@ -148,3 +148,32 @@ def test_bars_from_the_database(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="holds no"):
         bars_for("NOPE", "1h", int(b.ts[0]), int(b.ts[5]), db=tmp_path / "ats.db")
     assert FixedClock(0).now_ms() == 0
+
+
+def test_live_book_returns_include_challengers_and_name_what_was_skipped(tmp_path: Path
+                                                                         ) -> None:
+    import shutil
+
+    from research_lab.backtest.engine import for_timeframe as cfg_for
+    from research_lab.pipeline_ci.live import live_daily_returns
+    from research_lab.pipeline_ci.promote import promote
+
+    root = Path(__file__).resolve().parents[2]
+    cfg = tmp_path / "configs"
+    shutil.copytree(root / "configs", cfg)
+    a, b = DeterministicGenerator(seed=5).generate(2)
+    promote(a, cfg, promoted_at="t", source_run="r")
+    promote(b, cfg, promoted_at="t", source_run="r")
+    (cfg / "challengers" / f"{b.name}.json").write_text("{broken")
+    market = MarketSpec(history_bars=600)
+    start = int(history(market).ts[300])
+    skipped: list[str] = []
+    out = live_daily_returns(cfg, market, cfg_for("1h"), start_ms=start, skipped=skipped)
+    assert f"challenger:{a.name}" in out and len(out[f"challenger:{a.name}"]) >= 10
+    assert set(registry.names()) <= set(out)
+    assert any(b.name in s and "not valid JSON" in s for s in skipped)
+    (cfg / "enable_map.yaml").write_text("regimes: {}\n")
+    skipped.clear()
+    assert live_daily_returns(cfg, market, cfg_for("1h"), start_ms=start,
+                              skipped=skipped) == {}
+    assert skipped and "enable map" in skipped[0]
