@@ -13,6 +13,8 @@ When resting orders are matched (there is no exchange pushing events to us):
 * on ``process_pending()``, for every symbol with resting orders — the brain calls it once
   per cycle, so stops and limits are checked at least every cycle.
 
+Each distinct venue quote is matched once: a GTC remainder that took the visible depth waits
+for the quote to move (depth is not subtracted across different orders at one quote).
 ``account()``/``positions()`` refresh marks (unrealized PnL) from fresh quotes.
 ``name`` stays the venue's (bars and quotes are the venue's); orders, fills and positions
 say ``venue="paper:<venue>"`` so a simulated trade is never mistaken for a real one.
@@ -69,6 +71,7 @@ class PaperBroker:
         self._depth_levels = depth_levels
         self._range: dict[str, tuple[int, float]] = {}
         self._views: dict[str, tuple[Quote, OrderBook | None, float, BookView]] = {}
+        self._matched: dict[str, tuple[int, float, float]] = {}
         self._specs_loaded = False
 
     @property
@@ -109,7 +112,7 @@ class PaperBroker:
     async def quote(self, symbol: str) -> Quote:
         if symbol in self.engine.open_symbols() or symbol in self.engine.position_symbols():
             view = await self._book(symbol)
-            self.engine.on_book(symbol, view, self.clock.now_ms())
+            self._match(symbol, view)
             return view.quote
         return await self.venue.quote(symbol)
 
@@ -154,9 +157,19 @@ class PaperBroker:
         """Match every resting order against a fresh book; returns the orders that moved."""
         moved: list[Order] = []
         for symbol in self.engine.open_symbols():
-            view = await self._book(symbol)
-            moved.extend(self.engine.on_book(symbol, view, self.clock.now_ms()))
+            moved.extend(self._match(symbol, await self._book(symbol)))
         return moved
+
+    def _match(self, symbol: str, view: BookView) -> list[Order]:
+        """Match resting orders once per distinct quote: the depth a remainder saw is taken,
+        so asking again before the venue's quote moves must not fill it a second time."""
+        q = view.quote
+        key = (q.ts, q.bid, q.ask)
+        if self._matched.get(symbol) == key:
+            self.engine.mark(symbol, q.mid)
+            return []
+        self._matched[symbol] = key
+        return self.engine.on_book(symbol, view, self.clock.now_ms())
 
     async def _refresh_marks(self) -> None:
         for symbol in self.engine.position_symbols():
@@ -176,7 +189,11 @@ class PaperBroker:
         known = intent.symbol in self.engine.specs
         fresh = not self.engine.knows(intent.client_order_id)
         book = await self._book(intent.symbol) if known and fresh else None
-        return self.engine.submit(intent, book, self.clock.now_ms())
+        order = self.engine.submit(intent, book, self.clock.now_ms())
+        if book is not None:
+            q = book.quote
+            self._matched[intent.symbol] = (q.ts, q.bid, q.ask)
+        return order
 
     async def cancel_order(self, client_order_id: str, symbol: str) -> Order:
         return self.engine.cancel(client_order_id, self.clock.now_ms())
@@ -184,8 +201,7 @@ class PaperBroker:
     async def fetch_order(self, client_order_id: str, symbol: str) -> Order:
         order = self.engine.order(client_order_id)
         if not order.status.is_terminal:
-            view = await self._book(order.symbol)
-            self.engine.on_book(order.symbol, view, self.clock.now_ms())
+            self._match(order.symbol, await self._book(order.symbol))
             order = self.engine.order(client_order_id)
         return order
 

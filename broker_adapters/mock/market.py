@@ -322,7 +322,10 @@ class MockMarket:
         now = self.clock.now_ms()
         book = self.book_view(intent.symbol, now) if intent.symbol in self.profiles else None
         self._match()
-        return self.engine.submit(intent, book, now)
+        order = self.engine.submit(intent, book, now)
+        if book is not None:  # this minute's depth is taken: a remainder waits for the next
+            self._matched_minute[intent.symbol] = (now - self.origin_ms) // MINUTE_MS
+        return order
 
     async def cancel_order(self, client_order_id: str, symbol: str) -> Order:
         self._gate("cancel_order")

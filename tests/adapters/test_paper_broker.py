@@ -170,3 +170,31 @@ async def test_cancel_unknown_and_idempotent_paths() -> None:
     b = await pb.place_order(OrderIntent("i", BTC, Side.BUY, 0.01))
     assert a is b and len(await pb.fills_since(0)) == 1
     await pb.close()
+
+
+async def test_gtc_remainder_waits_for_a_new_quote() -> None:
+    venue = QuoteOnlyVenue()
+    pb = PaperBroker(venue, costs=COSTS, clock=FixedClock(NOW), starting_balance=10_000.0)  # type: ignore[arg-type]
+    o = await pb.place_order(OrderIntent("g", "X", Side.BUY, 5.0))
+    assert o.filled_qty == 3.0
+    for _ in range(3):  # the same quote again: its depth was already taken
+        await pb.quote("X")
+        await pb.process_pending()
+    assert (await pb.fetch_order("g", "X")).filled_qty == 3.0
+    venue.q = Quote("X", NOW + 60_000, 99.5, 101.5, 3.0, 3.0)
+    assert (await pb.process_pending())[0].status is OrderStatus.FILLED
+
+
+async def test_mock_remainder_waits_for_the_next_minute() -> None:
+    clock = FixedClock(NOW)
+    m = MockMarket(clock=clock, seed=3, starting_balance=1e8)
+    depth = sum(lv.size for lv in m.book_view(BTC).asks)
+    qty = round(depth + 0.5, 3)
+    o = await m.place_order(OrderIntent("big", BTC, Side.BUY, qty))
+    assert o.status is OrderStatus.PARTIAL
+    m.process_pending()
+    await m.quote(BTC)
+    assert (await m.fetch_order("big", BTC)).filled_qty == pytest.approx(depth)
+    clock.advance(60_000)
+    m.process_pending()
+    assert (await m.fetch_order("big", BTC)).status is OrderStatus.FILLED
