@@ -251,6 +251,9 @@ class BrainOrchestrator:
         from broker_adapters.feed_check import check_feed
 
         max_age = self.feed_max_age_ms or 3 * timeframe_ms(self.fine_tf)
+        # A simulated clock runs `speed` times faster than the checks themselves: allow the
+        # clock time that passes during two wall seconds of checking.
+        max_age += int(float(getattr(self.clock, "speed", 0.0)) * 2000)
         verdicts = await check_feed(self.adapter, list(self.symbols), self.fine_tf,
                                     clock=self.clock, max_age_ms=max_age)
         bad = [v for v in verdicts if not getattr(v, "ok", True)]
