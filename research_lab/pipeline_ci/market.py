@@ -20,7 +20,7 @@ from broker_adapters.mock import MockMarket, RegimeParams, Scenario, parse_start
 MARKETS = ("mock", "mock-trending")
 # Drift of the scripted trend regimes, in the symbol's per-block sigma (the mock's default
 # is 0.12): trends strong enough to be worth trading after costs, still noisy.
-TREND_DRIFT = 0.25
+TREND_DRIFT = 0.18
 START = "2026-01-05T00:00:00Z"
 
 
