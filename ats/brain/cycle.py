@@ -142,9 +142,14 @@ async def _housekeeping(o: BrainOrchestrator, w: CycleWork) -> None:
     if o.locked_governance.changed_on_disk():
         o._lock_events([o.locks.lock_governance(str(o.locked_governance.path), w.ts)])
     o._lock_events([o.locks.roll_day(w.ts)])
-    if o.locks.refresh_released(w.ts):
+    kill, daily = o.locks.refresh_released(w.ts)
+    if kill:
         o.rebase_drawdown(w.ts)
         o.journal_event("unlock", "kill switch released by ats unlock; drawdown re-based")
+    if daily:
+        o.portfolio.reset_day(w.ts)
+        o.journal_event("unlock", "daily lock released by ats unlock; the day's loss "
+                        "budget restarts from the current equity")
     if not o.connected:
         try:
             await o.adapter.connect()

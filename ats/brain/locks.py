@@ -54,13 +54,15 @@ class LockManager:
         rel = k.get("released_at")
         self.kill_released_at = int(rel) if rel is not None and not self.kill_switch else None
 
-    def refresh_released(self, ts: int) -> bool:
+    def refresh_released(self, ts: int) -> tuple[bool, bool]:
         """Pick up a release made by ``ats unlock`` while running (it writes the DB).
 
-        Returns True when the kill switch was released this way (the caller re-bases the
-        drawdown peak, exactly as for an in-process unlock).
+        Returns (kill switch released, daily lock released): the caller re-bases the
+        drawdown peak or the day's baseline, as for an in-process unlock, so the same old
+        loss does not re-engage the lock on the next cycle.
         """
         released = False
+        daily = False
         if self.kill_switch:
             k = self.dao.load_lock_state(KILL) or {}
             if k and not k.get("engaged", True):
@@ -71,7 +73,8 @@ class LockManager:
             d = self.dao.load_lock_state(DAILY) or {}
             if d and not d.get("engaged", True):
                 self.daily_lock, self.daily_reason = False, ""
-        return released
+                daily = True
+        return released, daily
 
     def _save_daily(self, ts: int) -> None:
         self.dao.save_lock_state(DAILY, {"engaged": self.daily_lock, "day": self.daily_day,

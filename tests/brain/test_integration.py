@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from ats.brain.state import GRAPH_NODES
+from ats.cli.main import main
 from ats.domain import OrderStatus, Regime, Side, StrategySignal
 from broker_adapters.mock import Scenario
 from tests.brain.fakes import ScriptedStrategy, always_long, raising
@@ -107,6 +109,11 @@ async def test_losing_day_trips_the_daily_lock_at_the_right_cycle(tmp_path: Path
     assert all(o.ts <= snap.ts for o in entries)  # no new entries once locked
     assert after[-1].risk.daily_lock  # held for the rest of the UTC day
     assert orch.dao.search('"daily lock"')
+    res = CliRunner().invoke(main, ["unlock", "--daily-lock", "--reason", "reviewed",
+                                    "--db", str(tmp_path / "ats.db")])
+    assert res.exit_code == 0, res.output
+    released = (await cycles(orch, clock, 1))[0]
+    assert not released.risk.daily_lock and abs(released.risk.daily_pnl) < 0.018
     await orch.stop()
 
 
@@ -306,4 +313,21 @@ async def test_signals_are_recorded_with_their_fate(tmp_path: Path) -> None:
     await cycles(orch, clock, 3)
     rows = orch.dao.load_signals(run_id="t1")
     assert rows and any(r["accepted"] for r in rows)
+    await orch.stop()
+
+
+async def test_kill_switch_released_by_the_cli_while_running(tmp_path: Path) -> None:
+    cfg = config_dir(tmp_path, strategies=["quiet"])
+    orch, clock = make_brain(tmp_path, {"quiet": ScriptedStrategy("quiet", lambda c: [])},
+                             cfg=cfg, symbols=("BTC/USDT:USDT",))
+    await orch.start()
+    await orch.engage_kill_switch("news")
+    assert (await cycles(orch, clock, 1))[0].risk.kill_switch
+    res = CliRunner().invoke(main, ["unlock", "--kill-switch", "--reason", "all clear",
+                                    "--db", str(tmp_path / "ats.db")])
+    assert res.exit_code == 0, res.output
+    snap = (await cycles(orch, clock, 1))[0]
+    assert not snap.risk.kill_switch
+    assert any("released by ats unlock" in r.text for r in orch.dao.journal_tail(5,
+                                                                                kind="unlock"))
     await orch.stop()

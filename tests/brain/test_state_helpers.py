@@ -54,9 +54,13 @@ def test_release_by_another_process_is_picked_up() -> None:
     dao = MemoryDAO()
     lm = LockManager(dao)
     lm.engage_kill("x", ts=1)
-    assert lm.refresh_released(2) is False
+    assert lm.refresh_released(2) == (False, False)
     dao.locks[KILL] = {"engaged": False, "released_at": 3}
-    assert lm.refresh_released(4) is True and not lm.kill_switch and lm.kill_released_at == 3
+    assert lm.refresh_released(4) == (True, False)
+    assert not lm.kill_switch and lm.kill_released_at == 3
+    lm.apply_guard(GuardResult(False, True, False, "daily lock: x"), ts=5)
+    dao.locks[DAILY] = {"engaged": False}
+    assert lm.refresh_released(6) == (False, True) and not lm.daily_lock
 
 
 def test_governance_lock_wins_status() -> None:
