@@ -115,19 +115,19 @@ def validate_bars(bars: Bars, *, venue: str, repair: bool = True) -> tuple[Bars,
         issue(i, IssueKind.MISALIGNED, "dropped", f"not a multiple of {tf}")
     keep &= ~misaligned
 
-    # Order and uniqueness: the first occurrence of a timestamp wins, later copies are dropped;
-    # rows that arrive out of order are reported and sorted into place.
+    # Order and uniqueness: a row earlier than any row before it is out of order — sorted into
+    # place (repair) or dropped; of equal timestamps the first to arrive wins.
     idx = np.flatnonzero(keep)
-    if len(idx) and np.any(np.diff(ts[idx]) < 0):
-        back = idx[1:][np.diff(ts[idx]) < 0]
-        for i in back:
-            issue(i, IssueKind.OUT_OF_ORDER, "repaired" if repair else "dropped", "sorted")
+    if len(idx) > 1:
+        t = ts[idx]
+        late = np.concatenate([[False], t[1:] < np.maximum.accumulate(t)[:-1]])
+        for i in idx[late]:
+            issue(i, IssueKind.OUT_OF_ORDER, "repaired" if repair else "dropped",
+                  "sorted into place" if repair else "earlier than a bar before it")
         if repair:
-            idx = idx[np.argsort(ts[idx], kind="stable")]
+            idx = idx[np.argsort(t, kind="stable")]
         else:
-            keep[back] = False
-            idx = np.flatnonzero(keep)
-            idx = idx[np.concatenate([[True], np.diff(ts[idx]) > 0])] if len(idx) else idx
+            idx = idx[~late]
     if len(idx) > 1:
         dup = np.concatenate([[False], np.diff(ts[idx]) == 0])
         for i in idx[dup]:

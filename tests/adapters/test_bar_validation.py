@@ -95,6 +95,14 @@ def test_out_of_order_dropped_without_repair() -> None:
     assert np.all(np.diff(out.ts) > 0) and len(out) == 3
 
 
+def test_every_late_row_is_accounted_for_without_repair() -> None:
+    bars = make([good(5), good(1), good(2), good(6), good(6)])
+    out, issues = validate_bars(bars, venue="v", repair=False)
+    np.testing.assert_array_equal(out.ts, [T0 + 5 * H, T0 + 6 * H])
+    assert kinds(issues).count(IssueKind.OUT_OF_ORDER) == 2
+    assert kinds(issues).count(IssueKind.DUPLICATE) == 1
+
+
 def test_gap_is_reported_not_invented() -> None:
     bars = make([good(0), good(1), good(5)])
     out, issues = validate_bars(bars, venue="v")
