@@ -244,3 +244,18 @@ async def test_resting_limit_fills_when_price_comes_down() -> None:
     assert (await m.quote(BTC)).ask <= limit
     positions = await m.positions()
     assert positions[0].qty == pytest.approx(0.01) and positions[0].virtual_asset == "VST"
+
+
+async def test_accelerated_clock_streams_bars_in_wall_milliseconds() -> None:
+    from ats.domain import SimulatedClock
+
+    start = NOW // M * M
+    clock = SimulatedClock(start + M - 50, speed=60_000.0)  # a minute per wall millisecond
+    m = MockMarket(clock=clock, seed=1)
+    got = []
+    async for bar in m.stream_bars(BTC, "1m", since_ms=start):
+        got.append(int(bar.ts[0]))
+        assert got[-1] + M <= clock.now_ms()  # never a forming bar, even at 60 000x
+        if len(got) == 5:
+            break
+    assert got == [start + i * M for i in range(5)]
