@@ -28,6 +28,7 @@ from ats.domain import Clock, RealClock
 from research_lab.pipeline_ci.market import MARKETS, MarketSpec
 from research_lab.pipeline_ci.pipeline import (
     GeneratorChoice,
+    existing_specs,
     make_generator,
     make_lab,
     new_run,
@@ -43,7 +44,8 @@ def run_pipeline(*, config_dir: Path, reports_dir: Path, settings: ResearchSetti
     """The script's core: one full run; returns the run state and the files written."""
     st = new_run(reports_dir, settings, clock, run_id)
     lab = make_lab(config_dir, clock)
-    gen = make_generator(choice, st, journal=journal, clock=clock)
+    gen = make_generator(choice, st, journal=journal, clock=clock,
+                         seeds=existing_specs(config_dir))
     return st, run_all(st, lab, gen, promote=promote)
 
 

@@ -139,7 +139,13 @@ def generate_cmd(run_id: str | None, reports_dir: str, config_dir: str | None, c
     from ats.config.settings import load_settings
     from research_lab.pipeline_ci import stages
     from research_lab.pipeline_ci.market import MarketSpec
-    from research_lab.pipeline_ci.pipeline import GeneratorChoice, make_generator, make_lab, new_run
+    from research_lab.pipeline_ci.pipeline import (
+        GeneratorChoice,
+        existing_specs,
+        make_generator,
+        make_lab,
+        new_run,
+    )
     from research_lab.pipeline_ci.state import ResearchSettings
 
     clock = RealClock()
@@ -151,7 +157,8 @@ def generate_cmd(run_id: str | None, reports_dir: str, config_dir: str | None, c
         s = load_settings()
         choice = GeneratorChoice(gen_kind, s.ollama_host, s.ollama_model)
         journal = _journal(db) if gen_kind != "deterministic" else None
-        gen = make_generator(choice, st, journal=journal, clock=clock)
+        gen = make_generator(choice, st, journal=journal, clock=clock,
+                             seeds=existing_specs(lab.config_dir))
         if gen.name != gen_kind.split(":")[0]:
             console.print(f"[yellow]{st.notes[-1]}[/]")
         with progress_hook() as hook:
@@ -230,6 +237,7 @@ def run_cmd(run_id: str | None, reports_dir: str, config_dir: str | None, count:
     from research_lab.pipeline_ci.market import MarketSpec
     from research_lab.pipeline_ci.pipeline import (
         GeneratorChoice,
+        existing_specs,
         make_generator,
         make_lab,
         new_run,
@@ -245,8 +253,9 @@ def run_cmd(run_id: str | None, reports_dir: str, config_dir: str | None, count:
         lab = make_lab(_cfg(config_dir), clock)
         with progress_hook() as hook:
             lab.progress = hook
-            out = run_all(st, lab, make_generator(GeneratorChoice(), st, journal=None,
-                                                  clock=clock), promote=not no_promote)
+            gen = make_generator(GeneratorChoice(), st, journal=None, clock=clock,
+                                 seeds=existing_specs(lab.config_dir))
+            out = run_all(st, lab, gen, promote=not no_promote)
     except (ValueError, ConfigError) as exc:
         fail(str(exc))
     show_table(st)

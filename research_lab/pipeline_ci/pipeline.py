@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ats.config.loader import load_governance
+from ats.config.loader import ConfigError, load_enable_map, load_governance
 from ats.domain.clock import Clock, ms_to_datetime
+from research_lab.dsl.errors import DslError, read_spec
+from research_lab.dsl.models import StrategySpec
 from research_lab.generators import (
     DeterministicGenerator,
     OllamaGenerator,
@@ -56,10 +58,27 @@ def new_run(root: Path | str, settings: ResearchSettings, clock: Clock,
     return st
 
 
-def make_generator(choice: GeneratorChoice, st: RunState, *, journal: Any, clock: Clock
-                   ) -> stages.Generator:
+def existing_specs(config_dir: Path | str) -> list[StrategySpec]:
+    """DSL documents of the current challengers: seeds for the mutation generator."""
+    try:
+        em = load_enable_map(Path(config_dir) / "enable_map.yaml")
+    except ConfigError:
+        return []
+    out = []
+    for ch in em.challengers:
+        if ch.spec:
+            try:
+                out.append(read_spec(Path(config_dir) / ch.spec))
+            except DslError:
+                continue
+    return out
+
+
+def make_generator(choice: GeneratorChoice, st: RunState, *, journal: Any, clock: Clock,
+                   seeds: list[StrategySpec] | None = None) -> stages.Generator:
+    """The generator ``choice`` names; ``seeds`` (existing strategies) get mutated too."""
     s = st.settings
-    det = DeterministicGenerator(seed=s.seed, timeframe=s.market.timeframe)
+    det = DeterministicGenerator(seed=s.seed, timeframe=s.market.timeframe, seeds=seeds)
     if choice.kind == "deterministic":
         return det
     if choice.kind.startswith("replay:"):

@@ -13,6 +13,7 @@ from ats.cli.main import main
 from ats.config.loader import file_hash, load_enable_map
 from research_lab.dsl import dump_spec
 from research_lab.generators import DeterministicGenerator
+from research_lab.pipeline_ci.state import RunState
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,6 +56,12 @@ def test_stage_by_stage_then_promote(dirs: tuple[Path, Path]) -> None:
     assert r.exit_code == 0 and "cli" in r.output and "promoted" in r.output
     r = run("research", "status", "--reports-dir", str(rep), "--run", "cli")
     assert r.exit_code == 0 and "Research run cli" in r.output and "pass" in r.output
+    # the next run mutates the promoted challenger too
+    r = run("research", "generate", "--run", "cli2", "--reports-dir", str(rep),
+            "--config-dir", str(cfg), "-n", "6", "--history-bars", "1500")
+    assert r.exit_code == 0, r.output
+    st = RunState.load(rep, "cli2")
+    assert any(n.startswith(ch.name[:36] + "_m") for n in st.candidates)
 
 
 def test_clear_errors(dirs: tuple[Path, Path]) -> None:
