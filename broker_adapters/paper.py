@@ -22,6 +22,8 @@ say ``venue="paper:<venue>"`` so a simulated trade is never mistaken for a real 
 
 from __future__ import annotations
 
+import math
+
 from ats.domain import (
     AccountState,
     Bars,
@@ -35,7 +37,7 @@ from ats.domain import (
 )
 from ats.domain.costs import CostModel
 from broker_adapters.base import BrokerAdapter, Capabilities, FundingRate, OrderBook
-from broker_adapters.errors import CapabilityError, VenueError
+from broker_adapters.errors import CapabilityError, VenueBusyError, VenueError
 from broker_adapters.paper_engine import BookView, PaperEngine
 
 MINUTE_MS = 60_000
@@ -139,6 +141,12 @@ class PaperBroker:
 
     async def _book(self, symbol: str) -> BookView:
         quote = await self.venue.quote(symbol)
+        if not (0 < quote.bid <= quote.ask and math.isfinite(quote.ask)):
+            # filling against a broken quote would invent prices; the caller retries later
+            raise VenueBusyError(
+                f"no usable quote for {symbol} (bid={quote.bid}, ask={quote.ask}); "
+                "paper orders wait for a valid one", venue=self.name,
+            )
         book: OrderBook | None = None
         if self.venue.capabilities.depth:
             try:

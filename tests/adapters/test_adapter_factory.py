@@ -107,3 +107,11 @@ def test_real_bingx_adapter_is_wrapped_in_paper_mode() -> None:
 
     pb = build("bingx")
     assert isinstance(pb, PaperBroker) and isinstance(pb.venue, BingxAdapter)
+
+
+def test_real_mt5_adapter_is_wrapped_in_paper_mode() -> None:
+    from broker_adapters.mt5 import Mt5Adapter
+
+    pb = build("mt5")
+    assert isinstance(pb, PaperBroker) and isinstance(pb.venue, Mt5Adapter)
+    assert isinstance(build("mt5", mode=Mode.DEMO), Mt5Adapter)

@@ -18,7 +18,7 @@ from ats.domain import (
 )
 from ats.domain.costs import CostModel
 from broker_adapters.base import Capabilities
-from broker_adapters.errors import CapabilityError, InvalidOrderError
+from broker_adapters.errors import CapabilityError, InvalidOrderError, VenueBusyError
 from broker_adapters.mock import MockMarket, parse_start
 from broker_adapters.paper import PaperBroker
 
@@ -198,3 +198,14 @@ async def test_mock_remainder_waits_for_the_next_minute() -> None:
     clock.advance(60_000)
     m.process_pending()
     assert (await m.fetch_order("big", BTC)).status is OrderStatus.FILLED
+
+
+async def test_broken_quote_is_retryable_and_fills_nothing() -> None:
+    venue = QuoteOnlyVenue()
+    pb = PaperBroker(venue, costs=COSTS, clock=FixedClock(NOW), starting_balance=10_000.0)  # type: ignore[arg-type]
+    venue.q = Quote("X", NOW, 101.0, 100.0, 5.0, 5.0)  # crossed
+    with pytest.raises(VenueBusyError, match="no usable quote for X"):
+        await pb.place_order(OrderIntent("c", "X", Side.BUY, 1.0))
+    assert not pb.engine.knows("c")
+    venue.q = Quote("X", NOW, 99.0, 101.0, 5.0, 5.0)
+    assert (await pb.place_order(OrderIntent("c", "X", Side.BUY, 1.0))).filled_qty == 1.0
