@@ -2,7 +2,7 @@
 
 Kept apart from ``app.py`` so the CLI, the benchmark and the tests wire the desk the same
 way: cycles paced on the orchestrator's own clock at each close of its finest timeframe
-(as ``BrainOrchestrator.run`` does headless), panels refreshed four times a second.
+(as ``BrainOrchestrator.run`` does headless), panels refreshed five times a second.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from ats.domain import timeframe_ms
 from ats.tui.app import DeskApp
 from ats.tui.brain_port import BarClosePacer
 
-REFRESH_INTERVAL = 0.25  # 4 Hz: smooth to the eye, cheap for the CPU
+REFRESH_INTERVAL = 0.2  # 5 Hz: at least 4 updates a second even with timer jitter
 TICK_INTERVAL = 0.02  # wall pause between the end of one cycle and the wait for the next
 
 
