@@ -15,10 +15,10 @@ from ats.domain import Bars
 from research_lab.dsl.evaluate import SignalArrays
 
 
-def _last_index(mask: np.ndarray) -> np.ndarray:
+def _last_index(mask: np.ndarray, arange: np.ndarray) -> np.ndarray:
     """``out[t]`` = largest index ``<= t`` where ``mask`` is true, -1 if none."""
-    idx = np.where(mask, np.arange(len(mask)), -1)
-    return np.maximum.accumulate(idx)
+    idx = np.where(mask, arange, -1)
+    return np.maximum.accumulate(idx, out=idx)
 
 
 def held_position(sig: SignalArrays) -> np.ndarray:
@@ -28,13 +28,18 @@ def held_position(sig: SignalArrays) -> np.ndarray:
     se = sig.short_entry & ~sig.long_entry
     lx = sig.long_exit & ~sig.long_entry
     sx = sig.short_exit & ~sig.short_entry
-    last_entry = _last_index(le | se)
-    side = np.where(last_entry >= 0, np.where(le[np.maximum(last_entry, 0)], 1, -1), 0)
-    flat_long = (side > 0) & (_last_index(lx) > last_entry)
-    flat_short = (side < 0) & (_last_index(sx) > last_entry)
-    state = np.where(flat_long | flat_short, 0, side)
+    # int32 indices halve the memory traffic of the accumulates on long histories
+    arange = np.arange(n, dtype=np.int32 if n < 2**31 - 1 else np.int64)
+    last_entry = _last_index(le | se, arange)
+    side = np.where(le[np.maximum(last_entry, 0)], 1, -1).astype(np.int8)
+    side[last_entry < 0] = 0
+    # an exit only matters where it comes after the last entry; skip absent exit kinds
+    if lx.any():
+        side[(side > 0) & (_last_index(lx, arange) > last_entry)] = 0
+    if sx.any():
+        side[(side < 0) & (_last_index(sx, arange) > last_entry)] = 0
     held = np.zeros(n, dtype=np.int64)
-    held[1:] = state[:-1]
+    held[1:] = side[:-1]
     return held
 
 
@@ -44,7 +49,7 @@ def fast_trades(bars: Bars, sig: SignalArrays, slip_base: float, vol_impact: flo
     o, h, lo, c = bars.open, bars.high, bars.low, bars.close
     n = len(c)
     held = held_position(sig)
-    change = np.flatnonzero(np.diff(held) != 0) + 1  # bars whose open fills something
+    change = np.flatnonzero(held[1:] != held[:-1]) + 1  # bars whose open fills something
     starts = change[held[change] != 0]
     if len(starts) == 0:
         e = np.zeros(0, dtype=np.int64)
@@ -54,11 +59,14 @@ def fast_trades(bars: Bars, sig: SignalArrays, slip_base: float, vol_impact: flo
     exits = np.where(pos < len(change), change[np.minimum(pos, len(change) - 1)], n - 1)
     is_end = pos >= len(change)
     side = held[starts]
-    half = bars.spread / 2.0
-    rng = np.where(c > 0, (h - lo) / np.where(c > 0, c, 1.0) * 1e4, 0.0)
-    slip_in = (slip_base + vol_impact * rng[starts - 1]) / 1e4
-    entry = (o[starts] + side * half[starts]) * (1.0 + side * slip_in)
-    slip_out = (slip_base + vol_impact * rng[exits - 1]) / 1e4
-    exit_mkt = (o[exits] - side * half[exits]) * (1.0 - side * slip_out)
+
+    def rng_bps(i: np.ndarray) -> np.ndarray:  # signal-bar range, only where a fill happens
+        ci = c[i]
+        return np.where(ci > 0, (h[i] - lo[i]) / np.where(ci > 0, ci, 1.0) * 1e4, 0.0)
+
+    slip_in = (slip_base + vol_impact * rng_bps(starts - 1)) / 1e4
+    entry = (o[starts] + side * bars.spread[starts] / 2.0) * (1.0 + side * slip_in)
+    slip_out = (slip_base + vol_impact * rng_bps(exits - 1)) / 1e4
+    exit_mkt = (o[exits] - side * bars.spread[exits] / 2.0) * (1.0 - side * slip_out)
     exit_px = np.where(is_end, c[n - 1], exit_mkt)
     return side, starts, exits, entry, exit_px, is_end

@@ -79,18 +79,25 @@ def compute_metrics(
 ) -> Metrics:
     n = len(equity)
     r = bar_returns(equity)
-    mean, sd = (float(r.mean()), float(r.std(ddof=1))) if len(r) > 1 else (0.0, 0.0)
+    k = len(r)
+    mean = float(r.mean()) if k else 0.0
+    # raw moments in three passes; central moments follow algebraically
+    r2 = r * r
+    m2 = float(r2.mean()) if k else 0.0
+    var = max(0.0, m2 - mean * mean)
+    sd = math.sqrt(var * k / (k - 1)) if k > 1 else 0.0
     per_bar_sharpe = mean / sd if sd > 0 else 0.0
-    down = r[r < 0]
-    dsd = float(np.sqrt((down * down).mean())) if len(down) else 0.0
+    neg = np.minimum(r, 0.0)
+    dsd = math.sqrt(float((neg * neg).sum()) / k) if k else 0.0  # downside deviation, all bars
     ann = math.sqrt(bars_per_year)
     sharpe = per_bar_sharpe * ann
     sortino = mean / dsd * ann if dsd > 0 else 0.0
     skew = kurt = 0.0
-    if sd > 0 and len(r) > 3:
-        z = (r - mean) / sd
-        z2 = z * z
-        skew, kurt = float((z2 * z).mean()), float((z2 * z2).mean())
+    if var > 0 and k > 3:
+        m3, m4 = float((r2 * r).mean()), float((r2 * r2).mean())
+        c3 = m3 - 3 * mean * m2 + 2 * mean**3
+        c4 = m4 - 4 * mean * m3 + 6 * mean * mean * m2 - 3 * mean**4
+        skew, kurt = c3 / var**1.5, c4 / (var * var)
     gains, losses = float(pnl[pnl > 0].sum()), float(-pnl[pnl < 0].sum())
     pf = gains / losses if losses > 0 else (float("inf") if gains > 0 else 0.0)
     dd = max_drawdown(equity)
