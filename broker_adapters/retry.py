@@ -58,7 +58,7 @@ async def with_retries(
     """
     if attempts < 1:
         raise ValueError("attempts must be >= 1")
-    retrying = AsyncRetrying(
+    policy = AsyncRetrying(
         stop=stop_after_attempt(attempts),
         wait=wait_exponential(multiplier=base_delay, max=max_delay, exp_base=2)
         + wait_random(0, base_delay if jitter is None else jitter),
@@ -73,7 +73,7 @@ async def with_retries(
         # returns a coroutine would come back unawaited, so always hand it a real one.
         return await fn()
 
-    return await retrying(call)
+    return await policy(call)
 
 
 def retrying(

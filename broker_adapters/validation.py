@@ -29,6 +29,7 @@ class IssueKind(StrEnum):
     DUPLICATE = "duplicate_ts"
     OUT_OF_ORDER = "out_of_order"
     MISALIGNED = "misaligned_ts"  # ts not on a timeframe boundary
+    BAD_SPREAD = "bad_spread"  # NaN or negative spread: set to 0 (unknown), prices kept
     GAP = "gap"
 
 
@@ -110,6 +111,10 @@ def validate_bars(bars: Bars, *, venue: str, repair: bool = True) -> tuple[Bars,
         lo = np.where(outside, np.minimum(lo, np.minimum(o, c)), lo)
     else:
         keep &= ~outside
+    bad_spread = keep & ~(np.isfinite(sp) & (sp >= 0))
+    for i in np.flatnonzero(bad_spread):
+        issue(i, IssueKind.BAD_SPREAD, "repaired", f"spread={sp[i]} -> 0 (unknown)")
+    sp = np.where(bad_spread, 0.0, sp)
     misaligned = keep & (ts % tf_ms != 0)
     for i in np.flatnonzero(misaligned):
         issue(i, IssueKind.MISALIGNED, "dropped", f"not a multiple of {tf}")

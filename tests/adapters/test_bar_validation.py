@@ -122,3 +122,13 @@ def test_empty_bars_are_returned_as_is() -> None:
     empty = Bars.empty("X", "1m")
     out, issues = validate_bars(empty, venue="v")
     assert len(out) == 0 and issues == []
+
+
+def test_bad_spread_is_zeroed_and_reported() -> None:
+    a = np.array([good(0), good(1)], dtype=np.float64)
+    bars = Bars.from_arrays("EURUSD", "1h", a[:, 0].astype(np.int64), a[:, 1], a[:, 2],
+                            a[:, 3], a[:, 4], a[:, 5], np.array([np.nan, 0.0002]))
+    out, issues = validate_bars(bars, venue="v")
+    assert [i.kind for i in issues] == [IssueKind.BAD_SPREAD] and issues[0].action == "repaired"
+    np.testing.assert_array_equal(out.spread, [0.0, 0.0002])
+    assert len(out) == 2
