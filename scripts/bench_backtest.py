@@ -57,7 +57,10 @@ def crosses(fast: np.ndarray, slow: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return up, down
 
 
-def run_ats(bars: Bars, fast: np.ndarray, slow: np.ndarray) -> tuple[int, float]:
+Run = tuple[int, float, np.ndarray]  # trades, final equity, entry bar of every trade
+
+
+def run_ats(bars: Bars, fast: np.ndarray, slow: np.ndarray) -> Run:
     up, down = crosses(fast, slow)
     n = len(bars)
     z, nan = np.zeros(n, dtype=bool), np.full(n, np.nan)
@@ -65,10 +68,10 @@ def run_ats(bars: Bars, fast: np.ndarray, slow: np.ndarray) -> tuple[int, float]
     cfg = BacktestConfig(initial_equity=CASH, sizing="notional", notional_fraction=1.0,
                          cost=cost)
     res = run_backtest(bars, SignalArrays(up, z, down, z, nan, nan), cfg)
-    return len(res.trades), float(res.equity[-1])
+    return len(res.trades), float(res.equity[-1]), res.trades.entry_bar
 
 
-def run_vectorbt(bars: Bars, fast: np.ndarray, slow: np.ndarray) -> tuple[int, float]:
+def run_vectorbt(bars: Bars, fast: np.ndarray, slow: np.ndarray) -> Run:
     import pandas as pd
     import vectorbt as vbt
 
@@ -81,10 +84,11 @@ def run_vectorbt(bars: Bars, fast: np.ndarray, slow: np.ndarray) -> tuple[int, f
         close=pd.Series(bars.close, index=idx), price=pd.Series(bars.open, index=idx),
         entries=entries, short_entries=shorts, fees=FEE, init_cash=CASH, freq="1h",
     )
-    return int(pf.trades.count()), float(pf.final_value())
+    return (int(pf.trades.count()), float(pf.final_value()),
+            np.asarray(pf.trades.records["entry_idx"]))
 
 
-def run_backtesting_py(bars: Bars, fast: np.ndarray, slow: np.ndarray) -> tuple[int, float]:
+def run_backtesting_py(bars: Bars, fast: np.ndarray, slow: np.ndarray) -> Run:
     import pandas as pd
     from backtesting import Backtest, Strategy
 
@@ -109,13 +113,19 @@ def run_backtesting_py(bars: Bars, fast: np.ndarray, slow: np.ndarray) -> tuple[
         bt = Backtest(df, SmaCross, cash=CASH, commission=FEE, exclusive_orders=True,
                       trade_on_close=False, finalize_trades=True)
         stats = bt.run()
-    return int(stats["# Trades"]), float(stats["Equity Final [$]"])
+    return (int(stats["# Trades"]), float(stats["Equity Final [$]"]),
+            np.asarray(stats["_trades"]["EntryBar"]))
 
 
-def timed(fn: Callable[..., tuple[int, float]], *args: Any) -> tuple[float, int, float]:
+def timed(fn: Callable[..., Run], *args: Any) -> tuple[float, int, float, np.ndarray]:
     t0 = time.perf_counter()
-    trades, equity = fn(*args)
-    return time.perf_counter() - t0, trades, equity
+    trades, equity, entries = fn(*args)
+    return time.perf_counter() - t0, trades, equity, entries
+
+
+def same(a: np.ndarray, b: np.ndarray) -> str:
+    """Whether two engines entered on exactly the same bars."""
+    return "same entry bars" if np.array_equal(np.sort(a), np.sort(b)) else "DIFFERENT"
 
 
 def main() -> None:
@@ -139,7 +149,8 @@ def main() -> None:
         run_vectorbt(small, sma(small.close, 20), sma(small.close, 50))  # numba warm-up
 
     table = Table(title="SMA 20/50 long/short, 0.05 % fee per side, next-open fills")
-    for col in ("bars", "engine", "seconds", "trades", "final equity", "speed-up vs this"):
+    for col in ("bars", "engine", "seconds", "trades", "final equity", "speed-up vs this",
+                "trades vs this"):
         table.add_column(col, justify="right")
     for n in args.sizes:
         bars = make_bars(n)
@@ -147,28 +158,29 @@ def main() -> None:
         ours = min((timed(run_ats, bars, fast, slow) for _ in range(args.repeat)),
                    key=lambda r: r[0])
         table.add_row(f"{n:,}", "ats research_lab", f"{ours[0]:.3f}", str(ours[1]),
-                      f"{ours[2]:,.6g}", "1.0x")
+                      f"{ours[2]:,.6g}", "1.0x", "-")
         if have["vectorbt"]:
             vb = min((timed(run_vectorbt, bars, fast, slow) for _ in range(args.repeat)),
                      key=lambda r: r[0])
             table.add_row("", "vectorbt", f"{vb[0]:.3f}", str(vb[1]), f"{vb[2]:,.6g}",
-                          f"{vb[0] / ours[0]:.2f}x")
+                          f"{vb[0] / ours[0]:.2f}x", same(vb[3], ours[3]))
         if have["backtesting"]:
             cap = min(n, args.bt_cap)
             if cap < n:
                 sb = make_bars(n).slice(0, cap)
-                secs, trades, eq = timed(run_backtesting_py, sb, fast[:cap], slow[:cap])
+                secs, trades, eq, ent = timed(run_backtesting_py, sb, fast[:cap], slow[:cap])
                 ours_cap = timed(run_ats, sb, fast[:cap], slow[:cap])
                 est = secs * n / cap
                 table.add_row("", f"backtesting.py (first {cap:,} bars)", f"{secs:.2f}",
                               f"{trades} (ours {ours_cap[1]})",
-                              f"{eq:,.6g} (ours {ours_cap[2]:,.6g})", "")
+                              f"{eq:,.6g} (ours {ours_cap[2]:,.6g})", "",
+                              same(ent, ours_cap[3]))
                 table.add_row("", "backtesting.py extrapolated", f"~{est:.1f}", "-", "-",
-                              f"~{est / ours[0]:.0f}x")
+                              f"~{est / ours[0]:.0f}x", "-")
             else:
-                secs, trades, eq = timed(run_backtesting_py, bars, fast, slow)
+                secs, trades, eq, ent = timed(run_backtesting_py, bars, fast, slow)
                 table.add_row("", "backtesting.py", f"{secs:.2f}", str(trades), f"{eq:,.6g}",
-                              f"{secs / ours[0]:.0f}x")
+                              f"{secs / ours[0]:.0f}x", same(ent, ours[3]))
     console.print(table)
     console.print("speed-up = comparator seconds / this project's seconds (same bars). "
                   "Final equity differs where sizing differs: backtesting.py buys whole units "
