@@ -102,7 +102,10 @@ def main(argv: list[str] | None = None) -> int:
     print_table(st, console)
     console.print(json.dumps({k: str(v) for k, v in files.items()}, indent=2))
     if st.promoted:
-        console.print(f"[bold green]promoted {st.promoted}[/] (patch: {files.get('patch')})")
+        patch = files.get("patch")
+        if patch is not None:
+            console.print(patch.read_text(encoding="utf-8"), markup=False, highlight=False)
+        console.print(f"[bold green]promoted {st.promoted}[/] (patch: {patch})")
     whole_way = any(c.passed("shadow") for c in st.candidates.values())
     return 0 if whole_way or args.no_promote else 1
 

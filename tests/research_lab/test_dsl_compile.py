@@ -113,3 +113,20 @@ def test_the_lookahead_check_catches_a_strategy_reading_the_future() -> None:
     rep = check_lookahead("leaky", leaky, bars)
     assert not rep.ok
     assert "reads bars after" in rep.problems[0]
+
+
+def test_the_projects_replay_helper_sees_the_same_signals() -> None:
+    from ats.strategies import signals_over_history
+
+    bars = random_bars(700, seed=12)
+    spec = parse_spec(TEMPLATES[0](random.Random(6), "1h"))
+    strat = compile_spec(spec)
+    sigs = signals_over_history(strat, bars, track_positions=False, start=strat.bars_needed)
+    got = {(s.ts, s.side, s.is_exit) for s in sigs}
+    want = vector_sets(evaluate(spec, bars), strat.bars_needed - 1)
+    close = {k: {int(bars.ts[t]) + 3_600_000 for t in v} for k, v in want.items()}
+    expect = ({(ts, Side.BUY, False) for ts in close["le"]}
+              | {(ts, Side.SELL, False) for ts in close["se"]}
+              | {(ts, Side.SELL, True) for ts in close["lx"]}
+              | {(ts, Side.BUY, True) for ts in close["sx"]})
+    assert got == expect and got
