@@ -292,20 +292,27 @@ class MockMarket:
         return FundingRate(symbol, now, round(rate, 8), last + FUNDING_MS, mark, mark)
 
     # ------------------------------------------------------------------ trading
-    def _match(self, symbol: str | None = None) -> None:
-        """Match resting orders (once per minute per symbol) and refresh position marks."""
+    def _match(self, symbol: str | None = None) -> list[Order]:
+        """Match resting orders (once per minute per symbol) and refresh position marks.
+
+        Symbols go in sorted order: a set's order changes with the process hash seed, and
+        the fill sequence must not.
+        """
         now = self.clock.now_ms()
         m = (now - self.origin_ms) // MINUTE_MS
         todo = [symbol] if symbol else self.engine.open_symbols()
-        for sym in set(todo) | set(self.engine.position_symbols()):
+        moved: list[Order] = []
+        for sym in sorted(set(todo) | set(self.engine.position_symbols())):
             if sym not in self.profiles or m < 1 or self._matched_minute.get(sym) == m:
                 continue
             self._matched_minute[sym] = m
-            self.engine.on_book(sym, self.book_view(sym, now), now)
+            moved.extend(self.engine.on_book(sym, self.book_view(sym, now), now))
+        return moved
 
-    def process_pending(self) -> None:
-        """Match every resting order against the current minute's book."""
-        self._match(None)
+    async def process_pending(self) -> list[Order]:
+        """Match every resting order against the current minute's book (same call as
+        ``PaperBroker.process_pending``); returns the orders that moved."""
+        return self._match(None)
 
     async def account(self) -> AccountState:
         self._gate("account")

@@ -234,7 +234,7 @@ async def test_resting_limit_fills_when_price_comes_down() -> None:
     assert order.status is OrderStatus.NEW
     for _ in range(180):
         clock.advance(M)
-        m.process_pending()
+        await m.process_pending()
         if (await m.fetch_order("lim-1", BTC)).status is OrderStatus.FILLED:
             break
     filled = await m.fetch_order("lim-1", BTC)

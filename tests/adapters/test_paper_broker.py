@@ -192,11 +192,11 @@ async def test_mock_remainder_waits_for_the_next_minute() -> None:
     qty = round(depth + 0.5, 3)
     o = await m.place_order(OrderIntent("big", BTC, Side.BUY, qty))
     assert o.status is OrderStatus.PARTIAL
-    m.process_pending()
+    await m.process_pending()
     await m.quote(BTC)
     assert (await m.fetch_order("big", BTC)).filled_qty == pytest.approx(depth)
     clock.advance(60_000)
-    m.process_pending()
+    await m.process_pending()
     assert (await m.fetch_order("big", BTC)).status is OrderStatus.FILLED
 
 
