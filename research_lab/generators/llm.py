@@ -9,7 +9,6 @@ candidates later without the model — research runs stay reproducible.
 
 from __future__ import annotations
 
-import json
 from typing import Any, Protocol
 
 import httpx
@@ -158,6 +157,3 @@ class ReplayGenerator:
                 out.append(parse_spec(rec.payload["answer"], source=f"journal #{rec.id}"))
         return out
 
-
-def answer_json(spec: StrategySpec) -> str:
-    return json.dumps(spec.model_dump(mode="json", exclude_none=True))

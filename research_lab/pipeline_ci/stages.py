@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-import numpy as np
-
 from ats.config.models import Governance
 from ats.domain import Bars
 from ats.domain.clock import Clock, ms_to_datetime
@@ -192,6 +190,3 @@ def summary_rows(st: RunState) -> list[dict[str, Any]]:
         })
     return rows
 
-
-def finite(x: float) -> float:
-    return float(x) if np.isfinite(x) else 0.0

@@ -91,3 +91,10 @@ def test_backtest_a_shipped_strategy_and_a_dsl_document(tmp_path: Path) -> None:
     r = run("backtest", str(doc), "--from", "2025-09-01", "--to", "2025-10-01")
     assert r.exit_code == 0, r.output
     assert spec.name in r.output
+
+
+def test_cli_constants_match_the_lab() -> None:
+    from ats.cli import research_cmd
+    from research_lab.pipeline_ci import market, state
+
+    assert research_cmd.MARKETS == market.MARKETS and research_cmd.STAGES == state.STAGES
