@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -40,6 +41,7 @@ from ats.tui.screens.kill_switch import KillSwitchDialog
 from ats.tui.screens.record import RecordScreen
 from ats.tui.screens.search import SearchScreen
 from ats.tui.widgets.header import HeaderInfo
+from ats.tui.widgets.journal_log import JournalLog
 from storage.protocol import JournalRecord, SearchHit
 
 log = logging.getLogger(__name__)
@@ -95,6 +97,8 @@ class DeskApp(App[None]):
         self._journal_seen: int | None = None
         self._connected: bool | None = None
         self._observed: BrainSnapshot | None = None
+        self.events: deque[DeskEvent] = deque(maxlen=200)
+        self.start_retry_base = 2.0  # seconds; doubled per failed start, capped at 30 s
 
     # ------------------------------------------------------------------ lifecycle
     def on_mount(self) -> None:
@@ -170,7 +174,7 @@ class DeskApp(App[None]):
     def _schedule_retry_start(self) -> None:
         if self.stopping:
             return
-        delay = min(30.0, 2.0 ** self._start_failures)
+        delay = min(30.0, self.start_retry_base * 2.0 ** (self._start_failures - 1))
         self.set_timer(delay, lambda: self.run_worker(
             self._boot(), group="brain", exclusive=True, exit_on_error=False,
             name="brain-start", description="start the orchestrator"))
@@ -249,9 +253,18 @@ class DeskApp(App[None]):
             desk.set_header(self.header_info())
 
     def add_event(self, kind: str, text: str) -> None:
+        """Note a desk event; kept on the app so events before the desk is composed survive."""
+        event = DeskEvent(self.clock.now_ms(), kind, text)
+        self.events.append(event)
+        log_panel = self._log_panel()
+        if log_panel is not None:
+            log_panel.set_events(self.events)
+
+    def _log_panel(self) -> JournalLog | None:
         desk = self.desk
-        if desk is not None:
-            desk.log_panel.add_event(DeskEvent(self.clock.now_ms(), kind, text))
+        if desk is None or not desk.is_mounted:
+            return None
+        return desk.log_panel
 
     # ------------------------------------------------------------------ journal (threads)
     def reload_journal(self) -> None:
@@ -264,9 +277,9 @@ class DeskApp(App[None]):
         records = await asyncio.to_thread(
             self.brain.dao.journal_tail, self.journal_rows, run_id=self.run_id
         )
-        desk = self.desk
-        if desk is not None:
-            desk.log_panel.set_records(records)
+        log_panel = self._log_panel()
+        if log_panel is not None:
+            log_panel.set_records(records)
 
     async def search_journal(self, query: str) -> Sequence[SearchHit]:
         hits: Sequence[SearchHit] = await asyncio.to_thread(self.brain.dao.search, query, 50)
@@ -308,7 +321,7 @@ class DeskApp(App[None]):
     async def engage_kill_switch(self, reason: str) -> None:
         await self.ensure_started()
         await self.brain.engage_kill_switch(reason)
-        self.add_event("kill_switch", t("tui.event.kill_switch", reason=reason))
+        self.add_event("desk", t("tui.event.kill_switch", reason=reason))
         self.post_message(SnapshotReady(self.brain.snapshot))
         self.reload_journal()
 

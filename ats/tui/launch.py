@@ -32,6 +32,8 @@ def desk_for(
     if paced:
         pacer = BarClosePacer(orchestrator.clock, timeframe_ms(orchestrator.fine_tf), grace_ms=1)
     mode = getattr(orchestrator.mode, "value", str(orchestrator.mode))
+    if speed is None:  # show the simulated clock's speed in the header
+        speed = getattr(orchestrator.clock, "speed", None)
     return DeskApp(
         orchestrator, clock=orchestrator.clock, mode=mode, venue=orchestrator.venue,
         run_id=orchestrator.run_id, speed=speed, tick_interval=tick_interval,

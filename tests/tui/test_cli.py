@@ -77,3 +77,40 @@ def test_help_lists_the_tui_options() -> None:
     assert res.exit_code == 0
     for option in ("--paper", "--adapter", "--speed", "--seed", "--lang", "--db"):
         assert option in res.output
+
+
+def test_run_desk_closes_the_brain_even_if_the_app_dies(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from ats.brain.orchestrator import BrainOrchestrator
+    from ats.tui.app import DeskApp
+
+    stopped: list[bool] = []
+    built: list[DeskApp] = []
+
+    def dying_run(self: DeskApp) -> None:
+        built.append(self)
+        raise RuntimeError("terminal went away")
+
+    async def stop(self: BrainOrchestrator) -> None:
+        stopped.append(True)
+
+    monkeypatch.setattr(DeskApp, "run", dying_run)
+    monkeypatch.setattr(BrainOrchestrator, "stop", stop)
+    with pytest.raises(RuntimeError, match="terminal went away"):
+        tui_cmd.run_desk({"mode": Mode.PAPER, "adapter": "mock", "db_path": tmp_path / "a.db",
+                          "speed": 120.0})
+    assert stopped == [True]
+    (app,) = built
+    assert app.mode == "paper" and app.venue == "mock" and app.speed == 120.0
+    assert app.pacer is not None and app.refresh_interval == 0.2
+
+
+def test_a_brain_that_cannot_be_built_is_a_clear_error(tmp_path: Path) -> None:
+    empty = tmp_path / "no-configs"
+    empty.mkdir()
+    res = CliRunner().invoke(main, ["tui", "--db", str(tmp_path / "x.db"),
+                                    "--config-dir", str(empty)])
+    assert res.exit_code == 2
+    out = res.output.replace("\n", "")  # the console wraps long paths
+    assert "cannot prepare the brain" in out and "governance.yaml: file not found" in out

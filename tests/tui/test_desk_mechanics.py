@@ -233,3 +233,36 @@ async def test_record_screen_reports_a_missing_record(
         assert isinstance(app.screen, RecordScreen) and app.screen.record is None
         head = text_of(app.screen.query_one("#record-head", Static).content, 100)
         assert "#999 was not found" in head
+
+
+async def test_a_failed_start_is_logged_and_retried(
+    fake_brain: FakeBrain, clock: FixedClock
+) -> None:
+    attempts: list[int] = []
+    real_start = fake_brain.start
+
+    async def flaky_start() -> None:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise ConnectionError("venue unreachable")
+        await real_start()
+
+    fake_brain.start = flaky_start  # type: ignore[method-assign]
+    app = fake_app(fake_brain, clock, tick_interval=60.0)
+    app.start_retry_base = 0.01
+    app.add_event("desk", "noted before the desk existed")
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if app.started:
+                break
+        await settle(pilot)
+        assert app.started and len(attempts) == 2
+        texts = log_texts(app)
+        assert any("cannot start the brain (ConnectionError: venue unreachable)" in t
+                   for t in texts)
+        assert any("noted before the desk existed" in t for t in texts)
+        assert any("brain started on mock" in t for t in texts)
+        await pilot.press("f10")
+        await pilot.pause()
+    assert fake_brain.stopped

@@ -61,6 +61,9 @@ class DeskScreen(Screen[None]):
     def on_mount(self) -> None:
         if self._header_info is not None:
             self.query_one(DeskHeader).info = self._header_info
+        events = getattr(self.app, "events", None)
+        if events:
+            self.log_panel.set_events(events)
 
     @property
     def log_panel(self) -> JournalLog:

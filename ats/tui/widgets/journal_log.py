@@ -7,7 +7,7 @@ screen's job. Choosing a journal line opens its full record.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from rich.text import Text
 from textual import on
@@ -76,14 +76,19 @@ class JournalLog(Vertical):
         self.records = tuple(records)
         self._fill()
 
-    def add_event(self, event: DeskEvent, keep: int = 200) -> None:
-        self.events = (*self.events, event)[-keep:]
+    def set_events(self, events: Iterable[DeskEvent]) -> None:
+        self.events = tuple(events)
+        self._fill()
+
+    def on_mount(self) -> None:
         self._fill()
 
     def lines(self) -> list[tuple[str, Text]]:
         return log_entries(self.records, self.events, self.query_text)
 
     def _fill(self) -> None:
+        if not self.is_mounted:
+            return
         options = self.query_one("#log-lines", OptionList)
         entries = self.lines()
         highlighted = options.highlighted
