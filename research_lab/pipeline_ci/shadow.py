@@ -2,11 +2,13 @@
 
 A scratch copy of the configs gets the candidate promoted into it (the same code path as
 the real promotion, so a challenger that cannot be promoted fails here first), then
-``build_orchestrator`` builds the brain on the mock feed with a fixed clock that this stage
-steps one bar at a time: every cycle the brain evaluates the candidate through
-``research_lab.dsl.load_strategy``'s compiled strategy, sizes its plans like live ones and
-scores them in its shadow book — nothing is ever sent. The brain's mock market is its own
-path (a different market than the research history), so these bars are genuinely unseen.
+``build_orchestrator`` builds the brain — live book from the registry, the candidate loaded
+by ``research_lab.dsl.load_strategy`` from the scratch enable map, exactly as ``ats run``
+will — on the paper venue over the mock feed, with a fixed clock this stage steps one bar
+at a time: every cycle the brain evaluates the candidate, sizes its plans like live ones
+and scores them in its shadow book; challenger plans are never sent. The brain's mock
+market is its own path (a different market than the research history), so these bars are
+genuinely unseen.
 
 Pass: every cycle ran, the challenger never raised, it produced at least one plan, and its
 shadow P&L did not lose more than the governance drawdown allowance.
@@ -22,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 from ats.domain import FixedClock, Mode
 from ats.domain.types import timeframe_ms
 from broker_adapters.mock import parse_start
-from research_lab.dsl.compile import compile_spec
 from research_lab.dsl.models import StrategySpec
 from research_lab.pipeline_ci.market import START
 from research_lab.pipeline_ci.promote import promote
@@ -58,7 +59,9 @@ async def _drive(spec: StrategySpec, cfg_dir: Path, db: Path, settings: Research
         skip_feed_check=True, clock=clock, seed=settings.market.seed,
         run_id=f"shadow-{spec.name}",
     )
-    orch = build_orchestrator(opts, strategies={spec.name: compile_spec(spec)}, env={})
+    # no ``strategies=``: the brain loads the live book from the registry and the challenger
+    # through research_lab.dsl.load_strategy, exactly as `ats run` will after promotion
+    orch = build_orchestrator(opts, env={})
     done = 0
     errors: list[str] = []
     try:
