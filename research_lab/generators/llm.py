@@ -67,6 +67,7 @@ class OllamaGenerator:
         self.max_retries = max_retries
         self.seed = seed
         self.rejected = 0
+        self.failure = ""
 
     def check(self) -> None:
         """Raise ``OllamaUnavailable`` with a fix-it message unless the server and model answer."""
@@ -98,7 +99,7 @@ class OllamaGenerator:
             try:
                 resp = self.client.chat(model=self.model, messages=messages, format=schema(),
                                         options={"temperature": 0.7, "seed": self.seed + i})
-            except (httpx.HTTPError, ConnectionError) as exc:
+            except (httpx.HTTPError, ConnectionError, ollama.ResponseError) as exc:
                 raise OllamaUnavailable(f"Ollama at {self.host} stopped answering: {exc}") from None
             answer = resp.message.content or ""
             problems: list[str] = []
@@ -126,9 +127,15 @@ class OllamaGenerator:
         return None
 
     def generate(self, n: int) -> list[StrategySpec]:
+        """Up to ``n`` valid candidates; if the server dies midway, the ones so far (and
+        ``failure`` says why) — every answer received is already in the journal."""
         out: list[StrategySpec] = []
         for i in range(n):
-            spec = self.one(i, [s.name for s in out])
+            try:
+                spec = self.one(i, [s.name for s in out])
+            except OllamaUnavailable as exc:
+                self.failure = str(exc)
+                break
             if spec is not None:
                 out.append(spec)
         return out

@@ -62,6 +62,8 @@ def stage_generate(st: RunState, lab: Lab, gen: Generator) -> list[str]:
     """Ask ``gen`` for candidates, then prove each one causal (anti-lookahead)."""
     specs = gen.generate(st.settings.n_candidates)
     st.notes.append(f"generator {gen.name}: {len(specs)} candidate(s)")
+    if getattr(gen, "failure", ""):
+        st.notes.append(f"generator stopped early: {gen.failure}")
     bars = lab.bars(st)
     for i, spec in enumerate(specs):
         lab.progress("lookahead", i + 1, len(specs))

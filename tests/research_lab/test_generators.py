@@ -104,3 +104,15 @@ def test_the_fake_server_speaks_the_generate_endpoint_too() -> None:
         resp = ollama.Client(host=fake.host).generate(model="llama3.1", prompt="hi")
     assert resp.response == "hello" and resp.done
     assert fake.requests[0]["path"] == "/api/generate"
+
+
+def test_a_server_that_dies_midway_keeps_what_it_gave() -> None:
+    fake = FakeOllama([good("first_one"), good("second_one")])
+    with fake.running():
+        gen = OllamaGenerator(fake.host, "llama3.1", max_retries=1, timeout=2)
+        first = gen.one(0, [])
+    assert first is not None
+    assert gen.generate(2) == [] and "stopped answering" in gen.failure
+    with FakeOllama([good("x_one")], models=("other:latest",)).running() as other:
+        with pytest.raises(OllamaUnavailable, match="stopped answering"):
+            OllamaGenerator(other.host, "llama3.1").one(0, [])
