@@ -266,3 +266,21 @@ async def test_a_failed_start_is_logged_and_retried(
         await pilot.press("f10")
         await pilot.pause()
     assert fake_brain.stopped
+
+
+async def test_a_desk_event_opens_with_its_full_text(
+    fake_brain: FakeBrain, clock: FixedClock
+) -> None:
+    app = fake_app(fake_brain, clock)
+    long_text = "cannot start the brain: " + "very long reason " * 20
+    async with app.run_test(size=SIZE) as pilot:
+        app.add_event("error", long_text)
+        await settle(pilot)
+        options = app.screen.query_one("#log-lines", OptionList)
+        options.focus()
+        options.highlighted = 0
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, RecordScreen) and app.screen.record is not None
+        assert app.screen.record.text == long_text
+        assert app.screen.record.payload == {"message": long_text}

@@ -19,6 +19,7 @@ from textual.widgets.option_list import Option
 from ats.i18n import t
 from ats.tui.fmt import hms
 from ats.tui.messages import DeskEvent, OpenJournalRecord
+from ats.tui.screens.record import RecordScreen
 from storage.protocol import JournalRecord
 
 KIND_STYLE = {"cycle": "cyan", "event": "white", "lock": "bold red", "unlock": "green",
@@ -109,3 +110,8 @@ class JournalLog(Vertical):
         option_id = event.option.id or ""
         if option_id.startswith("j"):
             self.post_message(OpenJournalRecord(int(option_id[1:])))
+        elif option_id.startswith("d"):  # a desk event: show its full text the same way
+            desk_event = self.events[int(option_id[1:])]
+            record = JournalRecord(id=0, ts=desk_event.ts, run_id="", kind=desk_event.kind,
+                                   payload={"message": desk_event.text}, text=desk_event.text)
+            self.app.push_screen(RecordScreen(record))
