@@ -201,17 +201,26 @@ _stage("shadow", "stage_shadow")
 @with_common
 @click.option("--candidate", default=None, help="Default: the best that passed every stage.")
 @click.option("--dry-run", is_flag=True, help="Show the diff, write nothing.")
+@click.option("--db", default=None, help="Journal database for the promotion record "
+              "(default ATS_DB).")
 def promote_cmd(run_id: str, reports_dir: str, config_dir: str | None, candidate: str | None,
-                dry_run: bool) -> None:
+                dry_run: bool, db: str | None) -> None:
     from research_lab.pipeline_ci import stages
     from research_lab.pipeline_ci.pipeline import make_lab
 
     st = _load(reports_dir, run_id)
+    journal = None
     try:
         lab = make_lab(_cfg(config_dir), RealClock())
+        stages.choose(st, candidate)  # refuse before opening anything
+        if not dry_run:
+            journal = lab.journal = _journal(db)
         res = stages.stage_promote(st, lab, candidate, dry_run=dry_run)
     except (KeyError, ValueError, ConfigError) as exc:
         fail(str(exc).strip("'\""))
+    finally:
+        if journal is not None:
+            journal.close()
     console.print(res.diff, markup=False, highlight=False)
     if dry_run:
         console.print(t("research.promote.dry", name=res.name))

@@ -44,6 +44,7 @@ class Lab:
     governance: Governance
     clock: Clock
     progress: Progress = field(default=lambda stage, i, n: None)
+    journal: Any = None  # a Persistence (or anything with .journal()) to record promotions
     _bars: dict[str, Bars] = field(default_factory=dict)
 
     def bars(self, st: RunState) -> Bars:
@@ -171,6 +172,16 @@ def stage_promote(st: RunState, lab: Lab, name: str | None = None, *,
         c.stages["promoted"] = {"passed": True, "at": when, "spec": str(res.spec_path),
                                 "patch": str(res.patch_path)}
         st.promoted = chosen
+        if lab.journal is not None:
+            m = c.stages["walkforward"]["metrics"]
+            lab.journal.journal(
+                "research", {"event": "promoted", "run": st.run_id, "candidate": chosen,
+                             "spec": str(res.spec_path), "enable_map": str(res.enable_map),
+                             "patch": str(res.patch_path), "oos": m, "diff": res.diff},
+                ts=lab.clock.now_ms(), run_id=st.run_id,
+                text=f"research run {st.run_id} promoted {chosen} as a shadow challenger "
+                     f"(OOS PF {m['profit_factor']:.2f}, Sharpe {m['sharpe']:.2f}, max DD "
+                     f"{m['max_drawdown']:.2%}, {m['trades']} trades)")
     return res
 
 

@@ -14,6 +14,7 @@ from ats.config.loader import file_hash, load_enable_map
 from research_lab.dsl import dump_spec
 from research_lab.generators import DeterministicGenerator
 from research_lab.pipeline_ci.state import RunState
+from storage.dao import PersistDAO
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,9 +47,13 @@ def test_stage_by_stage_then_promote(dirs: tuple[Path, Path]) -> None:
     r = run("research", "promote", *common, "--dry-run")
     assert r.exit_code == 0 and "+challengers:" in r.output
     assert load_enable_map(cfg / "enable_map.yaml").challengers == ()
-    r = run("research", "promote", *common)
+    r = run("research", "promote", *common, "--db", str(rep / "ats.db"))
     assert r.exit_code == 0, r.output
     assert "promoted as a shadow challenger" in r.output
+    dao = PersistDAO(rep / "ats.db")
+    hits = dao.search("shadow challenger")
+    dao.close()
+    assert hits and hits[0].kind == "research"
     [ch] = load_enable_map(cfg / "enable_map.yaml").challengers
     assert (rep / "cli" / "promote.patch").read_text().count(ch.name) >= 2
     assert file_hash(cfg / "governance.yaml") == gov
