@@ -44,6 +44,7 @@ def run_pipeline(*, config_dir: Path, reports_dir: Path, settings: ResearchSetti
     """The script's core: one full run; returns the run state and the files written."""
     st = new_run(reports_dir, settings, clock, run_id)
     lab = make_lab(config_dir, clock)
+    lab.journal = journal  # LLM prompts and the promotion record go to the same journal
     gen = make_generator(choice, st, journal=journal, clock=clock,
                          seeds=existing_specs(config_dir))
     return st, run_all(st, lab, gen, promote=promote)

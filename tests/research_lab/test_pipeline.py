@@ -120,6 +120,9 @@ def test_pipeline_with_the_fake_ollama_and_its_replay(tmp_path: Path) -> None:
         records = sorted(dao.journal_tail(100, kind="llm", run_id="llm"), key=lambda r: r.id)
         assert len(records) == len(specs) + 1 and not records[0].payload["valid"]
         assert "entry: is required" in records[1].payload["messages"][-1]["content"]
+        [promo] = dao.journal_tail(10, kind="research", run_id="llm")
+        assert promo.payload["candidate"] == st.promoted and "+challengers:" in promo.text + (
+            promo.payload["diff"])
         # replay: the same candidates, no model
         clock = FixedClock(1_795_000_000_000)
         st2 = new_run(tmp_path / "reports", settings(), clock, "replayed")
