@@ -12,9 +12,10 @@ Fill semantics (the same text is in ``research_lab/README.md``):
   then slip against the trader by ``CostModel.slippage_bps(qty, bar volume, signal-bar range
   in bps)``; every fill pays the taker fee. These are the paper simulator's costs: one
   ``CostModel`` for both.
-* Stops and takes are checked **intrabar** from the fill bar on. The stop fills at the stop
-  price, or at the open when the bar gaps through it (the worse price); the take fills at
-  the take price, never better. When one bar touches both, the **stop is assumed first**.
+* Stops and takes are resting orders checked **intrabar** from the fill bar on. The stop
+  fills at the stop price (plus the CostModel's base slippage), or at the open when the bar
+  gaps through it (the worse price); the take fills at the take price, never better. When
+  one bar touches both, the **stop is assumed first**.
 * ``max_hold_bars``: the position is closed at the open after that many bars.
 * A position still open after the last bar is closed at the last close (reason ``end``).
 * Sizing: ``risk`` sizes so that hitting the stop loses ``risk_per_trade`` of equity (the
