@@ -75,10 +75,12 @@ def create_adapter(
     elif name == "bingx":
         from broker_adapters.bingx import BingxAdapter
 
+        overrides.setdefault("clock", clock)
         venue = BingxAdapter(adapters_cfg.bingx, settings, mode=mode, symbols=symbols, **overrides)
     else:
         from broker_adapters.mt5 import Mt5Adapter
 
+        overrides.setdefault("clock", clock)
         venue = Mt5Adapter(adapters_cfg.mt5, settings, mode=mode, symbols=symbols, **overrides)
     if mode is Mode.PAPER:
         return PaperBroker(

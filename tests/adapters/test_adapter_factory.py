@@ -97,6 +97,7 @@ def test_venues_get_their_config_symbols_and_mode(
     assert seen[0]["cfg"] is getattr(ADAPTERS, name)
     assert seen[0]["mode"] is Mode.PAPER and seen[0]["symbols"] == SYMBOLS.symbols_for(name)
     assert seen[0]["extra_option"] == 1
+    assert isinstance(seen[0]["clock"], FixedClock)  # the venue runs on the brain's clock
     assert pb.engine.costs.taker_fee == getattr(ADAPTERS, name).fees.taker
     direct = build(name, mode=Mode.DEMO)
     assert not isinstance(direct, PaperBroker) and seen[1]["mode"] is Mode.DEMO
