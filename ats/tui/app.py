@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 
 from textual import on
@@ -26,30 +26,24 @@ from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from ats.brain.state import BrainSnapshot
-from ats.config.loader import config_dir, load_governance
 from ats.domain import Clock
 from ats.i18n import t
 from ats.tui.brain_port import BrainPort
 from ats.tui.commands import desk_commands
+from ats.tui.dialogs import DeskDialogs
 from ats.tui.keys import desk_bindings
-from ats.tui.messages import ConnectionChanged, DeskEvent, OpenJournalRecord, SnapshotReady
+from ats.tui.messages import ConnectionChanged, DeskEvent, SnapshotReady
 from ats.tui.screens.desk import DeskScreen
-from ats.tui.screens.focus import FocusScreen
-from ats.tui.screens.governance import GovernanceScreen
-from ats.tui.screens.help import HelpScreen
-from ats.tui.screens.kill_switch import KillSwitchDialog
-from ats.tui.screens.record import RecordScreen
-from ats.tui.screens.search import SearchScreen
 from ats.tui.widgets.header import HeaderInfo
 from ats.tui.widgets.journal_log import JournalLog
-from storage.protocol import JournalRecord, SearchHit
 
 log = logging.getLogger(__name__)
 
 Pacer = Callable[[], Awaitable[None]]
+PAUSED_POLL = 0.25  # seconds between checks for "resumed" while paused
 
 
-class DeskApp(App[None]):
+class DeskApp(DeskDialogs, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "ATS"
     BINDINGS = desk_bindings()
@@ -108,8 +102,7 @@ class DeskApp(App[None]):
         if self.refresh_interval is not None:
             self.set_interval(self.refresh_interval, self.refresh_desk, name="desk-refresh")
         if self.tick_interval is not None:
-            self.run_worker(self._boot(), group="brain", exclusive=True, exit_on_error=False,
-                            name="brain-start", description="start the orchestrator")
+            self._start_brain()
 
     async def ensure_started(self) -> None:
         if not self.started:
@@ -125,13 +118,15 @@ class DeskApp(App[None]):
         if self.tick_interval is None or self.stopping:
             return
         wait = self.tick_interval if delay is None else delay
+        if self.brain.paused:  # nothing to pace while paused: look again now and then
+            wait = max(wait, PAUSED_POLL)
         self._cycle_timer = self.set_timer(max(0.001, wait), self.launch_cycle, name="cycle")
 
     def launch_cycle(self) -> None:
         """Start one (paced) cycle as the exclusive ``brain`` worker."""
         if self.stopping:
             return
-        self.run_worker(self._paced_cycle(), group="brain", exclusive=True, exit_on_error=False,
+        self.run_worker(self._paced_cycle, group="brain", exclusive=True, exit_on_error=False,
                         name="brain-cycle", description="one brain cycle")
 
     async def _paced_cycle(self) -> None:
@@ -175,9 +170,11 @@ class DeskApp(App[None]):
         if self.stopping:
             return
         delay = min(30.0, self.start_retry_base * 2.0 ** (self._start_failures - 1))
-        self.set_timer(delay, lambda: self.run_worker(
-            self._boot(), group="brain", exclusive=True, exit_on_error=False,
-            name="brain-start", description="start the orchestrator"))
+        self.set_timer(delay, self._start_brain)
+
+    def _start_brain(self) -> None:
+        self.run_worker(self._boot, group="brain", exclusive=True, exit_on_error=False,
+                        name="brain-start", description="start the orchestrator")
 
     # ------------------------------------------------------------------ snapshots → desk
     def _on_snapshot(self, snapshot: BrainSnapshot) -> None:
@@ -281,24 +278,6 @@ class DeskApp(App[None]):
         if log_panel is not None:
             log_panel.set_records(records)
 
-    async def search_journal(self, query: str) -> Sequence[SearchHit]:
-        hits: Sequence[SearchHit] = await asyncio.to_thread(self.brain.dao.search, query, 50)
-        return hits
-
-    async def get_record(self, record_id: int) -> JournalRecord | None:
-        record: JournalRecord | None = await asyncio.to_thread(
-            self.brain.dao.journal_get, record_id)
-        return record
-
-    # ------------------------------------------------------------------ actions
-    def action_help(self) -> None:
-        if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
-
-    def action_search(self) -> None:
-        if not isinstance(self.screen, SearchScreen):
-            self.push_screen(SearchScreen(self.search_journal))
-
     def action_toggle_pause(self) -> None:
         if self.brain.paused:
             self.brain.resume()
@@ -307,67 +286,6 @@ class DeskApp(App[None]):
             self.brain.pause()
             self.add_event("desk", t("tui.event.paused"))
         self.update_header()
-
-    def action_kill_switch(self) -> None:
-        if isinstance(self.screen, KillSwitchDialog):
-            return
-        self.push_screen(KillSwitchDialog(), callback=self._kill_switch_confirmed)
-
-    def _kill_switch_confirmed(self, reason: str | None) -> None:
-        if reason:
-            self.run_worker(self.engage_kill_switch(reason), group="commands",
-                            exit_on_error=False, name="kill-switch")
-
-    async def engage_kill_switch(self, reason: str) -> None:
-        await self.ensure_started()
-        await self.brain.engage_kill_switch(reason)
-        self.add_event("desk", t("tui.event.kill_switch", reason=reason))
-        self.post_message(SnapshotReady(self.brain.snapshot))
-        self.reload_journal()
-
-    def action_focus_symbol(self) -> None:
-        snap = self.latest
-        symbols = [r.symbol for r in snap.regimes] if snap is not None else []
-        current = snap.focus_symbol if snap is not None else None
-        self.push_screen(FocusScreen(symbols, current), callback=self._focus_chosen)
-
-    def _focus_chosen(self, symbol: str | None) -> None:
-        if symbol:
-            self.brain.set_focus(symbol)
-            self.add_event("desk", t("tui.event.focus", symbol=symbol))
-            self.post_message(SnapshotReady(self.brain.snapshot))
-
-    def action_governance(self) -> None:
-        self.run_worker(self._show_governance(), group="commands", exit_on_error=False,
-                        name="governance")
-
-    async def _show_governance(self) -> None:
-        path = config_dir(self.configs) / "governance.yaml"
-        try:
-            locked = await asyncio.to_thread(load_governance, path)
-            changed, error = False, ""
-        except Exception as exc:  # noqa: BLE001 - shown to the trader, not raised
-            locked, changed, error = None, False, str(exc)
-        risk = self.latest.risk if self.latest is not None else None
-        if locked is not None and risk is not None:
-            changed = risk.governance_locked
-        self.push_screen(GovernanceScreen(locked, error, risk, changed))
-
-    def action_open_last_record(self) -> None:
-        snap = self.latest
-        if snap is None or snap.last_journal_id is None:
-            self.add_event("desk", t("tui.event.no_record"))
-            return
-        self.post_message(OpenJournalRecord(snap.last_journal_id))
-
-    @on(OpenJournalRecord)
-    def _open_record(self, message: OpenJournalRecord) -> None:
-        self.run_worker(self._show_record(message.record_id), group="commands",
-                        exit_on_error=False, name="journal-record")
-
-    async def _show_record(self, record_id: int) -> None:
-        record = await self.get_record(record_id)
-        self.push_screen(RecordScreen(record, record_id))
 
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
