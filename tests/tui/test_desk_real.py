@@ -6,15 +6,17 @@ from pathlib import Path
 
 import apsw
 import pytest
-from textual.widgets import OptionList
+from textual.widgets import OptionList, Static
 
 from ats.domain import FixedClock
 from ats.tui.app import DeskApp
 from ats.tui.launch import desk_for
+from ats.tui.screens.governance import GovernanceScreen
 from ats.tui.screens.kill_switch import KillSwitchDialog
 from ats.tui.screens.record import RecordScreen
 from ats.tui.screens.search import SearchScreen
 from tests.tui.conftest import settle
+from tests.tui.fakes import text_of
 from tests.tui.real_brain import CLOCK_START, RUN_ID, real_desk, run_minutes
 
 SIZE = (120, 40)
@@ -136,3 +138,18 @@ async def test_quit_leaves_the_database_consistent(db: Path, clock: FixedClock) 
         assert cycles == 3
     finally:
         conn.close()
+
+
+async def test_governance_view_shows_the_limits_in_force(db: Path, clock: FixedClock) -> None:
+    app = real_desk(db, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await run_minutes(app, clock, 1)
+        await settle(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        assert isinstance(app.screen, GovernanceScreen)
+        body = text_of(app.screen.query_one("#gov-body", Static).content, 80)
+        assert "Kill switch at" in body and "-3.50% over 72 h" in body
+        assert "as loaded" in body and "KILL SWITCH" in body and "Limits are locked" in body
+        await pilot.press("escape", "f10")
+        await pilot.pause()
