@@ -8,6 +8,13 @@ newly closed bar for every symbol — the worst case. Prints a table.
     python scripts/bench_cycle.py --mem-cycles 100000
 
 Goals: p99 < 20 ms at 10 symbols; one 1000-symbol cycle < 1 s; memory flat over the run.
+
+Measured on the 2-core dev box (2026-11): 10 symbols p50 2 ms / p99 13 ms; 100 symbols p50
+19 ms / p99 54 ms; 1000 symbols p50 0.48 s / max 0.82 s, of which the brain's own share is
+p50 87 ms (the rest is the mock market generating price paths). Over 100k cycles the
+brain's Python objects stay flat (tracemalloc shows no growth after warm-up; SQLite's own
+memory stays at 2.3 MiB) while RSS creeps about 0.35 MiB per 1000 cycles (130 -> 164 MiB);
+the creep is the same with the journal disabled and is not Python-tracked memory.
 """
 
 from __future__ import annotations
