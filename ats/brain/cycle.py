@@ -280,6 +280,9 @@ async def _execute(o: BrainOrchestrator, w: CycleWork) -> None:
             for p in plans:
                 w.rejections.append(Rejection(p.symbol, p.strategy, "disconnected",
                                               f"not sent: {o.venue} disconnected"))
+            if exits:
+                w.warn("exec", f"{len(exits)} exit(s) wait for the venue to reconnect: "
+                       + ", ".join(f"{e.symbol} ({e.reason})" for e in exits))
             return
         if not (plans or exits or o.exec_agent.open_orders or w.new_bars):
             return

@@ -61,7 +61,7 @@ class BrainCounters:
     orders: int = 0
     fills: int = 0
     rejections: dict[str, int] = field(default_factory=dict)
-    locks: list[str] = field(default_factory=list)
+    locks: deque[str] = field(default_factory=lambda: deque(maxlen=200))
     latencies_ms: deque[float] = field(default_factory=lambda: deque(maxlen=20_000))
     slippage_sum: float = 0.0
     slippage_n: int = 0
@@ -396,7 +396,7 @@ class BrainOrchestrator:
             "run_id": self.run_id, "cycles": c.cycles, "orders": c.orders, "fills": c.fills,
             "pnl": pf.equity - pf.starting_equity, "equity": pf.equity,
             "drawdown_pct": pf.trailing_dd_pct, "daily_pnl_pct": pf.daily_pnl_pct,
-            "rejections": dict(c.rejections), "locks": list(c.locks[-50:]),
+            "rejections": dict(c.rejections), "locks": list(c.locks)[-50:],
             "daily_lock": self.locks.daily_lock, "kill_switch": self.locks.kill_switch,
             "governance_lock": self.locks.governance_locked,
             "latency_p50_ms": percentile(lat, 50), "latency_p99_ms": percentile(lat, 99),
