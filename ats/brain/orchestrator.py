@@ -79,7 +79,8 @@ class BrainOrchestrator:
         venue: str = "mock", virtual_asset: str | None = None, skip_feed_check: bool = False,
         feed_max_age_ms: int | None = None, owns_dao: bool = False,
         sinks: list[Sink] | None = None, window_margin: int = 50,
-        max_symbols_for_correlation: int = 30,
+        max_symbols_for_correlation: int = 30, max_cycles: int | None = None,
+        max_seconds: float | None = None,
     ) -> None:
         self.locked_governance = governance
         self.governance = governance.governance
@@ -97,6 +98,7 @@ class BrainOrchestrator:
         self.skip_feed_check = skip_feed_check
         self.feed_max_age_ms = feed_max_age_ms
         self.owns_dao = owns_dao
+        self.default_limits = (max_cycles, max_seconds)  # RunOptions' limits for run()
         self.max_corr_symbols = max_symbols_for_correlation
         self._sinks: list[Sink] = list(sinks or [])
         self.ctx = ToolContext(
@@ -295,7 +297,14 @@ class BrainOrchestrator:
 
     async def run(self, *, max_cycles: int | None = None, max_seconds: float | None = None,
                   stop_event: asyncio.Event | None = None) -> None:
-        """Cycle on every bar close of the finest timeframe until a limit or the stop event."""
+        """Cycle on every bar close of the finest timeframe until a limit or the stop event.
+
+        Limits not given here fall back to the ``RunOptions`` the brain was built with.
+        """
+        if max_cycles is None:
+            max_cycles = self.default_limits[0]
+        if max_seconds is None:
+            max_seconds = self.default_limits[1]
         if not self._started:
             await self.start()
         wall_end = None if max_seconds is None else time.monotonic() + max_seconds

@@ -152,5 +152,6 @@ def build_orchestrator(
         symbols=symbols, timeframes=timeframes, strategies=live, challengers=shadow,
         run_id=run_id, mode=opts.mode, venue=adapter_name,
         virtual_asset=settings.effective_virtual_asset, skip_feed_check=opts.skip_feed_check,
-        owns_dao=True, sinks=list(sinks),
+        owns_dao=True, sinks=list(sinks), max_cycles=opts.max_cycles,
+        max_seconds=opts.max_seconds,
     )

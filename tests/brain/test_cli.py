@@ -131,3 +131,25 @@ def test_sigterm_stops_gracefully_with_a_summary(tmp_path: Path) -> None:
     with PersistDAO(db) as dao:
         run = dao.get_run("sig")
     assert run is not None and run["ended_ts"] is not None and run["summary"]["cycles"] >= 1
+
+
+def test_run_serves_metrics_when_asked(runner: CliRunner, tmp_path: Path) -> None:
+    res = runner.invoke(main, ["run", "--use-mock-feed", "--max-cycles", "2", "--speed", "6000",
+                               "--metrics-port", "0", "--db", str(tmp_path / "m.db")])
+    assert res.exit_code == 0, res.output
+    assert "Metrics on http://127.0.0.1:" in res.output and "/graph" in res.output
+
+
+async def test_run_options_limits_apply_to_run(tmp_path: Path) -> None:
+    from ats.brain.runtime import RunOptions, build_orchestrator
+    from ats.domain import FixedClock
+    from tests.brain.helpers import START
+
+    clock = FixedClock(START)
+    orch = build_orchestrator(RunOptions(config_dir=REPO / "configs", db_path=tmp_path / "o.db",
+                                         clock=clock, symbols=("BTC/USDT:USDT",),
+                                         timeframes=("1m",), skip_feed_check=True,
+                                         max_cycles=4, run_id="lim"), env={})
+    await orch.run()
+    assert orch.snapshot.cycle == 4 and clock.now_ms() >= START + 4 * 60_000
+    await orch.stop()
