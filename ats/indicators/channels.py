@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-from ats.indicators._core import (
-    FloatArray,
-    as_f64,
-    check_period,
-    first_valid,
-    nan_array,
-    same_length,
-    window_max,
-    window_min,
-)
+import numpy as np
+
+from ats.indicators._core import FloatArray, as_f64, check_period, first_valid, same_length
+from ats.indicators._window_kernels import extreme_into
 
 
 def donchian(high: FloatArray, low: FloatArray, period: int) -> tuple[FloatArray, FloatArray]:
@@ -24,9 +18,10 @@ def donchian(high: FloatArray, low: FloatArray, period: int) -> tuple[FloatArray
     high, low = as_f64(high, "high"), as_f64(low, "low")
     n = same_length(("high", high), ("low", low))
     period = check_period(period, minimum=1)
-    upper, lower = nan_array(n), nan_array(n)
     start = first_valid(high, low)
-    if n - start >= period:
-        upper[start + period - 1 :] = window_max(high[start:], period)
-        lower[start + period - 1 :] = window_min(low[start:], period)
+    upper, lower = np.empty(n), np.empty(n)
+    # Two kernel calls from here, not one kernel calling the other: numba compiles a nested
+    # call of this loop several times slower.
+    extreme_into(high, start, period, upper, 1.0)
+    extreme_into(low, start, period, lower, -1.0)
     return upper, lower

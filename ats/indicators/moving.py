@@ -2,33 +2,19 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from ats.indicators._core import (
-    FloatArray,
-    as_f64,
-    check_period,
-    first_valid,
-    nan_array,
-    recursion,
-    seq_sum,
-    window_sums,
-)
+from ats.indicators._core import FloatArray, as_f64, check_period, first_valid
+from ats.indicators._kernels import ema_kernel, sma_kernel
 
 
 def sma(x: FloatArray, period: int) -> FloatArray:
     """Simple moving average (TA-Lib ``SMA``): first value at bar ``period-1``.
 
-    Window sums are tree-shaped (see ``_core.window_sums``): as fast as a running total in
-    numpy and at least as accurate; they agree with TA-Lib's running total to ~1e-15.
+    TA-Lib's running total (add the new value, read, subtract the oldest), so the numbers
+    are TA-Lib's bit for bit, and the same as the incremental ``StreamSMA``.
     """
     x = as_f64(x, "x")
     period = check_period(period)
-    out = nan_array(len(x))
-    start = first_valid(x)
-    if len(x) - start >= period:
-        out[start + period - 1 :] = window_sums(x[start:], period) / period
-    return out
+    return sma_kernel(x, first_valid(x), period)
 
 
 def ema(x: FloatArray, period: int) -> FloatArray:
@@ -39,16 +25,7 @@ def ema(x: FloatArray, period: int) -> FloatArray:
     """
     x = as_f64(x, "x")
     period = check_period(period)
-    out = nan_array(len(x))
-    start = first_valid(x)
-    xs = x[start:]
-    if len(xs) < period:
-        return out
-    k = 2.0 / (period + 1)
-    seed = seq_sum(xs[:period]) / period
-    out[start + period - 1] = seed
-    out[start + period :] = recursion(xs[period:], 1.0 - k, k, seed)
-    return out
+    return ema_kernel(x, first_valid(x), period, 0)
 
 
 def ema_slope(close: FloatArray, period: int = 200, lookback: int = 10) -> FloatArray:
@@ -58,9 +35,6 @@ def ema_slope(close: FloatArray, period: int = 200, lookback: int = 10) -> Float
     across instruments of any price level. First value at bar ``period-1+lookback``.
     """
     lookback = check_period(lookback, "lookback", minimum=1)
-    e = ema(close, period)
-    out = nan_array(len(e))
-    if len(e) > lookback:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out[lookback:] = e[lookback:] / e[:-lookback] - 1.0
-    return out
+    x = as_f64(close, "close")
+    period = check_period(period)
+    return ema_kernel(x, first_valid(x), period, lookback)

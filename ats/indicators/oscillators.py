@@ -2,17 +2,8 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from ats.indicators._core import (
-    FloatArray,
-    as_f64,
-    check_period,
-    first_valid,
-    nan_array,
-    recursion,
-    seq_sum,
-)
+from ats.indicators._core import FloatArray, as_f64, check_period, first_valid
+from ats.indicators._kernels import rsi_kernel
 
 
 def rsi(close: FloatArray, period: int = 14) -> FloatArray:
@@ -25,27 +16,4 @@ def rsi(close: FloatArray, period: int = 14) -> FloatArray:
     """
     close = as_f64(close, "close")
     period = check_period(period)
-    out = nan_array(len(close))
-    start = first_valid(close)
-    c = close[start:]
-    if len(c) <= period:
-        return out
-    d = np.diff(c)
-    gain = np.maximum(d, 0.0)
-    np.minimum(d, 0.0, out=d)
-    loss = np.negative(d, out=d)
-    a, b = (period - 1) / period, 1.0 / period
-    g0 = seq_sum(gain[:period]) / period
-    l0 = seq_sum(loss[:period]) / period
-    res = out[start + period :]
-    res[0] = g0
-    res[1:] = recursion(gain[period:], a, b, g0)  # the average gain, then RSI in place
-    total = gain[period - 1 :]  # reuse: the average loss, then gain + loss
-    total[0] = l0
-    total[1:] = recursion(loss[period:], a, b, l0)
-    total += res
-    live = total != 0.0
-    np.divide(res, total, out=res, where=live)
-    res *= 100.0
-    res[~live] = 0.0
-    return out
+    return rsi_kernel(close, first_valid(close), period)

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from ats.indicators._core import FloatArray, as_f64, check_period, nan_array
-
-_CHUNK = 1 << 15
+from ats.indicators._core import FloatArray, as_f64, check_period
+from ats.indicators._window_kernels import rank_kernel
 
 
 def vol_quantile(x: FloatArray, window: int) -> FloatArray:
@@ -21,21 +18,4 @@ def vol_quantile(x: FloatArray, window: int) -> FloatArray:
     """
     x = as_f64(x, "x")
     window = check_period(window, "window")
-    n = len(x)
-    out = nan_array(n)
-    if n < window:
-        return out
-    isnan = np.isnan(x)
-    nan_runs = np.concatenate(([0], np.cumsum(isnan)))
-    has_nan = (nan_runs[window:] - nan_runs[: n - window + 1]) > 0
-    views = np.lib.stride_tricks.sliding_window_view(x, window)
-    res = np.empty(n - window + 1)
-    for lo in range(0, len(views), _CHUNK):
-        w = views[lo : lo + _CHUNK]
-        last = w[:, -1:]
-        below = np.count_nonzero(w < last, axis=1)
-        equal = np.count_nonzero(w == last, axis=1)
-        res[lo : lo + _CHUNK] = (below + (equal - 1) * 0.5) / (window - 1)
-    res[has_nan] = np.nan
-    out[window - 1 :] = res
-    return out
+    return rank_kernel(x, window)

@@ -10,47 +10,34 @@ from ats.indicators._core import (
     check_period,
     first_valid,
     nan_array,
-    recursion,
-    rolling_mean_var,
     same_length,
-    seq_sum,
-    true_range_into,
 )
+from ats.indicators._jit import ro
+from ats.indicators._kernels import atr_kernel, sma_kernel, true_range_kernel
+from ats.indicators._window_kernels import BANDS, STDDEV, variance_kernel
+
+_EMPTY = np.empty(0)
+
+
+def _hlc(high: FloatArray, low: FloatArray, close: FloatArray) -> tuple[FloatArray, ...]:
+    high, low, close = as_f64(high, "high"), as_f64(low, "low"), as_f64(close, "close")
+    same_length(("high", high), ("low", low), ("close", close))
+    return high, low, close
 
 
 def true_range(high: FloatArray, low: FloatArray, close: FloatArray) -> FloatArray:
     """``max(high-low, |high-prev_close|, |low-prev_close|)``; NaN on the first bar (no
     previous close), as TA-Lib ``TRANGE``."""
-    high, low, close = as_f64(high, "high"), as_f64(low, "low"), as_f64(close, "close")
-    n = same_length(("high", high), ("low", low), ("close", close))
-    out = np.empty(n)
-    if n:
-        out[0] = np.nan
-    if n > 1:
-        true_range_into(high, low, close, out[1:], np.empty(n - 1))
-    return out
+    high, low, close = _hlc(high, low, close)
+    return true_range_kernel(high, low, close, first_valid(high, low, close))
 
 
 def atr(high: FloatArray, low: FloatArray, close: FloatArray, period: int = 14) -> FloatArray:
     """Average true range (TA-Lib ``ATR``): Wilder's average of the true range, seeded with
     the mean of the first ``period`` true ranges; first value at bar ``period``."""
     period = check_period(period, minimum=1)
-    high, low, close = as_f64(high, "high"), as_f64(low, "low"), as_f64(close, "close")
-    out = true_range(high, low, close)
-    start = first_valid(high, low, close)
-    if period == 1:
-        out[: start + 1] = np.nan
-        return out
-    first = start + period  # the seed bar
-    if first >= len(out):
-        out[:] = np.nan
-        return out
-    seed = seq_sum(out[start + 1 : first + 1]) / period
-    rest = recursion(out[first + 1 :], (period - 1) / period, 1.0 / period, seed)
-    out[:first] = np.nan
-    out[first] = seed
-    out[first + 1 :] = rest
-    return out
+    high, low, close = _hlc(high, low, close)
+    return atr_kernel(high, low, close, first_valid(high, low, close), period, False)
 
 
 def atr_pct(high: FloatArray, low: FloatArray, close: FloatArray, period: int = 14) -> FloatArray:
@@ -59,16 +46,9 @@ def atr_pct(high: FloatArray, low: FloatArray, close: FloatArray, period: int = 
     Makes volatility comparable across instruments and price levels (EURUSD vs BTC). A zero
     close gives 0, as in TA-Lib.
     """
-    out = atr(high, low, close, period)
-    c = as_f64(close, "close")
-    zero = c == 0.0
-    defined_at_zero = zero & ~np.isnan(out) if zero.any() else None
-    with np.errstate(divide="ignore", invalid="ignore"):
-        np.divide(out, c, out=out)
-    out *= 100.0
-    if defined_at_zero is not None:
-        out[defined_at_zero] = 0.0
-    return out
+    period = check_period(period, minimum=1)
+    high, low, close = _hlc(high, low, close)
+    return atr_kernel(high, low, close, first_valid(high, low, close), period, True)
 
 
 def bollinger(
@@ -83,26 +63,19 @@ def bollinger(
     close = as_f64(close, "close")
     period = check_period(period)
     n = len(close)
-    upper, middle, lower = nan_array(n), nan_array(n), nan_array(n)
     start = first_valid(close)
-    if n - start >= period:
-        mean, var = rolling_mean_var(close[start:], period)
-        band = np.sqrt(var) * k
-        s = slice(start + period - 1, None)
-        middle[s] = mean
-        upper[s] = mean + band
-        lower[s] = mean - band
+    middle = sma_kernel(close, start, period)
+    upper, lower = np.empty(n), np.empty(n)
+    variance_kernel(close, start, period, BANDS, float(k), middle, upper, lower)
     return upper, middle, lower
 
 
-def stddev(x: FloatArray, period: int) -> FloatArray:
-    """Rolling population standard deviation (TA-Lib ``STDDEV`` with ``nbdev=1``)."""
+def stddev(x: FloatArray, period: int, nbdev: float = 1.0) -> FloatArray:
+    """Rolling population standard deviation times ``nbdev`` (TA-Lib ``STDDEV``)."""
     x = as_f64(x, "x")
     period = check_period(period)
-    out = nan_array(len(x))
-    start = first_valid(x)
-    if len(x) - start >= period:
-        out[start + period - 1 :] = np.sqrt(rolling_mean_var(x[start:], period)[1])
+    out = np.empty(len(x))
+    variance_kernel(x, first_valid(x), period, STDDEV, float(nbdev), _EMPTY, out, _EMPTY)
     return out
 
 
@@ -112,7 +85,8 @@ def log_returns(close: FloatArray) -> FloatArray:
     out = nan_array(len(close))
     if len(close) > 1:
         with np.errstate(divide="ignore", invalid="ignore"):
-            out[1:] = np.log(close[1:] / close[:-1])
+            np.divide(close[1:], close[:-1], out=out[1:])
+            np.log(out[1:], out=out[1:])
     return out
 
 
@@ -125,4 +99,9 @@ def hist_volatility(close: FloatArray, period: int = 20, annualization: float = 
     ``sqrt(365 * 6)`` for 4h crypto bars. Population, not sample, deviation — the same
     definition as TA-Lib ``STDDEV`` over the log returns. First value at bar ``period``.
     """
-    return stddev(log_returns(close), period) * annualization
+    period = check_period(period)
+    returns = ro(log_returns(close))
+    out = np.empty(len(returns))
+    start = first_valid(returns)
+    variance_kernel(returns, start, period, STDDEV, float(annualization), _EMPTY, out, _EMPTY)
+    return out
