@@ -7,7 +7,11 @@
    Rows without a TA-Lib function (the percentile rank) are shown but not in the total.
 2. Incremental: microseconds (thread CPU time) for one ``IncrementalIndicators.update`` of
    the whole set (mean and p99 over ``--updates`` bars after warm-up). Goal: < 50 us.
-3. Strategies: microseconds per ``generate()`` of each shipped strategy on a realistic
+3. JIT start: the batch kernels are numba-compiled on first use and cached on disk. A fresh
+   process imports ``ats.indicators`` and calls every function once on 300 bars, first
+   with an empty cache directory (cold: compiles everything), then again (warm: loads the
+   cache). Wall seconds; the goal is a cold start of a few seconds.
+4. Strategies: microseconds per ``generate()`` of each shipped strategy on a realistic
    context (its ``bars_needed`` tail of a longer history), median and p99 thread CPU time.
    The brain calls it on every closed bar for every symbol (its goal: a cycle's p99 < 20 ms
    at 10 symbols).
@@ -18,6 +22,10 @@
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable
 from typing import Any
@@ -114,6 +122,36 @@ def incremental_us(h, lo, c, updates: int) -> tuple[float, float]:
     return float(samples.mean() / 1e3), float(np.percentile(samples, 99) / 1e3)
 
 
+_JIT_PROBE = """
+import time
+t0 = time.perf_counter()
+import numpy as np
+import ats.indicators as ind
+t1 = time.perf_counter()
+rng = np.random.default_rng(1)
+c = 100 + np.cumsum(rng.normal(0, 1, 300)); h = c + 1; lo = c - 1
+ind.sma(c, 20); ind.ema(c, 20); ind.ema_slope(c, 50, 5); ind.rsi(c); ind.true_range(h, lo, c)
+ind.atr(h, lo, c); ind.atr_pct(h, lo, c); ind.dmi(h, lo, c); ind.plus_di(h, lo, c)
+ind.bollinger(c); ind.stddev(c, 20); ind.hist_volatility(c); ind.donchian(h, lo, 20)
+ind.vol_quantile(c, 30)
+t2 = time.perf_counter()
+print(t1 - t0, t2 - t1)
+"""
+
+
+def jit_start_s() -> list[tuple[str, float, float]]:
+    """(label, import s, first calls s) for a cold and a warm fresh process."""
+    out = []
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "NUMBA_CACHE_DIR": cache}
+        for label in ("cold (empty cache)", "warm (cache present)"):
+            run = subprocess.run([sys.executable, "-c", _JIT_PROBE], env=env, check=True,
+                                 capture_output=True, text=True)  # fmt: skip
+            imp, calls = (float(v) for v in run.stdout.split())
+            out.append((label, imp, calls))
+    return out
+
+
 def strategy_us(calls: int) -> list[tuple[str, int, float, float]]:
     perp = InstrumentSpec("BTC/USDT:USDT", "bingx", "crypto_perp", 0.1, 0.001, 0.001,
                           has_funding=True)  # fmt: skip
@@ -187,6 +225,13 @@ def main() -> None:
     ok = "[green]met[/]" if mean_us < 50 else "[red]missed[/]"
     inc.add_row(f"{mean_us:.1f}", f"{p99_us:.1f}", f"< 50 us: {ok}")
     console.print(inc)
+
+    jit = Table(title="JIT start of a fresh process (wall s)")
+    for col in ("process", "import", "first call of every function", "total"):
+        jit.add_column(col, justify="left" if col == "process" else "right")
+    for label, imp, calls in jit_start_s():
+        jit.add_row(label, f"{imp:.2f}", f"{calls:.2f}", f"{imp + calls:.2f}")
+    console.print(jit)
 
     strat = Table(title="strategy.generate() per closed bar")
     for col in ("strategy", "bars_needed", "median us", "p99 us"):

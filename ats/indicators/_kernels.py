@@ -265,8 +265,12 @@ def rsi_kernel(x: np.ndarray, start: int, period: int) -> np.ndarray:
         if i > first:
             d = x[i] - prev
             prev = x[i]
-            up = d if d > 0.0 else 0.0
-            down = -d if d < 0.0 else 0.0
+            up = 0.0
+            down = 0.0
+            if d < 0.0:
+                down = -d
+            else:  # a NaN change lands here and poisons the averages, as in TA-Lib
+                up = d
             gain = fma(up - gain, inv, gain)
             loss = fma(down - loss, inv, loss)
         total = gain + loss
