@@ -141,3 +141,62 @@ def test_a_nan_after_the_first_bar_follows_the_documented_rules():
     # Deviations: TA-Lib's variance re-anchors within 32 windows.
     np.testing.assert_array_equal(ind.stddev(c, 20), talib.STDDEV(c, 20, 1.0))
     assert not np.isnan(ind.bollinger(c, 20)[0][500 + 32 * 20 :]).any()
+
+
+def _kernel_cases(h: np.ndarray, lo: np.ndarray, c: np.ndarray) -> list[tuple[object, tuple]]:
+    n = len(c)
+    out = [np.empty(n) for _ in range(3)]
+    mid = _kernels.sma_kernel(c, 0, 6)
+    return [
+        (_kernels.sma_kernel, (c, 3, 7)),
+        (_kernels.ema_kernel, (c, 2, 9, 0)),
+        (_kernels.ema_kernel, (c, 0, 5, 4)),
+        (_kernels.true_range_kernel, (h, lo, c, 1)),
+        (_kernels.atr_kernel, (h, lo, c, 0, 6, False)),
+        (_kernels.atr_kernel, (h, lo, c, 2, 1, True)),
+        (_kernels.atr_kernel, (h, lo, c, 0, 14, True)),
+        (_kernels.dmi_kernel, (h, lo, c, 1, 5, True, True, True)),
+        (_kernels.dmi_kernel, (h, lo, c, 0, 4, True, False, False)),
+        (_kernels.rsi_kernel, (c, 0, 6)),
+        (_window_kernels.rank_kernel, (c, 9)),
+        (_window_kernels.extreme_into, (h, 2, 6, out[0], 1.0)),
+        (_window_kernels.extreme_into, (lo, 0, 5, out[0], -1.0)),
+        (
+            _window_kernels.variance_kernel,
+            (c, 0, 8, _window_kernels.VARIANCE, 1.0, out[0], out[1], out[2]),
+        ),
+        (
+            _window_kernels.variance_kernel,
+            (c, 1, 3, _window_kernels.STDDEV, 2.0, out[0], out[1], out[2]),
+        ),
+        (
+            _window_kernels.variance_kernel,
+            (c, 0, 6, _window_kernels.BANDS, 1.5, mid, out[1], out[2]),
+        ),
+    ]
+
+
+@pytest.mark.parametrize("kind", ["flat", "gappy"])
+def test_compiled_kernels_equal_their_python_source(kind):
+    """Every kernel's uncompiled source (``py_func``, plain Python floats) gives the compiled
+    numbers bit for bit: the compiler neither reassociates nor fuses behind our back."""
+    h, lo, c, _ = make_series(kind, 160, seed=2)
+    c = c.copy()
+    c[40:60] = c[40]  # flat windows (variance exactly 0, reseeds)
+    c[150] = np.nan  # a NaN inside the windows
+    for fn, args in _kernel_cases(h, lo, c):
+        compiled = fn(*args)
+        compiled_outs = [a.copy() for a in args if isinstance(a, np.ndarray)]
+        python = fn.py_func(*args)
+        python_outs = [a.copy() for a in args if isinstance(a, np.ndarray)]
+        if compiled is None:  # writes into its arguments
+            for a, b in zip(compiled_outs, python_outs, strict=True):
+                np.testing.assert_array_equal(a, b, err_msg=fn.__name__)
+            continue
+        pairs = (
+            zip(compiled, python, strict=True)
+            if isinstance(compiled, tuple)
+            else [(compiled, python)]
+        )
+        for a, b in pairs:
+            np.testing.assert_array_equal(a, b, err_msg=fn.__name__)
