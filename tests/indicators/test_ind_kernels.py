@@ -148,6 +148,9 @@ def _kernel_cases(h: np.ndarray, lo: np.ndarray, c: np.ndarray) -> list[tuple[ob
     out = [np.empty(n) for _ in range(3)]
     mid = _kernels.sma_kernel(c, 0, 6)
     return [
+        (_kernels.nan_head, (out[0], 5)),
+        (_kernels.window_sum_into, (c, 3, 7, out[0], True)),
+        (_kernels.window_sum_into, (c, 0, 4, out[1], False)),
         (_kernels.sma_kernel, (c, 3, 7)),
         (_kernels.ema_kernel, (c, 2, 9, 0)),
         (_kernels.ema_kernel, (c, 0, 5, 4)),
@@ -174,6 +177,12 @@ def _kernel_cases(h: np.ndarray, lo: np.ndarray, c: np.ndarray) -> list[tuple[ob
             (c, 0, 6, _window_kernels.BANDS, 1.5, mid, out[1], out[2]),
         ),
     ]
+
+
+def test_true_range_step_equals_its_python_source():
+    for bar in [(10.0, 9.0, 9.5), (10.0, 9.0, 12.0), (10.0, 9.0, 7.0), (10.0, 9.0, np.nan)]:
+        assert _kernels.true_range_at(*bar) == _kernels.true_range_at.py_func(*bar)
+    assert _kernels.true_range_at(10.0, 9.0, np.nan) == 1.0  # TA-Lib compares, never max()
 
 
 @pytest.mark.parametrize("kind", ["flat", "gappy"])
