@@ -4,7 +4,9 @@
   in ``__pycache__`` beside the source (or ``NUMBA_CACHE_DIR``), so only the very first
   process on a machine pays the compile. Where no cache directory is writable numba would
   refuse ``cache=True`` outright; then the kernels compile in memory on every start
-  instead of failing the import.
+  instead of failing the import. numba keys a cached kernel on its *own* source file's
+  timestamp only: after editing this file (``fma``), delete
+  ``ats/indicators/__pycache__/*.nb[ic]`` so the kernels recompile against it.
 * ``error_model="numpy"``: a division by zero gives inf/NaN as numpy does (TA-Lib's C
   semantics), never a ``ZeroDivisionError``. No ``fastmath``: reassociation or contraction
   would change the rounding the TA-Lib comparison depends on.
