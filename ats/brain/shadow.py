@@ -60,8 +60,8 @@ class ShadowBook:
 
     def exit_signal(self, sig: StrategySignal) -> float | None:
         vp = self._open.get((sig.strategy, sig.symbol))
-        if vp is None:
-            return None
+        if vp is None or sig.side is vp.plan.side:
+            return None  # an exit carries the closing side; one on the entry side closes nothing
         return self._close((sig.strategy, sig.symbol), sig.entry)
 
     def on_bar(self, symbol: str, bars: Bars) -> list[tuple[str, float]]:

@@ -93,6 +93,9 @@ def test_shadow_book_scores_virtual_trades() -> None:
     book.open(_plan(Side.SELL))
     assert book.on_bar("X", _bar(106.0, 89.0)) == [("ch", pytest.approx(-10.0))]  # stop first
     book.open(_plan())
+    same_side = StrategySignal("ch", "X", "1m", Side.BUY, 103.0, None, 1.0, "exit", 0,
+                               is_exit=True)
+    assert book.exit_signal(same_side) is None  # an exit on the entry side closes nothing
     sig = StrategySignal("ch", "X", "1m", Side.SELL, 103.0, None, 1.0, "exit", 0, is_exit=True)
     assert book.exit_signal(sig) == pytest.approx(6.0)
     sc = book.scores["ch"]
