@@ -67,13 +67,17 @@ def attach_metrics(orchestrator: Any, host: str, port: int) -> Callable[[], None
 
 
 async def run_brain(options: dict[str, Any], *, max_cycles: int | None,
-                    max_seconds: float | None, metrics: tuple[str, int] | None = None
-                    ) -> dict[str, Any]:
+                    max_seconds: float | None, metrics: tuple[str, int] | None = None,
+                    telemetry: Path | None = None) -> dict[str, Any]:
     from ats.brain.orchestrator import BrainStartError
     from ats.brain.runtime import RunOptions, build_orchestrator
 
     orch = build_orchestrator(RunOptions(**options))
     stop_metrics = attach_metrics(orch, *metrics) if metrics else None
+    if telemetry is not None:
+        from ats.monitor.telemetry import TelemetryExporter
+
+        orch.add_sink(TelemetryExporter(telemetry))
     stop_event = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -122,11 +126,13 @@ async def run_brain(options: dict[str, Any], *, max_cycles: int | None,
               help=t("brain.run.opt_metrics_port"))
 @click.option("--metrics-host", default="127.0.0.1", show_default=True,
               help=t("brain.run.opt_metrics_host"))
+@click.option("--telemetry", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help=t("report.opt_telemetry"))
 def run_command(paper: bool, mode: str | None, live: bool, adapter: str | None,
                 max_cycles: int | None, max_seconds: float | None, skip_feed_check: bool,
                 use_mock_feed: bool, speed: float, seed: int, db_path: Path | None,
                 run_id: str | None, config_dir: Path | None, timeframes: str | None,
-                metrics_port: int | None, metrics_host: str) -> None:
+                metrics_port: int | None, metrics_host: str, telemetry: Path | None) -> None:
     guard_live(mode, live)
     chosen = Mode.PAPER if paper or mode is None else Mode(mode)
     options: dict[str, Any] = {
@@ -140,7 +146,7 @@ def run_command(paper: bool, mode: str | None, live: bool, adapter: str | None,
     metrics = (metrics_host, metrics_port) if metrics_port is not None else None
     try:
         summary = asyncio.run(run_brain(options, max_cycles=max_cycles, max_seconds=max_seconds,
-                                        metrics=metrics))
+                                        metrics=metrics, telemetry=telemetry))
     except LiveTradingRefused as exc:
         fail(live_message(exc), code=3)
     except ConfigError as exc:
