@@ -66,8 +66,14 @@ def _risk_view(o: BrainOrchestrator) -> RiskView:
     g = o.governance
     pf = o.portfolio
     code, reason = o.locks.status()
+    # "Risk per trade now": the engine's budget from the live portfolio state (bonus, drawdown
+    # cut, open risk, loss streak); the focused symbol's volatility applies when one is focused.
+    vq = o.vol_quantiles.get(o.focus) if o.focus else None
+    now = o.ctx.risk_engine.risk_budget_pct(pf.risk_state(vol_quantile=vq))
+    if o.locks.blocked:
+        now = 0.0
     return RiskView(
-        risk_per_trade=g.risk.max_risk_per_trade, base_risk=g.risk.base_risk_per_trade,
+        risk_per_trade=now, base_risk=g.risk.base_risk_per_trade,
         daily_pnl=pf.daily_pnl_pct, daily_lock_limit=-g.locks.daily_max_loss,
         trailing_dd=pf.trailing_dd_pct, kill_switch_limit=-g.locks.trailing_dd_kill_switch,
         portfolio_risk=pf.current_risk, portfolio_cap=g.risk.max_portfolio_risk,

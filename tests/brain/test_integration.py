@@ -331,3 +331,19 @@ async def test_kill_switch_released_by_the_cli_while_running(tmp_path: Path) -> 
     assert any("released by ats unlock" in r.text for r in orch.dao.journal_tail(5,
                                                                                 kind="unlock"))
     await orch.stop()
+
+
+async def test_risk_view_shows_the_engine_budget_and_zero_when_locked(tmp_path: Path) -> None:
+    cfg = config_dir(tmp_path, strategies=["longer"])
+    orch, clock = make_brain(tmp_path, {"longer": ScriptedStrategy("longer", lambda ctx: [])},
+                             cfg=cfg, symbols=("BTC/USDT:USDT",))
+    await orch.start()
+    snap = (await cycles(orch, clock, 1))[0]
+    g = orch.governance.risk
+    # flat book, flat day: exactly the base risk, not the per-trade maximum
+    assert snap.risk.risk_per_trade == pytest.approx(g.base_risk_per_trade)
+    assert snap.risk.base_risk == pytest.approx(g.base_risk_per_trade)
+    await orch.engage_kill_switch("test")
+    snap = (await cycles(orch, clock, 1))[0]
+    assert snap.risk.kill_switch and snap.risk.risk_per_trade == 0.0
+    await orch.stop()
