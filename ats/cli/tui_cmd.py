@@ -26,15 +26,27 @@ def prepare_db(db_path: Path) -> Path:
     return db_path
 
 
-def run_desk(options: dict[str, object]) -> None:
-    """Build the orchestrator and run the desk until the trader quits."""
+def run_desk(options: dict[str, object], metrics_port: int | None = None) -> None:
+    """Build the orchestrator and run the desk until the trader quits.
+
+    With ``metrics_port``, ``/metrics`` and ``/graph`` are served on 127.0.0.1 for the run
+    (the same exporter thread as ``ats run``), stopped when the desk closes.
+    """
     from ats.brain.runtime import RunOptions, build_orchestrator
+    from ats.cli.run_cmd import attach_metrics
     from ats.tui.launch import desk_for
 
     try:
         orchestrator = build_orchestrator(RunOptions(**options))  # type: ignore[arg-type]
     except Exception as exc:  # noqa: BLE001 - config and adapter errors, shown plainly
         fail(t("tui.cli.build_failed", error=exc))
+    stop_metrics = None
+    if metrics_port is not None:
+        try:
+            stop_metrics = attach_metrics(orchestrator, "127.0.0.1", metrics_port)
+        except OSError as exc:  # port in use: say which and how to fix
+            asyncio.run(orchestrator.stop())
+            fail(str(exc))
     speed = options.get("speed")
     app = desk_for(orchestrator, speed=float(speed) if speed else None,  # type: ignore[arg-type]
                    configs=options.get("config_dir"))  # type: ignore[arg-type]
@@ -43,6 +55,8 @@ def run_desk(options: dict[str, object]) -> None:
     finally:
         if not app.stopped:  # the app died or was interrupted: still close the run cleanly
             asyncio.run(orchestrator.stop())
+        if stop_metrics is not None:
+            stop_metrics()
 
 
 @click.command("tui", help=t("tui.cli.help"))
@@ -55,11 +69,13 @@ def run_desk(options: dict[str, object]) -> None:
 @click.option("--lang", type=click.Choice(["en", "ru"]), default=None, help=t("tui.cli.lang"))
 @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help=t("tui.cli.db"))
+@click.option("--metrics-port", type=click.IntRange(0, 65535), default=None,
+              help=t("tui.cli.metrics_port"))
 @click.option("--config-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help=t("tui.cli.config"))
 def tui_command(paper: bool, mode: str | None, live: bool, adapter: str | None,
                 speed: float | None, seed: int | None, lang: str | None, db_path: Path | None,
-                config_dir: Path | None) -> None:
+                metrics_port: int | None, config_dir: Path | None) -> None:
     guard_live(mode, live)
     if lang:
         set_language(lang)
@@ -74,4 +90,4 @@ def tui_command(paper: bool, mode: str | None, live: bool, adapter: str | None,
         "db_path": prepare_db(db_path or settings.db_path),
         "speed": speed, "seed": seed, "config_dir": config_dir,
     }
-    run_desk({k: v for k, v in options.items() if v is not None})
+    run_desk({k: v for k, v in options.items() if v is not None}, metrics_port)

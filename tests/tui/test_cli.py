@@ -15,7 +15,7 @@ from ats.domain import Mode
 @pytest.fixture
 def captured(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
     calls: list[dict[str, object]] = []
-    monkeypatch.setattr(tui_cmd, "run_desk", calls.append)
+    monkeypatch.setattr(tui_cmd, "run_desk", lambda opts, port=None: calls.append(opts))
     return calls
 
 
@@ -75,7 +75,8 @@ def test_an_unwritable_db_dir_is_a_clear_error(captured: list[object], tmp_path:
 def test_help_lists_the_tui_options() -> None:
     res = CliRunner().invoke(main, ["tui", "--help"])
     assert res.exit_code == 0
-    for option in ("--paper", "--adapter", "--speed", "--seed", "--lang", "--db"):
+    for option in ("--paper", "--adapter", "--speed", "--seed", "--lang", "--db",
+                   "--metrics-port"):
         assert option in res.output
 
 
@@ -97,10 +98,18 @@ def test_run_desk_closes_the_brain_even_if_the_app_dies(
 
     monkeypatch.setattr(DeskApp, "run", dying_run)
     monkeypatch.setattr(BrainOrchestrator, "stop", stop)
+    served: list[tuple[str, int]] = []
+    unserved: list[bool] = []
+
+    def attach(orchestrator: object, host: str, port: int) -> object:
+        served.append((host, port))
+        return lambda: unserved.append(True)
+
+    monkeypatch.setattr("ats.cli.run_cmd.attach_metrics", attach)
     with pytest.raises(RuntimeError, match="terminal went away"):
         tui_cmd.run_desk({"mode": Mode.PAPER, "adapter": "mock", "db_path": tmp_path / "a.db",
-                          "speed": 120.0})
-    assert stopped == [True]
+                          "speed": 120.0}, metrics_port=0)
+    assert stopped == [True] and served == [("127.0.0.1", 0)] and unserved == [True]
     (app,) = built
     assert app.mode == "paper" and app.venue == "mock" and app.speed == 120.0
     assert app.pacer is not None and app.refresh_interval == 0.2
