@@ -8,6 +8,8 @@ time of day, so it does not go through the trading ``Clock``).
 from __future__ import annotations
 
 import inspect
+from collections.abc import Iterator
+from contextlib import contextmanager
 from time import perf_counter
 from typing import Any
 
@@ -55,9 +57,7 @@ class ToolRegistry:
     def call(self, name_or_capability: str, ctx: ToolContext, **kwargs: Any) -> Any:
         """Call a synchronous tool, counting and timing it; errors are counted and re-raised."""
         tool = self.get(name_or_capability)
-        stat = self._stats[tool.spec.name]
-        t0 = perf_counter()
-        try:
+        with _timed(self._stats[tool.spec.name]):
             result = tool(ctx, **kwargs)
             if inspect.isawaitable(result):
                 close = getattr(result, "close", None)
@@ -65,36 +65,34 @@ class ToolRegistry:
                     close()
                 raise ToolError(f"tool {tool.spec.name!r} is async: use acall()")
             return result
-        except BaseException:
-            stat[1] += 1
-            raise
-        finally:
-            ms = (perf_counter() - t0) * 1000.0
-            stat[0] += 1
-            stat[2] += ms
-            stat[3] = ms
 
     async def acall(self, name_or_capability: str, ctx: ToolContext, **kwargs: Any) -> Any:
         """Call a tool that may be async (order placement); timed including the await."""
         tool = self.get(name_or_capability)
-        stat = self._stats[tool.spec.name]
-        t0 = perf_counter()
-        try:
+        with _timed(self._stats[tool.spec.name]):
             result = tool(ctx, **kwargs)
             if inspect.isawaitable(result):
                 result = await result
             return result
-        except BaseException:
-            stat[1] += 1
-            raise
-        finally:
-            ms = (perf_counter() - t0) * 1000.0
-            stat[0] += 1
-            stat[2] += ms
-            stat[3] = ms
 
     def stats(self) -> dict[str, ToolStat]:
         return {
             name: ToolStat(calls=int(s[0]), errors=int(s[1]), total_ms=s[2], last_ms=s[3])
             for name, s in self._stats.items()
         }
+
+
+@contextmanager
+def _timed(stat: list[float]) -> Iterator[None]:
+    """Count one call into ``stat`` = [calls, errors, total_ms, last_ms], errors included."""
+    t0 = perf_counter()
+    try:
+        yield
+    except BaseException:
+        stat[1] += 1
+        raise
+    finally:
+        ms = (perf_counter() - t0) * 1000.0
+        stat[0] += 1
+        stat[2] += ms
+        stat[3] = ms
