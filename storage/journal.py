@@ -20,6 +20,7 @@ from storage.codec import dumps
 from storage.db import Database
 from storage.protocol import JournalRecord, SearchHit, SearchQueryError
 from storage.search import build_fts_query
+from storage.sql import where
 
 _SNIPPET_TOKENS = 16
 
@@ -64,18 +65,8 @@ class JournalMixin:
     def journal_tail(self, n: int = 50, *, kind: str | None = None,
                      run_id: str | None = None) -> list[JournalRecord]:
         """The newest ``n`` records (optionally of one kind / run), oldest first."""
-        where: list[str] = []
-        args: list[Any] = []
-        if kind is not None:
-            where.append("kind = ?")
-            args.append(kind)
-        if run_id is not None:
-            where.append("run_id = ?")
-            args.append(run_id)
-        sql = "SELECT id, doc, text FROM journal"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY id DESC LIMIT ?"
+        cond, args = where([("kind = ?", kind), ("run_id = ?", run_id)])
+        sql = "SELECT id, doc, text FROM journal" + cond + " ORDER BY id DESC LIMIT ?"
         args.append(max(0, int(n)))
         with self._db.read() as conn:
             rows = conn.execute(sql, args).fetchall()

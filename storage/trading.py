@@ -24,6 +24,7 @@ from ats.domain import (
 from storage.codec import dumps
 from storage.db import Database
 from storage.protocol import EquityPoint
+from storage.sql import where
 
 _ORDER_COLS = (
     "client_order_id, symbol, side, qty, type, status, ts, filled_qty, avg_price, "
@@ -79,16 +80,9 @@ class TradingMixin:
             )
 
     def load_orders(self, *, run_id: str | None = None, open_only: bool = False) -> list[Order]:
-        where: list[str] = []
-        args: list[Any] = []
-        if run_id is not None:
-            where.append("run_id = ?")
-            args.append(run_id)
-        if open_only:
-            where.append("status IN ('new', 'partial')")
-        sql = f"SELECT {_ORDER_COLS} FROM orders"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
+        cond, args = where([("run_id = ?", run_id),
+                            ("status IN (?, ?)", ("new", "partial") if open_only else None)])
+        sql = f"SELECT {_ORDER_COLS} FROM orders" + cond
         with self._db.read() as conn:
             return [_order(r) for r in conn.execute(sql + " ORDER BY ts, rowid", args)]
 
@@ -114,17 +108,9 @@ class TradingMixin:
 
     def load_fills(self, *, run_id: str | None = None,
                    since_ms: int | None = None) -> list[Fill]:
-        where: list[str] = []
-        args: list[Any] = []
-        if run_id is not None:
-            where.append("run_id = ?")
-            args.append(run_id)
-        if since_ms is not None:
-            where.append("ts >= ?")
-            args.append(int(since_ms))
-        sql = f"SELECT {_FILL_COLS} FROM fills"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
+        cond, args = where([("run_id = ?", run_id),
+                            ("ts >= ?", None if since_ms is None else int(since_ms))])
+        sql = f"SELECT {_FILL_COLS} FROM fills" + cond
         with self._db.read() as conn:
             return [_fill(r) for r in conn.execute(sql + " ORDER BY ts, rowid", args)]
 
@@ -166,17 +152,10 @@ class TradingMixin:
 
     def equity_series(self, *, run_id: str | None = None,
                       since_ms: int | None = None) -> list[EquityPoint]:
-        where: list[str] = []
-        args: list[Any] = []
-        if run_id is not None:
-            where.append("run_id = ?")
-            args.append(run_id)
-        if since_ms is not None:
-            where.append("ts >= ?")
-            args.append(int(since_ms))
-        sql = "SELECT ts, equity, balance, drawdown_pct, daily_pnl, run_id FROM equity_snapshots"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
+        cond, args = where([("run_id = ?", run_id),
+                            ("ts >= ?", None if since_ms is None else int(since_ms))])
+        sql = ("SELECT ts, equity, balance, drawdown_pct, daily_pnl, run_id FROM equity_snapshots"
+               + cond)
         with self._db.read() as conn:
             return [EquityPoint(*r) for r in conn.execute(sql + " ORDER BY ts, id", args)]
 
