@@ -53,6 +53,7 @@ class CycleWork:
     stage_ms: dict[str, float] = field(default_factory=dict)
     states: dict[str, str] = field(default_factory=dict)  # node -> ok|warn|error|disabled
     errors: dict[str, str] = field(default_factory=dict)
+    warnings: dict[str, str] = field(default_factory=dict)  # locks, refusals: not failures
     quotes: dict[str, Quote] = field(default_factory=dict)
     latency_ms: float = 0.0
     equity: float = 0.0
@@ -67,7 +68,7 @@ class CycleWork:
     def warn(self, node: str, text: str) -> None:
         if self.states.get(node) != "error":
             self.states[node] = "warn"
-        self.errors.setdefault(node, text)
+        self.warnings.setdefault(node, text)
 
     def journal_payload(self, o: BrainOrchestrator) -> tuple[dict[str, Any], str]:
         plans = self.risk.plans
@@ -91,6 +92,7 @@ class CycleWork:
                        "qty": f.qty, "price": f.price, "fee": f.fee} for f in self.execd.fills],
             "timings_ms": {k: round(v, 3) for k, v in self.stage_ms.items()},
             "latency_ms": round(self.latency_ms, 3), "errors": self.errors,
+            "warnings": self.warnings,
             "locks": {"daily_lock": o.locks.daily_lock, "kill_switch": o.locks.kill_switch,
                       "governance_lock": o.locks.governance_locked,
                       "safe_mode": bool(o.portfolio.safe_mode),

@@ -364,6 +364,7 @@ class BrainOrchestrator:
         return LockStatus(bool(code), code, reason)
 
     def _journal_cycle(self, work: CycleWork) -> None:
+        self.counters.errors += len(work.errors)
         payload, text = work.journal_payload(self)
         try:
             with self.dao.batch():

@@ -43,6 +43,8 @@ def cycle_text(p: dict[str, Any]) -> str:
             f"{f['side']} {f['qty']:g} {f['symbol']} @ {f['price']:.6g}" for f in p["fills"][:20]))
     if p.get("errors"):
         parts.append("errors: " + "; ".join(f"{k}: {v}" for k, v in p["errors"].items()))
+    if p.get("warnings"):
+        parts.append("warnings: " + "; ".join(f"{k}: {v}" for k, v in p["warnings"].items()))
     locks = p.get("locks", {})
     if locks.get("kill_switch"):
         parts.append("kill switch engaged")

@@ -101,7 +101,7 @@ def _agents(o: BrainOrchestrator, w: CycleWork) -> tuple[AgentView, ...]:
         if node == "strategy" and o.selection.strategies and \
                 len(o.selection.disabled) >= len(o.selection.strategies):
             st = "disabled"
-        err = w.errors.get(node, "")
+        err = w.errors.get(node, "") or w.warnings.get(node, "")
         if not err and node == "strategy":
             err = next((v for k, v in w.errors.items() if k.startswith("strategy ")), "")
         out.append(AgentView(node, st, w.stage_ms.get(node, 0.0), err))  # type: ignore[arg-type]

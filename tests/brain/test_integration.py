@@ -108,6 +108,8 @@ async def test_losing_day_trips_the_daily_lock_at_the_right_cycle(tmp_path: Path
     entries = [o for o in orch.dao.load_orders(run_id="t1") if not o.reduce_only]
     assert all(o.ts <= snap.ts for o in entries)  # no new entries once locked
     assert after[-1].risk.daily_lock  # held for the rest of the UTC day
+    last = orch.dao.journal_tail(1, kind="cycle", run_id="t1")[0].payload
+    assert last["errors"] == {} and "daily lock" in last["warnings"]["risk"]  # a lock, no fault
     assert orch.dao.search('"daily lock"')
     res = CliRunner().invoke(main, ["unlock", "--daily-lock", "--reason", "reviewed",
                                     "--db", str(tmp_path / "ats.db")])
@@ -168,6 +170,7 @@ async def test_raising_strategy_is_isolated_then_disabled(tmp_path: Path) -> Non
     views = {s.name: s for s in snaps[-1].strategies}
     assert views["broken"].status == "disabled" and views["broken"].errors == 3
     assert broken.calls == 3
+    assert orch.summary()["errors"] >= 3  # each raising call counted as an error
     assert {a.id: a.state for a in snaps[-1].agents}["strategy"] == "warn"
     await orch.stop()
 
