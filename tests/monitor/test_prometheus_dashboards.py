@@ -56,6 +56,16 @@ def _wait(pred: Any, timeout: float, what: str, interval: float = 0.5) -> Any:
     raise AssertionError(f"timed out waiting for {what}" + (f": {last_exc}" if last_exc else ""))
 
 
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """Terminate a process this test started, killing it if it does not exit in time."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def dashboard_exprs() -> list[tuple[str, str]]:
     """Every (panel title, PromQL expr) in the shipped dashboards."""
     found: list[tuple[str, str]] = []
@@ -111,12 +121,7 @@ def running_ats(tmp_path: Path) -> Iterator[int]:
             f"http://127.0.0.1:{port}/metrics", timeout=2).read(), 90, "ats /metrics")
         yield port
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        _stop(proc)
         log.close()
 
 
@@ -146,12 +151,7 @@ def prometheus(tmp_path: Path, running_ats: int) -> Iterator[str]:
         )
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        _stop(proc)
         log.close()
 
 
