@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import signal
 import sys
+from collections.abc import Callable
 from typing import NoReturn
 
 import click
@@ -48,3 +51,29 @@ def mode_options(func: click.decorators.FC) -> click.decorators.FC:
     )(func)
     func = click.option("--paper", "paper", is_flag=True, help="Paper mode (the default).")(func)
     return func
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def install_stop_handlers(
+    loop: asyncio.AbstractEventLoop, handler: Callable[[signal.Signals], None]
+) -> list[signal.Signals]:
+    """Route SIGINT/SIGTERM to ``handler`` so a command can stop after its current step.
+
+    Returns the signals actually installed: none off the main thread (tests) or where the
+    loop has no signal support (Windows' loop raises NotImplementedError).
+    """
+    installed: list[signal.Signals] = []
+    for sig in STOP_SIGNALS:
+        try:
+            loop.add_signal_handler(sig, handler, sig)
+        except (NotImplementedError, RuntimeError, ValueError):
+            continue
+        installed.append(sig)
+    return installed
+
+
+def remove_stop_handlers(loop: asyncio.AbstractEventLoop, installed: list[signal.Signals]) -> None:
+    for sig in installed:
+        loop.remove_signal_handler(sig)

@@ -7,8 +7,6 @@ finishes, the run is closed with its summary and the venue is closed.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import signal
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,7 +14,15 @@ from typing import Any
 import click
 from rich.table import Table
 
-from ats.cli.common import console, fail, guard_live, live_message, mode_options
+from ats.cli.common import (
+    console,
+    fail,
+    guard_live,
+    install_stop_handlers,
+    live_message,
+    mode_options,
+    remove_stop_handlers,
+)
 from ats.config import ConfigError, LiveTradingRefused
 from ats.domain import Mode
 from ats.i18n import t
@@ -80,9 +86,7 @@ async def run_brain(options: dict[str, Any], *, max_cycles: int | None,
         orch.add_sink(TelemetryExporter(telemetry))
     stop_event = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(sig, stop_event.set)
+    installed = install_stop_handlers(loop, lambda _sig: stop_event.set())
     try:
         try:
             await orch.start()
@@ -96,9 +100,7 @@ async def run_brain(options: dict[str, Any], *, max_cycles: int | None,
         await orch.stop()
         return summary
     finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.remove_signal_handler(sig)
+        remove_stop_handlers(loop, installed)
         if stop_metrics is not None:
             stop_metrics()
 

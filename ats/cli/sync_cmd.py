@@ -15,7 +15,14 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ats.cli.common import console, fail, guard_live, mode_options
+from ats.cli.common import (
+    console,
+    fail,
+    guard_live,
+    install_stop_handlers,
+    mode_options,
+    remove_stop_handlers,
+)
 from ats.cli.db_cmd import db_option, fmt_ms, open_dao
 from ats.config import ConfigError, load_adapters, load_settings, load_symbols
 from ats.domain import Clock, Mode, RealClock, SimulatedClock, timeframe_ms
@@ -75,8 +82,6 @@ def summary_table(summary: SyncSummary) -> Table:
 
 async def _run(sync: Synchronizer, *, follow: bool, max_polls: int | None) -> SyncSummary:
     loop = asyncio.get_running_loop()
-    installed: list[signal.Signals] = []
-
     def first_signal(sig: signal.Signals) -> None:
         # The first Ctrl+C stops after the batch in flight; a second one falls through to
         # the default handler (immediate exit — still safe: every commit is atomic).
@@ -84,12 +89,7 @@ async def _run(sync: Synchronizer, *, follow: bool, max_polls: int | None) -> Sy
         loop.remove_signal_handler(sig)
         installed.remove(sig)
 
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, first_signal, sig)
-            installed.append(sig)
-        except (NotImplementedError, RuntimeError, ValueError):
-            pass  # not the main thread (tests) or no signals on this platform
+    installed = install_stop_handlers(loop, first_signal)
     try:
         await sync.adapter.connect()
         try:
@@ -97,8 +97,7 @@ async def _run(sync: Synchronizer, *, follow: bool, max_polls: int | None) -> Sy
         finally:
             await sync.adapter.close()
     finally:
-        for sig in installed:
-            loop.remove_signal_handler(sig)
+        remove_stop_handlers(loop, installed)
 
 
 @click.command("sync", help=t("sync.help"))
