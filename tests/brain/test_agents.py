@@ -155,7 +155,8 @@ def test_risk_agent_plans_and_rejects_with_reasons() -> None:
     agent, pf = risk_setup()
     b = {("BTC", "1m"): bars_from(np.linspace(99, 100, 60), spread=0.002, symbol="BTC")}
     res = agent.evaluate(RiskInput([signal(), signal(conf=0.5)], b, SPEC))
-    assert len(res.plans) == 1 and res.plans[0].stop < 100.0 < res.plans[0].take
+    # a protective stop where the signal gives none, and no invented take
+    assert len(res.plans) == 1 and res.plans[0].stop < 100.0 and res.plans[0].take is None
     assert [r.code for r in res.rejections] == ["one_per_symbol"]
     assert pf.pending  # added so later plans in the cycle see it
     locked = agent.evaluate(RiskInput([signal()], b, SPEC,

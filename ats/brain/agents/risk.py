@@ -3,8 +3,11 @@
 Entries pass the lock gate (daily lock, kill switch, governance edit), the drawdown guard,
 stop planning, sizing (``RiskEngine`` through ``plan_position``) and the portfolio's room
 (``PortfolioController.can_allocate``, shrinking the plan when only size is the problem).
-Exits are never blocked by a lock: closing risk is always allowed. ``protect`` turns open
-positions whose stop or take was touched into exit requests.
+Exits are never blocked by a lock: closing risk is always allowed. Each strategy owns its
+exits: a position carries the strategy's own stop and take (a protective ATR stop only when
+the strategy gave none, never an invented take), and ``protect`` turns a touched stop or
+take into an exit request; partial takes, trailing and time stops arrive as the strategy's
+exit signals and are carried out as sent (``qty_fraction``).
 """
 
 from __future__ import annotations
