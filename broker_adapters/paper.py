@@ -124,7 +124,11 @@ class PaperBroker:
             await self.instruments()
 
     async def _range_bps(self, symbol: str) -> float:
-        """Range of the last closed 1m bar in bps, cached per clock minute."""
+        """Range of the last closed 1m bar in bps, cached per clock minute (a venue that
+        knows its own bar range, like the replay venue, answers directly)."""
+        own = getattr(self.venue, "bar_range_bps", None)
+        if callable(own):
+            return float(own(symbol))
         minute = self.clock.now_ms() // MINUTE_MS
         hit = self._range.get(symbol)
         if hit is not None and hit[0] == minute:

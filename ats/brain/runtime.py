@@ -52,6 +52,10 @@ class RunOptions:
     run_id: str | None = None
     max_cycles: int | None = None
     max_seconds: float | None = None
+    # replay venue (adapter "replay"): a CSV/Parquet file, or the bars `ats sync` mirrored
+    bars_path: Path | str | None = None
+    from_db: bool = False
+    fees_of: str | None = None  # whose fees the replay pays (mock, bingx, mt5)
 
 
 def new_run_id(clock: Clock) -> str:
@@ -108,10 +112,23 @@ def build_orchestrator(
 
         known = set(strategy_registry.names())
     enable_map = load_enable_map(cfg / "enable_map.yaml", known)
-    symbols = tuple(opts.symbols or symbols_cfg.symbols_for(adapter_name))
-    timeframes = tuple(opts.timeframes or symbols_cfg.timeframes_for(adapter_name))
+    symbols: tuple[str, ...] = ()
+    timeframes: tuple[str, ...] = ()
+    if adapter_name != "replay":
+        symbols = tuple(opts.symbols or symbols_cfg.symbols_for(adapter_name))
+        timeframes = tuple(opts.timeframes or symbols_cfg.timeframes_for(adapter_name))
 
-    clock = opts.clock
+    replay = None
+    if adapter_name == "replay":
+        from ats.brain.replay_setup import replay_adapter, replay_timeframes
+
+        if adapter is None:
+            db_for_bars = Path(opts.db_path) if opts.db_path is not None else settings.db_path
+            adapter = replay_adapter(opts, adapters_cfg, settings, db_for_bars)
+        replay = adapter.venue
+        symbols = tuple(opts.symbols or replay.bars)
+        timeframes = replay_timeframes(replay, opts.timeframes, symbols_cfg.timeframes)
+    clock = opts.clock if replay is None else replay.clock
     if clock is None:
         if adapter_name == "mock":
             from broker_adapters.mock import parse_start
@@ -146,12 +163,19 @@ def build_orchestrator(
     risk_engine = RiskEngine(RiskSettings.from_governance(gov))
     portfolio = PortfolioController(gov, settings.virtual_equity)
     run_id = opts.run_id or new_run_id(clock)
-    return BrainOrchestrator(
+    orch = BrainOrchestrator(
         governance=governance, enable_map=enable_map, adapter=adapter, dao=dao, clock=clock,
         registry=registry or default_registry(), portfolio=portfolio, risk_engine=risk_engine,
         symbols=symbols, timeframes=timeframes, strategies=live, challengers=shadow,
         run_id=run_id, mode=opts.mode, venue=adapter_name,
-        virtual_asset=settings.effective_virtual_asset, skip_feed_check=opts.skip_feed_check,
+        virtual_asset=settings.effective_virtual_asset,
+        # recorded bars have no freshness to check (and may carry no spread)
+        skip_feed_check=opts.skip_feed_check or replay is not None,
         owns_dao=True, sinks=list(sinks), max_cycles=opts.max_cycles,
         max_seconds=opts.max_seconds,
     )
+    if replay is not None:
+        from ats.brain.replay_setup import warm_up
+
+        warm_up(orch, replay, opts.max_cycles)
+    return orch

@@ -107,8 +107,14 @@ async def run_brain(options: dict[str, Any], *, max_cycles: int | None,
 
 @click.command("run", help=t("brain.run.help"))
 @mode_options
-@click.option("--adapter", type=click.Choice(["mock", "mt5", "bingx"]), default=None,
+@click.option("--adapter", type=click.Choice(["mock", "mt5", "bingx", "replay"]), default=None,
               help=t("brain.run.opt_adapter"))
+@click.option("--bars", "bars_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help=t("semantics.replay.opt_bars"))
+@click.option("--from-db", is_flag=True, help=t("semantics.replay.opt_from_db"))
+@click.option("--symbols", default=None, help=t("semantics.replay.opt_symbols"))
+@click.option("--fees-of", type=click.Choice(["mock", "mt5", "bingx"]), default=None,
+              help=t("semantics.replay.opt_fees_of"))
 @click.option("--max-cycles", type=click.IntRange(min=1), default=None,
               help=t("brain.run.opt_max_cycles"))
 @click.option("--max-seconds", type=click.FloatRange(min=0, min_open=True), default=None,
@@ -134,8 +140,14 @@ def run_command(paper: bool, mode: str | None, live: bool, adapter: str | None,
                 max_cycles: int | None, max_seconds: float | None, skip_feed_check: bool,
                 use_mock_feed: bool, speed: float, seed: int, db_path: Path | None,
                 run_id: str | None, config_dir: Path | None, timeframes: str | None,
-                metrics_port: int | None, metrics_host: str, telemetry: Path | None) -> None:
+                metrics_port: int | None, metrics_host: str, telemetry: Path | None,
+                bars_path: Path | None = None, from_db: bool = False,
+                symbols: str | None = None, fees_of: str | None = None) -> None:
     guard_live(mode, live)
+    if (bars_path is not None or from_db) and adapter is None:
+        adapter = "replay"
+    if adapter == "replay" and (bars_path is None) == (not from_db):
+        fail(t("semantics.replay.need_source"))
     chosen = Mode.PAPER if paper or mode is None else Mode(mode)
     options: dict[str, Any] = {
         "mode": chosen, "adapter": adapter or DEFAULT_ADAPTER[chosen], "speed": speed,
@@ -143,6 +155,10 @@ def run_command(paper: bool, mode: str | None, live: bool, adapter: str | None,
         "use_mock_feed": use_mock_feed, "skip_feed_check": skip_feed_check,
         "max_cycles": max_cycles, "max_seconds": max_seconds,
     }
+    if adapter == "replay":
+        options.update(bars_path=bars_path, from_db=from_db, fees_of=fees_of)
+    if symbols:
+        options["symbols"] = tuple(x.strip() for x in symbols.split(",") if x.strip())
     if timeframes:
         options["timeframes"] = tuple(x.strip() for x in timeframes.split(",") if x.strip())
     metrics = (metrics_host, metrics_port) if metrics_port is not None else None
@@ -157,4 +173,6 @@ def run_command(paper: bool, mode: str | None, live: bool, adapter: str | None,
         raise
     except OSError as exc:
         fail(t("brain.run.os_error", error=exc))
+    except ValueError as exc:  # a bars file the replay venue refused: one line, what to fix
+        fail(str(exc))
     console.print(summary_table(summary))
