@@ -98,6 +98,7 @@ def create_replay(
     settings: Settings,
     fees_of: str = "mock",
     specs: dict[str, Any] | None = None,
+    funding: dict[str, Any] | None = None,
 ) -> PaperBroker:
     """The replay venue over ``bars`` (symbol -> ``Bars``), filled by the paper engine.
 
@@ -108,7 +109,7 @@ def create_replay(
     from broker_adapters.replay import ReplayVenue
 
     costs = cost_model_for(fees_of, adapters_cfg)
-    venue = ReplayVenue(bars, specs=specs)
+    venue = ReplayVenue(bars, specs=specs, funding=funding)
     quote = {v.quote_currency for v in venue.specs.values()}
     return PaperBroker(
         venue, costs=costs, clock=venue.clock, starting_balance=settings.virtual_equity,

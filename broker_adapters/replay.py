@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -67,8 +68,14 @@ def _infer_timeframe(ts: np.ndarray, path: str) -> str:
                         f"{', '.join(KNOWN_TIMEFRAMES)}; resample the file or pass --timeframe")
 
 
-def load_bars_file(path: str | Path, symbol: str, timeframe: str | None = None) -> Bars:
-    """Read a CSV or Parquet OHLCV file into ``Bars`` (sorted, duplicates refused)."""
+def load_bars_file(path: str | Path, symbol: str, timeframe: str | None = None, *,
+                   extras: dict[str, np.ndarray] | None = None) -> Bars:
+    """Read a CSV or Parquet OHLCV file into ``Bars`` (sorted, duplicates refused).
+
+    Perpetuals may carry ``funding_rate`` (the rate settled or published at that bar's
+    close; empty on bars without a funding event) and ``basis`` ((mark - index) / index);
+    when ``extras`` is given they are returned in it, aligned with the bars.
+    """
     import pandas as pd
 
     p = Path(path)
@@ -127,6 +134,11 @@ def load_bars_file(path: str | Path, symbol: str, timeframe: str | None = None) 
         raise BarsFileError(f"{p}: row {order[bad[0]] + 2} has low/high outside open/close "
                             "or a non-positive price; fix or drop the row")
     tf = timeframe or _infer_timeframe(ts, str(p))
+    if extras is not None:
+        for name in ("funding_rate", "basis"):
+            if name in cols:
+                extras[name] = pd.to_numeric(df[cols[name]], errors="coerce").to_numpy(
+                    dtype=np.float64)[order]
     return Bars.from_arrays(symbol, tf, ts, o, h, lo, c, col("volume"), col("spread"))
 
 
@@ -210,7 +222,8 @@ class ReplayVenue:
     name = "replay"
 
     def __init__(self, bars: Mapping[str, Bars], *, warmup_bars: int = 1,
-                 specs: Mapping[str, InstrumentSpec] | None = None) -> None:
+                 specs: Mapping[str, InstrumentSpec] | None = None,
+                 funding: Mapping[str, dict[str, np.ndarray]] | None = None) -> None:
         if not bars:
             raise BarsFileError("replay: no bars to replay")
         self.bars = dict(bars)
@@ -220,14 +233,19 @@ class ReplayVenue:
                                 f"{', '.join(sorted(tfs))}")
         self.timeframe = tfs.pop()
         self.step = timeframe_ms(self.timeframe)
+        self.funding = {s: f for s, f in (funding or {}).items()
+                        if "funding_rate" in f and np.isfinite(f["funding_rate"]).any()}
         self.specs = {s: (specs or {}).get(s) or default_spec(s, b) for s, b in self.bars.items()}
+        for s in self.funding:  # a symbol with recorded funding is a perpetual
+            if not self.specs[s].has_funding:
+                self.specs[s] = replace(self.specs[s], has_funding=True)
         closes = np.unique(np.concatenate([b.ts + self.step for b in self.bars.values()]))
         if len(closes) < 3:
             raise BarsFileError(f"replay: {len(closes)} bars; a replay needs at least 3")
         self._times = closes + 1  # a cycle 1 ms after a close sees that bar as closed
         self.clock = ReplayClock(self._times, int(self._times[0]))
         self.warm_up(warmup_bars)
-        self.capabilities = Capabilities(depth=False, funding=False, ticks=False,
+        self.capabilities = Capabilities(depth=False, funding=bool(self.funding), ticks=False,
                                          trading=False, stop_orders=False, reduce_only=False,
                                          max_bars_per_request=1_000_000)
         self._resampled: dict[tuple[str, str], Bars] = {}
@@ -319,7 +337,26 @@ class ReplayVenue:
         raise CapabilityError("replay bars carry no order book", venue=self.name)
 
     async def funding_rate(self, symbol: str) -> FundingRate:
-        raise CapabilityError("replay bars carry no funding rates", venue=self.name)
+        """The newest funding event closed by now (its bar's open time is the period key);
+        mark and index from the recorded basis around that bar's close."""
+        f = self.funding.get(symbol)
+        if f is None:
+            raise CapabilityError(f"replay bars of {symbol} carry no funding_rate column",
+                                  venue=self.name)
+        base = self.bars[symbol]
+        _, k = self._closed(symbol, self.timeframe)
+        rates = f["funding_rate"][:k]
+        known = np.nonzero(np.isfinite(rates))[0]
+        if not len(known):
+            raise VenueError(f"replay: no funding of {symbol} known yet", venue=self.name)
+        i = int(known[-1])
+        close = float(base.close[i])
+        basis = f.get("basis")
+        b = float(basis[k - 1]) if basis is not None and np.isfinite(basis[k - 1]) else None
+        return FundingRate(symbol, int(base.ts[i]) + self.step, float(rates[i]),
+                           next_funding_ts=int(base.ts[i]),
+                           mark_price=None if b is None else close * (1.0 + b),
+                           index_price=None if b is None else close)
 
     # ------------------------------------------------------------------ trading: PaperBroker's
     async def account(self) -> AccountState:

@@ -54,18 +54,22 @@ def replay_adapter(opts: Any, adapters_cfg: AdaptersConfig, settings: Settings,
                           expected="--bars FILE or --from-db",
                           found="both" if opts.from_db else "neither")
     specs: dict[str, InstrumentSpec] = {}
+    funding: dict[str, dict[str, Any]] = {}
     source_venue = None
     if opts.from_db:
         bars, specs, source_venue = _db_bars(db, tuple(opts.symbols or ()), opts.timeframes)
     else:
         path = Path(opts.bars_path)
         symbol = opts.symbols[0] if opts.symbols else path.stem.upper()
-        bars = {symbol: load_bars_file(path, symbol)}
+        extras: dict[str, Any] = {}
+        bars = {symbol: load_bars_file(path, symbol, extras=extras)}
+        if extras:
+            funding[symbol] = extras
     fees_of = opts.fees_of or (source_venue if source_venue in ADAPTERS else None)
     if fees_of is None:
         fees_of = "bingx" if any("/" in s for s in bars) else "mt5"
     return create_replay(bars, adapters_cfg=adapters_cfg, settings=settings, fees_of=fees_of,
-                         specs=specs)
+                         specs=specs, funding=funding)
 
 
 def replay_timeframes(venue: ReplayVenue, wanted: Sequence[str] | None,

@@ -92,3 +92,26 @@ def test_range_reversion_exits_at_the_middle_band(tmp_path: Path) -> None:
     entries = [p for p in out["journal"] for s in p.get("signals", [])
                if "range_reversion_5m" in s and "Bollinger" in s]
     assert entries
+
+
+def test_funding_reversion_exits_when_funding_normalises(tmp_path: Path) -> None:
+    """A scripted funding/basis series on a perpetual: the funding spike with a premium is
+    faded (short), and the position is closed when the funding z-score is back to normal."""
+    rng = np.random.default_rng(4)
+    n, k = 400, 330
+    frame = bars_from_closes(100 + np.cumsum(rng.normal(0, 0.05, n)), 3_600_000, rng,
+                             wick=0.05)
+    rate = 0.0001 + rng.normal(0, 0.00002, n)
+    rate[k:k + 3] = [0.0003, 0.00032, 0.0003]  # longs crowd in: funding 10 sd above normal
+    rate[k + 3:] = 0.0001 + rng.normal(0, 0.000005, n - k - 3)
+    basis = np.full(n, 0.0002)
+    basis[k:k + 4] = 0.0012  # and the perp trades at a premium to its index
+    frame["funding_rate"], frame["basis"] = rate, basis
+    out = asyncio.run(replay(tmp_path, "funding_reversion", ("1h",), frame,
+                             symbol="XYZ/USDT:USDT"))
+    entry, exit_ = out["orders"]
+    assert entry.side is Side.SELL and exit_.side is Side.BUY
+    assert "funding z" in exit_.reason and "reverted within 0.5" in exit_.reason
+    # the entry came on the spike, the exit after it (not at the end of the data)
+    t_spike = int(frame["ts"][k])
+    assert t_spike < entry.ts < exit_.ts < int(frame["ts"].iloc[-1])
