@@ -55,6 +55,7 @@ class RunOptions:
     # replay venue (adapter "replay"): a CSV/Parquet file, or the bars `ats sync` mirrored
     bars_path: Path | str | None = None
     from_db: bool = False
+    bars_db: Path | str | None = None  # where --from-db reads bars (default: db_path)
     fees_of: str | None = None  # whose fees the replay pays (mock, bingx, mt5)
 
 
@@ -123,7 +124,7 @@ def build_orchestrator(
         from ats.brain.replay_setup import replay_adapter, replay_timeframes
 
         if adapter is None:
-            db_for_bars = Path(opts.db_path) if opts.db_path is not None else settings.db_path
+            db_for_bars = Path(opts.bars_db or opts.db_path or settings.db_path)
             adapter = replay_adapter(opts, adapters_cfg, settings, db_for_bars)
         replay = adapter.venue
         symbols = tuple(opts.symbols or replay.bars)
