@@ -32,7 +32,7 @@ import yaml
 from ats.brain.agents import ExecInput, ExitRequest
 from ats.brain.runtime import RunOptions, build_orchestrator
 from ats.config import config_dir as default_config_dir
-from ats.domain import Bars, Regime
+from ats.domain import Bars, InstrumentSpec, Regime
 from ats.domain.types import timeframe_ms
 from research_lab.backtest.engine import YEAR_MS, BacktestResult, Trades
 from research_lab.backtest.metrics import compute_metrics
@@ -47,16 +47,22 @@ class BrainBacktest:
     result: BacktestResult  # equity/position cover bars[start_bar:]
     reasons: tuple[str, ...]  # the full exit reason of each trade
     summary: dict[str, Any]
+    rejections: tuple[tuple[int, str, str], ...] = ()  # (signal bar, code, reason)
+    instrument: InstrumentSpec | None = None  # what the replay venue traded (tick, lots)
 
 
-def single_strategy_config(src: Path, dst: Path, name: str) -> Path:
+def single_strategy_config(src: Path, dst: Path, name: str, *, cooldowns: bool = True) -> Path:
     """A copy of the configs where ``name`` is enabled in every regime and nothing else runs
-    (its own regime filter still applies, as in a live run)."""
+    (its own regime filter still applies, as in a live run); ``cooldowns=False`` turns the
+    brain's loss cooldowns off (the vectorized engine has none)."""
     shutil.copytree(src, dst, dirs_exist_ok=True)
     em_path = dst / "enable_map.yaml"
     em = yaml.safe_load(em_path.read_text(encoding="utf-8")) or {}
     em["regimes"] = {r.value: [name] for r in Regime}
     em["challengers"] = []
+    if not cooldowns:
+        em["cooldown_after_2_losses"] = False
+        em["cooldown_bars"] = 0
     em_path.write_text(yaml.safe_dump(em), encoding="utf-8")
     return dst
 
@@ -79,11 +85,12 @@ async def brain_backtest(strategy: Any, *, bars_path: Path | None = None, from_d
                          config_dir: Path | None = None, db_path: Path | None = None,
                          bars_db: Path | None = None,
                          fees_of: str | None = None, env: dict[str, str] | None = None,
-                         run_id: str = "backtest-brain") -> BrainBacktest:
+                         run_id: str = "backtest-brain", cooldowns: bool = True,
+                         ) -> BrainBacktest:
     """Replay ``strategy`` through the brain; see the module docstring for the semantics."""
     with tempfile.TemporaryDirectory(prefix="ats-brain-bt-") as tmp:
         cfg = single_strategy_config(default_config_dir(config_dir), Path(tmp) / "configs",
-                                     strategy.name)
+                                     strategy.name, cooldowns=cooldowns)
         equity: list[float] = []
         orch = build_orchestrator(
             RunOptions(adapter="replay", bars_path=bars_path, from_db=from_db,
@@ -100,6 +107,7 @@ async def brain_backtest(strategy: Any, *, bars_path: Path | None = None, from_d
         fills = orch.dao.load_fills(run_id=run_id)
         trades = list(orch.portfolio.closed_trades)
         summary = orch.summary()
+        journal = orch.dao.journal_tail(10_000_000, kind="cycle", run_id=run_id)
         await orch.stop()
     bars = venue.bars[symbol]
     step = timeframe_ms(bars.timeframe)
@@ -111,8 +119,9 @@ async def brain_backtest(strategy: Any, *, bars_path: Path | None = None, from_d
     rows: list[tuple[Any, ...]] = []
     reasons: list[str] = []
     for t in trades:
+        # the exit order (reduce-only), not a reversal's new entry filled at the same time
         closing = [f for f in fills if f.symbol == symbol and f.ts == t.closed_ts
-                   and f.side is not t.side]
+                   and f.side is not t.side and orders[f.client_order_id].reduce_only]
         text = orders[closing[-1].client_order_id].reason if closing else ""
         text = text.removeprefix("exit signal: ")
         reasons.append(text)
@@ -140,8 +149,10 @@ async def brain_backtest(strategy: Any, *, bars_path: Path | None = None, from_d
     metrics = compute_metrics(pnl, ret, eq, position, YEAR_MS / step,
                               initial_equity=float(orch.portfolio.starting_equity),
                               exit_bar=tr.exit_bar, entry_bar=tr.entry_bar)
+    refused = tuple((bar_of(r.ts) - 1, x["code"], x["reason"]) for r in journal
+                    for x in r.payload.get("rejections", []))
     return BrainBacktest(bars, start_bar, BacktestResult(tr, eq, position, metrics),
-                         tuple(reasons), summary)
+                         tuple(reasons), summary, refused, venue.specs[symbol])
 
 
 async def _close_at_end(orch: Any) -> None:

@@ -231,11 +231,12 @@ async def _select(o: BrainOrchestrator, w: CycleWork) -> None:
 
 
 def _last_bar(o: BrainOrchestrator, sym: str) -> tuple[int, float, float] | None:
+    """(close time, high, low) of the symbol's newest closed bar of the finest timeframe."""
     win = o.windows.get((sym, o.fine_tf))
     if win is None or not len(win):
         return None
     v = win.view()
-    return int(v.ts[-1]), float(v.high[-1]), float(v.low[-1])
+    return int(v.ts[-1]) + timeframe_ms(o.fine_tf), float(v.high[-1]), float(v.low[-1])
 
 
 async def _risk(o: BrainOrchestrator, w: CycleWork) -> None:

@@ -12,7 +12,8 @@ Fill semantics (the same text is in ``research_lab/README.md``):
   then slip against the trader by ``CostModel.slippage_bps(qty, bar volume, signal-bar range
   in bps)``; every fill pays the taker fee. These are the paper simulator's costs: one
   ``CostModel`` for both.
-* Stops and takes are resting orders checked **intrabar** from the fill bar on. The stop
+* Stops and takes are resting orders checked **intrabar** from the fill bar on, at levels
+  anchored at the signal bar's close (the stop-loss a live entry order carries). The stop
   fills at the stop price (plus the CostModel's base slippage), or at the open when the bar
   gaps through it (the worse price); the take fills at the take price, never better. When
   one bar touches both, the **stop is assumed first**.
@@ -30,7 +31,7 @@ equity curve is a cumulative sum of per-fill deltas — Python only loops once p
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from math import inf, isfinite, nan
+from math import ceil, floor, inf, isfinite, nan
 from typing import Literal
 
 import numpy as np
@@ -55,6 +56,9 @@ class BacktestConfig:
     cost: CostModel = field(default_factory=CostModel)
     max_hold_bars: int | None = None
     bars_per_year: float = 365 * 24  # 1h bars; ``for_timeframe`` sets it
+    # price grid of stop/take levels (0 = none); the brain's plan_stops rounds the stop away
+    # from the entry and the take to the nearest tick, and so does the backtest when set
+    tick_size: float = 0.0
 
 
 def for_timeframe(timeframe: str, **kwargs: object) -> BacktestConfig:
@@ -221,9 +225,18 @@ def _run_loop(bars: Bars, sig: SignalArrays, cfg: BacktestConfig) -> BacktestRes
         bside = Side.BUY if side > 0 else Side.SELL
         entry = cost.taker_price(bside, ref - half, ref + half, slip)
         fee_in = cost.fee(qty * entry)
-        stop = entry - side * sd if isfinite(sd) and sd > 0 else nan
+        # levels anchored at the signal bar's close: what a live entry order carries as its
+        # stop-loss / take-profit (the brain's stop_hint), not the fill it has not seen yet
+        anchor = float(c[s])
+        stop = anchor - side * sd if isfinite(sd) and sd > 0 else nan
         td = float(take_d[s])
-        take = entry + side * td if isfinite(td) and td > 0 else nan
+        take = anchor + side * td if isfinite(td) and td > 0 else nan
+        tick = cfg.tick_size
+        if tick > 0:
+            if isfinite(stop):
+                stop = (floor(stop / tick) if side > 0 else ceil(stop / tick)) * tick
+            if isfinite(take):
+                take = round(take / tick) * tick
         # exit by signal: signal at close of e, fill at open of e + 1
         e = int(nxt_lexit[j] if side > 0 else nxt_sexit[j])
         last = n - 1
@@ -241,7 +254,7 @@ def _run_loop(bars: Bars, sig: SignalArrays, cfg: BacktestConfig) -> BacktestRes
             xbar = k
             if is_stop:
                 gap = (o[k] <= stop) if side > 0 else (o[k] >= stop)
-                raw = float(o[k]) if (gap and k > j) else float(stop)
+                raw = float(o[k]) if gap else float(stop)
                 reason = "stop"
             else:
                 raw, reason = float(take), "take"

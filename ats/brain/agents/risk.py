@@ -79,6 +79,7 @@ class RiskManagerAgent:
         res = RiskResult()
         positions: dict[str, Position] = self.portfolio.positions
         planned: set[str] = set()
+        closing: set[str] = set()  # symbols whose whole position an exit closes this cycle
         # Exits first: they free risk for the entries behind them.
         for sig in inp.signals:
             if not sig.is_exit:
@@ -98,9 +99,15 @@ class RiskManagerAgent:
                 qty = part if part > 0 else qty
             res.exits.append(ExitRequest(sig.symbol, pos.side.opposite, qty,
                                          f"exit signal: {sig.reason}", sig.strategy))
+            if qty >= abs(pos.qty):
+                closing.add(sig.symbol)
         entries = sorted((s for s in inp.signals if not s.is_exit), key=lambda s: -s.confidence)
         for sig in entries:
-            rej = self._entry(sig, inp, positions, planned, res)
+            # a position closed by this cycle's exit does not block an entry the other way
+            # (a reversal: the exit goes to the venue first, then the entry)
+            held = {k: v for k, v in positions.items()
+                    if not (k in closing and k == sig.symbol and v.side is not sig.side)}
+            rej = self._entry(sig, inp, held, planned, res)
             if rej is not None:
                 res.rejections.append(rej)
         return res
@@ -179,8 +186,9 @@ class RiskManagerAgent:
                 float]], quotes: dict[str, Quote]) -> list[ExitRequest]:
         """Exit requests for positions whose stop or take was reached.
 
-        ``last_bars`` maps symbol -> (open ts, high, low) of its newest closed bar; a bar
-        counts only if it opened at or after the position (no stop hit from before entry).
+        ``last_bars`` maps symbol -> (close ts, high, low) of its newest closed bar; a bar
+        counts only if it closed after the position opened (no stop hit from before entry,
+        but the bar the entry filled in does count: its range after the fill is real).
         """
         out: list[ExitRequest] = []
         for sym, pos in positions.items():
@@ -188,7 +196,7 @@ class RiskManagerAgent:
                 continue
             lo = hi = None
             bar = last_bars.get(sym)
-            if bar is not None and bar[0] >= pos.ts:
+            if bar is not None and bar[0] > pos.ts:
                 hi, lo = bar[1], bar[2]
             q = quotes.get(sym)
             if q is not None:
