@@ -91,6 +91,12 @@ def create_adapter(
     return venue
 
 
+def fees_venue_for(symbols: list[str] | tuple[str, ...]) -> str:
+    """Whose fees recorded bars pay when nobody says: ccxt-style crypto symbols
+    (``BASE/QUOTE``) trade on BingX, anything else (EURUSD, XAUUSD...) on MT5."""
+    return "bingx" if any("/" in s for s in symbols) else "mt5"
+
+
 def create_replay(
     bars: dict[str, Any],
     *,

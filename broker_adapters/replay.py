@@ -42,6 +42,7 @@ from ats.domain import (
     Position,
     Quote,
 )
+from ats.domain.costs import CostModel
 from ats.domain.types import timeframe_ms
 from broker_adapters.base import Capabilities, FundingRate, OrderBook
 from broker_adapters.errors import CapabilityError, VenueError
@@ -318,8 +319,8 @@ class ReplayVenue:
         else:  # the data ended: the last close is the last price known
             px, spread = float(base.close[-1]), float(base.spread[-1])
             ts = int(base.ts[-1]) + self.step
-        half = spread / 2.0
-        return Quote(symbol, ts, px - half, px + half, math.inf, math.inf, px)
+        bid, ask = CostModel.bar_quote(px, spread)
+        return Quote(symbol, ts, bid, ask, math.inf, math.inf, px)
 
     def bar_range_bps(self, symbol: str) -> float:
         """Range of the newest closed bar in bps (the volatility term of slippage)."""

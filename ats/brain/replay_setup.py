@@ -14,7 +14,7 @@ from typing import Any
 from ats.config import AdaptersConfig, ConfigError, Settings
 from ats.domain import Bars, InstrumentSpec
 from ats.domain.types import timeframe_ms
-from broker_adapters.factory import ADAPTERS, create_replay
+from broker_adapters.factory import ADAPTERS, create_replay, fees_venue_for
 from broker_adapters.paper import PaperBroker
 from broker_adapters.replay import BarsFileError, ReplayVenue, load_bars_file
 
@@ -67,7 +67,7 @@ def replay_adapter(opts: Any, adapters_cfg: AdaptersConfig, settings: Settings,
             funding[symbol] = extras
     fees_of = opts.fees_of or (source_venue if source_venue in ADAPTERS else None)
     if fees_of is None:
-        fees_of = "bingx" if any("/" in s for s in bars) else "mt5"
+        fees_of = fees_venue_for(tuple(bars))
     return create_replay(bars, adapters_cfg=adapters_cfg, settings=settings, fees_of=fees_of,
                          specs=specs, funding=funding)
 

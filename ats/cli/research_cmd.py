@@ -48,6 +48,16 @@ def progress_hook() -> Iterator[Callable[[str, int, int], None]]:
         yield hook
 
 
+def _market(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """A research market: one of ``MARKETS`` or ``file:PATH`` naming an existing file."""
+    if value in MARKETS:
+        return value
+    if value.startswith("file:") and Path(value[5:]).is_file():
+        return value
+    raise click.BadParameter(f"{value!r}: use {', '.join(MARKETS)} or file:PATH of an "
+                             "existing CSV/Parquet OHLCV file")
+
+
 def _cfg(path: str | None) -> Path:
     return config_dir(path)
 
@@ -126,7 +136,8 @@ def research_group() -> None:
 @click.option("--seed", default=0, show_default=True)
 @click.option("--generator", "gen_kind", default="deterministic", show_default=True,
               help="deterministic | ollama | replay:<run id>")
-@click.option("--market", type=click.Choice(MARKETS), default="mock-trending", show_default=True)
+@click.option("--market", default="mock-trending", show_default=True, callback=_market,
+              help="mock, mock-trending, or file:PATH (recorded OHLCV bars, CSV or Parquet).")
 @click.option("--symbol", default="BTC/USDT:USDT", show_default=True)
 @click.option("--timeframe", default="1h", show_default=True)
 @click.option("--history-bars", default=4000, show_default=True)
@@ -236,13 +247,16 @@ def promote_cmd(run_id: str, reports_dir: str, config_dir: str | None, candidate
 @click.option("--config-dir", default=None)
 @click.option("-n", "--count", default=12, show_default=True)
 @click.option("--seed", default=0, show_default=True)
-@click.option("--market", type=click.Choice(MARKETS), default="mock-trending", show_default=True)
+@click.option("--market", default="mock-trending", show_default=True, callback=_market,
+              help="mock, mock-trending, or file:PATH (recorded OHLCV bars, CSV or Parquet).")
 @click.option("--history-bars", default=4000, show_default=True)
 @click.option("--shadow-cycles", default=480, show_default=True)
 @click.option("--no-promote", is_flag=True)
+@click.option("--symbol", default="BTC/USDT:USDT", show_default=True)
+@click.option("--timeframe", default="1h", show_default=True)
 def run_cmd(run_id: str | None, reports_dir: str, config_dir: str | None, count: int,
             seed: int, market: str, history_bars: int, shadow_cycles: int,
-            no_promote: bool) -> None:
+            no_promote: bool, symbol: str = "BTC/USDT:USDT", timeframe: str = "1h") -> None:
     from research_lab.pipeline_ci.market import MarketSpec
     from research_lab.pipeline_ci.pipeline import (
         GeneratorChoice,
@@ -255,7 +269,8 @@ def run_cmd(run_id: str | None, reports_dir: str, config_dir: str | None, count:
     from research_lab.pipeline_ci.state import ResearchSettings
 
     clock = RealClock()
-    settings = ResearchSettings(market=MarketSpec(market, history_bars=history_bars),
+    settings = ResearchSettings(market=MarketSpec(market, symbol, timeframe,
+                                                  history_bars=history_bars),
                                 n_candidates=count, seed=seed, shadow_cycles=shadow_cycles)
     try:
         st = new_run(reports_dir, settings, clock, run_id)
@@ -388,9 +403,9 @@ def backtest_command(strategy: str, symbol: str, from_: str, to: str, seed: int,
 def _file_costs(fees_of: str | None, symbol: str) -> Any:
     """The cost model a replay of the same file pays (same venue fees, same slippage)."""
     from ats.config import load_adapters
-    from broker_adapters.factory import cost_model_for
+    from broker_adapters.factory import cost_model_for, fees_venue_for
 
-    venue = fees_of or ("bingx" if "/" in symbol else "mt5")
+    venue = fees_of or fees_venue_for((symbol,))
     return cost_model_for(venue, load_adapters(config_dir(None) / "adapters.yaml"))
 
 

@@ -137,13 +137,19 @@ def _first_touch(low: np.ndarray, high: np.ndarray, start: int, stop_at: int, si
 
 
 def run_backtest(bars: Bars, sig: SignalArrays, cfg: BacktestConfig, *,
-                 allow_fast: bool = True) -> BacktestResult:
+                 allow_fast: bool = True, funding: np.ndarray | None = None) -> BacktestResult:
     """Simulate ``sig`` over ``bars`` with the fill semantics of the module docstring.
 
     Without stops, takes, time exits and size-dependent impact the loop-free path of
     ``fastpath`` gives the same trades (tested); ``allow_fast=False`` forces the loop.
+    ``funding`` (perpetuals): the rate settled at each bar's close (NaN where none); a
+    position held through that close pays ``CostModel.funding_payment`` at the close price.
     """
     no_protect = not np.isfinite(sig.stop_dist).any()
+    if funding is not None:
+        if len(funding) != len(bars):
+            raise ValueError(f"funding has {len(funding)} values for {len(bars)} bars")
+        return _run_loop(bars, sig, cfg, funding)
     if (allow_fast and cfg.max_hold_bars is None and cfg.cost.depth_impact_bps == 0
             and not np.isfinite(sig.take_dist).any() and no_protect and len(bars) > 1):
         return _run_fast(bars, sig, cfg)
@@ -183,7 +189,8 @@ def _finish(bars: Bars, trades: Trades, qty_d: np.ndarray, cash_d: np.ndarray,
     return BacktestResult(trades, eq, position, metrics)
 
 
-def _run_loop(bars: Bars, sig: SignalArrays, cfg: BacktestConfig) -> BacktestResult:
+def _run_loop(bars: Bars, sig: SignalArrays, cfg: BacktestConfig,
+              funding: np.ndarray | None = None) -> BacktestResult:
     o, h, lo, c = bars.open, bars.high, bars.low, bars.close
     vol, spread = bars.volume, bars.spread
     n = len(c)
@@ -220,10 +227,9 @@ def _run_loop(bars: Bars, sig: SignalArrays, cfg: BacktestConfig) -> BacktestRes
         if qty <= 0 or not isfinite(qty):
             t = s + 1
             continue
-        half = spread[j] / 2.0
         slip = cost.slippage_bps(qty, float(vol[j]), float(range_bps[s]))
         bside = Side.BUY if side > 0 else Side.SELL
-        entry = cost.taker_price(bside, ref - half, ref + half, slip)
+        entry = cost.taker_price(bside, *cost.bar_quote(ref, float(spread[j])), slip)
         fee_in = cost.fee(qty * entry)
         # levels anchored at the signal bar's close: what a live entry order carries as its
         # stop-loss / take-profit (the brain's stop_hint), not the fill it has not seen yet
@@ -265,13 +271,13 @@ def _run_loop(bars: Bars, sig: SignalArrays, cfg: BacktestConfig) -> BacktestRes
         elif max_hold is not None and j + max_hold - 1 < min(e, last):
             xbar = j + max_hold
             reason = "time"
-            exit_px = _market_exit(cost, side, float(o[xbar]), spread[xbar] / 2.0, qty,
+            exit_px = _market_exit(cost, side, float(o[xbar]), float(spread[xbar]), qty,
                                    float(vol[xbar]), float(range_bps[xbar - 1]))
             next_t = xbar
         elif e < last:
             xbar = e + 1
             reason = "signal"
-            exit_px = _market_exit(cost, side, float(o[xbar]), spread[xbar] / 2.0, qty,
+            exit_px = _market_exit(cost, side, float(o[xbar]), float(spread[xbar]), qty,
                                    float(vol[xbar]), float(range_bps[e]))
             next_t = e  # a reversal entry on bar e fills at the same open
         else:
@@ -280,7 +286,13 @@ def _run_loop(bars: Bars, sig: SignalArrays, cfg: BacktestConfig) -> BacktestRes
             exit_px = float(c[last])
             next_t = n
         fee_out = cost.fee(qty * exit_px)
-        pnl = side * qty * (exit_px - entry) - fee_in - fee_out
+        paid = 0.0
+        if funding is not None:  # funding events at closes while held: bars j .. xbar-1
+            for t in np.flatnonzero(np.isfinite(funding[j:xbar])) + j:
+                pay = cost.funding_payment(side * qty * float(c[t]), float(funding[t]))
+                cash_d[t] -= pay
+                paid += pay
+        pnl = side * qty * (exit_px - entry) - fee_in - fee_out - paid
         rows.append((side, s, j, xbar, entry, exit_px, qty, fee_in + fee_out, pnl,
                      pnl / equity, reason))
         qty_d[j] += side * qty
@@ -292,10 +304,11 @@ def _run_loop(bars: Bars, sig: SignalArrays, cfg: BacktestConfig) -> BacktestRes
     return _finish(bars, _trades(rows), qty_d, cash_d, cfg)
 
 
-def _market_exit(cost: CostModel, side: int, ref: float, half: float, qty: float,
+def _market_exit(cost: CostModel, side: int, ref: float, spread: float, qty: float,
                  volume: float, rng_bps: float) -> float:
     xside = Side.SELL if side > 0 else Side.BUY
-    return cost.taker_price(xside, ref - half, ref + half, cost.slippage_bps(qty, volume, rng_bps))
+    return cost.taker_price(xside, *cost.bar_quote(ref, spread),
+                            cost.slippage_bps(qty, volume, rng_bps))
 
 
 def _trades(rows: list[tuple[int, int, int, int, float, float, float, float, float, float, str]]
