@@ -402,11 +402,10 @@ def backtest_command(strategy: str, symbol: str, from_: str, to: str, seed: int,
 
 def _file_costs(fees_of: str | None, symbol: str) -> Any:
     """The cost model a replay of the same file pays (same venue fees, same slippage)."""
-    from ats.config import load_adapters
-    from broker_adapters.factory import cost_model_for, fees_venue_for
+    from broker_adapters.factory import fees_venue_for
+    from research_lab.pipeline_ci.market import recorded_costs
 
-    venue = fees_of or fees_venue_for((symbol,))
-    return cost_model_for(venue, load_adapters(config_dir(None) / "adapters.yaml"))
+    return recorded_costs(fees_of or fees_venue_for((symbol,)), config_dir(None))
 
 
 def _brain(strat: Any, bars_path: Path | None, db: str | None, symbol: str,

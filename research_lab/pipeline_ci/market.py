@@ -85,5 +85,22 @@ def cost_model(spec: MarketSpec, config_dir: Path) -> CostModel:
     from ats.config import load_adapters
     from broker_adapters.factory import cost_model_for, fees_venue_for
 
-    venue = fees_venue_for((spec.symbol,)) if is_file(spec) else "mock"
-    return cost_model_for(venue, load_adapters(config_dir / "adapters.yaml"))
+    if not is_file(spec):
+        return cost_model_for("mock", load_adapters(config_dir / "adapters.yaml"))
+    return recorded_costs(fees_venue_for((spec.symbol,)), config_dir)
+
+
+def recorded_costs(venue: str, config_dir: Path) -> CostModel:
+    """Costs on recorded bars: the venue's fees and slippage, without the depth term.
+
+    Recorded bars carry no order book, and their volume is often a tick count (MT5), not a
+    size: using it as visible depth would invent hundreds of bps of impact. The replay venue
+    shows no depth either, so the backtest and the brain replay pay the same costs.
+    """
+    from dataclasses import replace
+
+    from ats.config import load_adapters
+    from broker_adapters.factory import cost_model_for
+
+    base = cost_model_for(venue, load_adapters(config_dir / "adapters.yaml"))
+    return replace(base, depth_impact_bps=0.0)

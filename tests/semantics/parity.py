@@ -66,8 +66,8 @@ def vector_run(spec: Any, bars: Any, start_bar: int, cost: CostModel,
 
 
 def parity_cost(cost: CostModel) -> CostModel:
-    """The replay venue has no order book (depth impact 0); the vectorized engine would use
-    bar volume as depth — for the comparison both run without the depth term."""
+    """Costs on recorded bars (``research_lab.pipeline_ci.market.recorded_costs``): no order
+    book, so no depth term — in the replay venue and in the vectorized engine alike."""
     return dataclasses.replace(cost, depth_impact_bps=0.0)
 
 
