@@ -204,3 +204,37 @@ def test_research_on_a_recorded_market_shadows_the_held_out_bars_in_the_brain(
     con = apsw.Connection(str(tmp_path / "shadow" / "shadow.db"))
     first = min(r[0] for r in con.execute("SELECT ts FROM journal WHERE kind = 'cycle'"))
     assert first > int(b.ts[999])  # the first shadow cycle is after the research history
+
+
+def test_replay_from_the_bars_sync_mirrored(tmp_path: Path) -> None:
+    """`--from-db`: the bars and instrument `ats sync` stored are replayed, with that
+    instrument's own spec (here a perpetual with 0.01 lots) rather than a guessed one."""
+    from ats.domain import Bars, InstrumentSpec
+    from storage.dao import PersistDAO
+
+    rng = np.random.default_rng(1)
+    up = 100 + np.cumsum(0.35 + rng.normal(0, 0.6, 420))
+    f = bars_from_closes(np.r_[up, up[-1] + np.cumsum(-0.4 + rng.normal(0, 0.6, 200))],
+                         4 * H1, rng, wick=0.3)
+    bars = Bars.from_arrays(
+        "XYZ/USDT:USDT", "4h", f["ts"].to_numpy(), f["open"].to_numpy(), f["high"].to_numpy(),
+        f["low"].to_numpy(), f["close"].to_numpy(), f["volume"].to_numpy())
+    db = tmp_path / "ats.db"
+    dao = PersistDAO(db)
+    dao.upsert_instruments("bingx", [InstrumentSpec("XYZ/USDT:USDT", "bingx", "crypto_perp",
+                                                    0.01, 0.01, 0.01, 1.0, "USDT", True)])
+    dao.upsert_bars(bars, "bingx")
+    dao.close()
+    res = CliRunner().invoke(main, ["run", "--adapter", "replay", "--from-db", "--symbols",
+                                    "XYZ/USDT:USDT", "--db", str(db)],
+                             env={"ATS_DB": str(db)})
+    assert res.exit_code == 0, res.output
+    dao = PersistDAO(db, readonly=True)
+    try:
+        orders = dao.load_orders()
+    finally:
+        dao.close()
+    assert orders and all(abs(o.qty / 0.01 - round(o.qty / 0.01)) < 1e-9 for o in orders)
+    res = CliRunner().invoke(main, ["run", "--adapter", "replay", "--from-db", "--symbols",
+                                    "NOPE/USDT", "--db", str(db)], env={"ATS_DB": str(db)})
+    assert res.exit_code != 0 and "ats sync" in res.output
