@@ -55,7 +55,8 @@ class RunOptions:
     # replay venue (adapter "replay"): a CSV/Parquet file, or the bars `ats sync` mirrored
     bars_path: Path | str | None = None
     from_db: bool = False
-    bars_db: Path | str | None = None  # where --from-db reads bars (default: db_path)
+    # where --from-db reads bars (default: db_path if given, else the configured database)
+    bars_db: Path | str | None = None
     fees_of: str | None = None  # whose fees the replay pays (mock, bingx, mt5)
 
 
@@ -157,13 +158,17 @@ def build_orchestrator(
 
     from storage.dao import PersistDAO
 
+    run_id = opts.run_id or new_run_id(clock)
     db_path = Path(opts.db_path) if opts.db_path is not None else settings.db_path
+    if replay is not None and opts.db_path is None:
+        # a replay is a backtest: its own fresh database, so a second replay of the same bars
+        # gives the same result and the trading account's history is never mixed with it
+        db_path = settings.db_path.parent / "replays" / f"{run_id}.db"
     db_path.parent.mkdir(parents=True, exist_ok=True)
     dao = PersistDAO(db_path)
     gov = governance.governance
     risk_engine = RiskEngine(RiskSettings.from_governance(gov))
     portfolio = PortfolioController(gov, settings.virtual_equity)
-    run_id = opts.run_id or new_run_id(clock)
     orch = BrainOrchestrator(
         governance=governance, enable_map=enable_map, adapter=adapter, dao=dao, clock=clock,
         registry=registry or default_registry(), portfolio=portfolio, risk_engine=risk_engine,

@@ -238,3 +238,26 @@ def test_replay_from_the_bars_sync_mirrored(tmp_path: Path) -> None:
     res = CliRunner().invoke(main, ["run", "--adapter", "replay", "--from-db", "--symbols",
                                     "NOPE/USDT", "--db", str(db)], env={"ATS_DB": str(db)})
     assert res.exit_code != 0 and "ats sync" in res.output
+
+
+def test_a_replay_is_reproducible_and_keeps_out_of_the_trading_database(
+        tmp_path: Path) -> None:
+    """Without --db each replay gets its own database under data/replays/: the same bars
+    give the same result twice, and the trading account's database is not touched."""
+    rng = np.random.default_rng(1)
+    up = 100 + np.cumsum(0.35 + rng.normal(0, 0.6, 420))
+    f = bars_from_closes(np.r_[up, up[-1] + np.cumsum(-0.4 + rng.normal(0, 0.6, 200))],
+                         4 * H1, rng, wick=0.3)
+    path = tmp_path / "XYZ.csv"
+    f.to_csv(path, index=False)
+    env = {"ATS_DB": str(tmp_path / "data" / "ats.db")}
+    outs = []
+    for _ in range(2):
+        res = CliRunner().invoke(main, ["run", "--bars", str(path), "--symbols", "XYZ/USDT"],
+                                 env=env)
+        assert res.exit_code == 0, res.output
+        outs.append([line for line in res.output.splitlines() if "PnL" in line or "Closed"
+                     in line or "Orders" in line])
+    assert outs[0] == outs[1] and len(outs[0]) == 3
+    assert len(list((tmp_path / "data" / "replays").glob("*.db"))) == 2
+    assert not (tmp_path / "data" / "ats.db").exists()
