@@ -49,6 +49,7 @@ from broker_adapters.errors import CapabilityError, VenueError
 
 TIME_COLUMNS = ("ts", "time", "timestamp", "date", "datetime", "open_time")
 KNOWN_TIMEFRAMES = ("1m", "5m", "15m", "30m", "1h", "4h", "1d")
+METAL_CONTRACT = {"XAU": 100.0, "XAG": 5_000.0}  # MT5's usual contract sizes
 
 
 class BarsFileError(ValueError):
@@ -187,6 +188,11 @@ class ReplayClock(FixedClock):
         self.set(int(self._times[i]) if i < len(self._times) else target)
         await asyncio.sleep(0)
 
+    def restart(self, cycle_times: np.ndarray, start_ms: int) -> None:
+        """Set the cycle times still ahead and the current time (the venue's warm-up)."""
+        self._times = np.asarray(cycle_times, dtype=np.int64)
+        self.set(start_ms)
+
     def cycles_left(self) -> int:
         """Recorded bar closes still ahead of the clock (the cycles a replay has to run)."""
         return len(self._times) - int(np.searchsorted(self._times, self.now_ms(), "right"))
@@ -196,8 +202,9 @@ def default_spec(symbol: str, bars: Bars) -> InstrumentSpec:
     """An instrument spec for a symbol the file does not describe (MT5/ccxt conventions).
 
     ``BASE/QUOTE[:SETTLE]`` is crypto (1-unit contracts, 0.001 lots; a perpetual when it has a
-    settle currency); anything else is treated as an MT5 FX/CFD symbol (100 000-unit lots in
-    0.01 steps). The tick is the finest price step seen in the file.
+    settle currency); XAU/XAG are MT5 metals (100 oz / 5 000 oz lots); anything else is
+    treated as an MT5 FX symbol (100 000-unit lots in 0.01 steps). The tick is the finest
+    price step seen in the file. ``--from-db`` uses the spec ``ats sync`` stored instead.
     """
     prices = np.concatenate([bars.open, bars.close])[:5000]
     decimals = 0
@@ -213,6 +220,9 @@ def default_spec(symbol: str, bars: Bars) -> InstrumentSpec:
         return InstrumentSpec(symbol, "replay", "crypto_perp" if ":" in symbol else
                               "crypto_spot", tick, 0.001, 0.001, 1.0, quote, False, 10.0)
     quote = symbol[3:6] if len(symbol) == 6 and symbol.isalpha() else "USD"
+    if symbol[:3] in METAL_CONTRACT:  # MT5 metals: ounces per lot, not 100 000 units
+        return InstrumentSpec(symbol, "replay", "metal", tick, 0.01, 0.01,
+                              METAL_CONTRACT[symbol[:3]], quote, False, 20.0)
     return InstrumentSpec(symbol, "replay", "fx", tick, 0.01, 0.01, 100_000.0, quote, False,
                           30.0)
 
@@ -256,8 +266,7 @@ class ReplayVenue:
         brain fetches its windows from them at start. Returns the bars actually used."""
         k = max(1, min(int(bars), len(self._times) - 2))
         self.warmup_bars = k
-        self.clock._times = self._times[k:]
-        self.clock.set(int(self._times[k - 1]))
+        self.clock.restart(self._times[k:], int(self._times[k - 1]))
         return k
 
     @property
