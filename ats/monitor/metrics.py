@@ -70,13 +70,19 @@ class SnapshotHistograms(Collector):
                     continue
                 counts = self._counts.setdefault(key, [0.0] * (len(LATENCY_BUCKETS_S) + 1))
                 prev = self._prev.get(key)
-                reset = prev is None or view.count < prev.count or len(prev.counts) != len(
-                    view.counts)
-                for i, n in enumerate(view.counts):
-                    counts[i] += n if reset else max(0, n - prev.counts[i])  # type: ignore[union-attr]
-                self._sums[key] = self._sums.get(key, 0.0) + (
-                    view.sum_s if reset else max(0.0, view.sum_s - prev.sum_s))  # type: ignore[union-attr]
                 self._prev[key] = view
+                if prev is None or view.count < prev.count or len(prev.counts) != len(
+                        view.counts):  # first sight, or a new brain object: all of it is new
+                    before: tuple[int, ...] = (0,) * len(view.counts)
+                    before_sum = 0.0
+                elif view.count == prev.count:
+                    continue  # nothing observed since the last snapshot
+                else:
+                    before, before_sum = prev.counts, prev.sum_s
+                for i, (n, b) in enumerate(zip(view.counts, before, strict=True)):
+                    if n > b:
+                        counts[i] += n - b
+                self._sums[key] = self._sums.get(key, 0.0) + max(0.0, view.sum_s - before_sum)
 
     def collect(self) -> Iterator[Metric]:
         fam = HistogramMetricFamily(self.name, self.doc, labels=[self.label])
@@ -168,6 +174,7 @@ class BrainMetrics:
         for coll in (self.stage_latency, self.tool_latency, self.venue_latency):
             r.register(coll)
         self._prev: BrainSnapshot | None = None
+        self._regimes: dict[str, Regime] = {}
         ensure_series(self)
 
     def _gauge(self, name: str, doc: str, labels: list[str] | None = None) -> Gauge:
@@ -196,6 +203,9 @@ class BrainMetrics:
             self.strategy_active.labels(v.name).set(1.0 if v.may_open and not v.shadow else 0.0)
         self.active_strategies.set(sum(1 for v in s.strategies if v.may_open and not v.shadow))
         for rv in s.regimes:
+            if self._regimes.get(rv.symbol) is rv.regime:
+                continue  # regimes hold for bars: only a change touches the 6 series
+            self._regimes[rv.symbol] = rv.regime
             for reg in Regime:
                 self.regime_label.labels(rv.symbol, reg.value).set(
                     1.0 if reg is rv.regime else 0.0)
