@@ -111,7 +111,7 @@ def _risk_view(o: BrainOrchestrator) -> RiskView:
         risk_cap=pf.risk_cap_pct, safe_mode=bool(pf.safe_mode),
         max_correlation=float(pf.max_correlation), daily_lock=o.locks.daily_lock,
         kill_switch=o.locks.kill_switch, governance_locked=o.locks.governance_locked,
-        lock_reason=reason,
+        lock_reason=reason, kill_reason=o.locks.kill_reason if o.locks.kill_switch else "",
     )
 
 

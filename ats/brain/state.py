@@ -68,7 +68,8 @@ class RiskView:
     daily_lock: bool = False
     kill_switch: bool = False
     governance_locked: bool = False
-    lock_reason: str = ""
+    lock_reason: str = ""  # the strongest lock's reason
+    kill_reason: str = ""  # the kill switch's own reason (manual or drawdown), when engaged
 
 
 @dataclass(frozen=True, slots=True)

@@ -224,7 +224,7 @@ class BrainMetrics:
         self.max_correlation.set(risk.max_correlation)
         self.safe_mode.set(1.0 if risk.safe_mode else 0.0)
         self.daily_lock.set(1.0 if risk.daily_lock else 0.0)
-        cause = kill_cause(risk.lock_reason) if risk.kill_switch else ""
+        cause = kill_cause(risk.kill_reason or risk.lock_reason) if risk.kill_switch else ""
         for c in KILL_CAUSES:
             self.kill_switch.labels(c).set(1.0 if c == cause else 0.0)
         self.governance_locked.set(1.0 if risk.governance_locked else 0.0)

@@ -130,6 +130,15 @@ def test_kill_switch_cause_label_is_bounded() -> None:
     assert s[("ats_kill_switch_engaged", (("cause", "manual"),))] == 1.0
     assert s[("ats_kill_switch_engaged", (("cause", "drawdown"),))] == 0.0
     m.update(_snap(2, risk=RiskView(kill_switch=True, lock_reason="trailing dd -3.6%")))
+    assert _samples(m)[("ats_kill_switch_engaged", (("cause", "manual"),))] == 0.0
+    # a governance lock outranks the kill switch in lock_reason; the cause still comes
+    # from the kill switch's own reason
+    m.update(_snap(3, risk=RiskView(kill_switch=True, governance_locked=True,
+                                    lock_reason="governance file changed",
+                                    kill_reason="kill switch engaged manually: desk")))
+    assert _samples(m)[("ats_kill_switch_engaged", (("cause", "manual"),))] == 1.0
+    m.update(_snap(4, risk=RiskView(kill_switch=True, lock_reason="trailing dd -3.6%",
+                                    kill_reason="trailing dd -3.6%")))
     s = _samples(m)
     assert s[("ats_kill_switch_engaged", (("cause", "drawdown"),))] == 1.0
     assert {k[1] for k in s if k[0] == "ats_kill_switch_engaged"} == {
