@@ -6,8 +6,9 @@
 //
 // Steps, each with Grafana's code where Grafana has it in @grafana/data:
 //  1. Prometheus "table" format: one frame per refId, a Time field, one string field per
-//     label (named by the label), and the value field "Value #<refId>" (several queries).
-//     This mirrors the Prometheus datasource's table transform (not in @grafana/data).
+//     label (named by the label, labels sorted), and the value field "Value #<refId>"
+//     (several queries). This mirrors the Prometheus datasource's transformDFToTable, which
+//     lives in @grafana/prometheus, not in @grafana/data.
 //  2. The panel's transformations through @grafana/data's transformDataFrame with the
 //     standard transformers.
 //  3. Field config through applyFieldOverrides with the node graph plugin's registry
@@ -42,10 +43,14 @@ function prometheusTable(refId, vector, manyQueries) {
   const valueName = manyQueries ? `Value #${refId}` : 'Value';
   const time = { name: 'Time', type: g.FieldType.time, config: {}, values: [] };
   const labels = labelNames.map((name) => ({
-    name, type: name === 'le' ? g.FieldType.number : g.FieldType.string,
-    config: { filterable: true }, values: [],
+    name, type: g.FieldType.string, config: { filterable: true }, values: [],
   }));
-  const value = { name: valueName, type: g.FieldType.number, config: { displayNameFromDS: valueName }, values: [] };
+  // No displayNameFromDS: the datasource leaves it unset, so transformations that match
+  // fields by display name see what Grafana computes for this field.
+  const value = {
+    name: valueName, type: g.FieldType.number, display: g.getDisplayProcessor(),
+    config: { displayNameFromDS: undefined }, values: [],
+  };
   for (const s of vector) {
     time.values.push(Math.round(s.value[0] * 1000));
     value.values.push(parseFloat(s.value[1]));
