@@ -111,7 +111,8 @@ def test_cli_run_and_backtest_on_a_csv(tmp_path: Path) -> None:
     runner = CliRunner()
     env = {"ATS_DB": str(tmp_path / "run.db")}
     res = runner.invoke(main, ["run", "--adapter", "replay", "--bars", str(path), "--symbols",
-                               "XYZ/USDT", "--db", str(tmp_path / "run.db")], env=env)
+                               "XYZ/USDT", "--db", str(tmp_path / "run.db"), "--no-metrics"],
+                        env=env)
     assert res.exit_code == 0, res.output
     assert "replay" in res.output and "Cycles" in res.output
     res = runner.invoke(main, ["backtest", "breakout_4h", "--engine", "brain", "--bars",
@@ -122,7 +123,7 @@ def test_cli_run_and_backtest_on_a_csv(tmp_path: Path) -> None:
     # the brain backtest kept its database in a temporary directory
     assert {p.name for p in tmp_path.iterdir()} <= {"XYZ.csv", "run.db", "run.db-shm",
                                                     "run.db-wal"}
-    res = runner.invoke(main, ["run", "--adapter", "replay"], env=env)
+    res = runner.invoke(main, ["run", "--adapter", "replay", "--no-metrics"], env=env)
     assert res.exit_code != 0 and "exactly one source of bars" in res.output
 
 
@@ -226,7 +227,7 @@ def test_replay_from_the_bars_sync_mirrored(tmp_path: Path) -> None:
     dao.upsert_bars(bars, "bingx")
     dao.close()
     res = CliRunner().invoke(main, ["run", "--adapter", "replay", "--from-db", "--symbols",
-                                    "XYZ/USDT:USDT", "--db", str(db)],
+                                    "XYZ/USDT:USDT", "--db", str(db), "--no-metrics"],
                              env={"ATS_DB": str(db)})
     assert res.exit_code == 0, res.output
     dao = PersistDAO(db, readonly=True)
@@ -236,7 +237,8 @@ def test_replay_from_the_bars_sync_mirrored(tmp_path: Path) -> None:
         dao.close()
     assert orders and all(abs(o.qty / 0.01 - round(o.qty / 0.01)) < 1e-9 for o in orders)
     res = CliRunner().invoke(main, ["run", "--adapter", "replay", "--from-db", "--symbols",
-                                    "NOPE/USDT", "--db", str(db)], env={"ATS_DB": str(db)})
+                                    "NOPE/USDT", "--db", str(db), "--no-metrics"],
+                             env={"ATS_DB": str(db)})
     assert res.exit_code != 0 and "ats sync" in res.output
 
 
@@ -253,8 +255,8 @@ def test_a_replay_is_reproducible_and_keeps_out_of_the_trading_database(
     env = {"ATS_DB": str(tmp_path / "data" / "ats.db")}
     outs = []
     for _ in range(2):
-        res = CliRunner().invoke(main, ["run", "--bars", str(path), "--symbols", "XYZ/USDT"],
-                                 env=env)
+        res = CliRunner().invoke(main, ["run", "--bars", str(path), "--symbols", "XYZ/USDT",
+                                        "--no-metrics"], env=env)
         assert res.exit_code == 0, res.output
         outs.append([line for line in res.output.splitlines() if "PnL" in line or "Closed"
                      in line or "Orders" in line])
