@@ -13,6 +13,7 @@ from ats.domain import (
     AccountState,
     Bars,
     Fill,
+    FxRates,
     InstrumentSpec,
     Order,
     OrderIntent,
@@ -102,3 +103,15 @@ class BrokerAdapter(Protocol):
     async def fetch_order(self, client_order_id: str, symbol: str) -> Order: ...
 
     async def fills_since(self, since_ms: int, symbol: str | None = None) -> list[Fill]: ...
+
+
+@runtime_checkable
+class FxSource(Protocol):
+    """A venue that quotes conversion rates to its account currency (``ats.domain.fx``).
+
+    Apart from ``BrokerAdapter`` so a venue whose instruments all settle in the account
+    currency (BingX USDT perpetuals) needs nothing: the brain then converts only same-money
+    amounts and refuses an instrument in another currency with that reason.
+    """
+
+    async def fx_rates(self) -> FxRates: ...

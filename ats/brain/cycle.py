@@ -239,6 +239,10 @@ def _last_bar(o: BrainOrchestrator, sym: str) -> tuple[int, float, float] | None
 
 
 async def _risk(o: BrainOrchestrator, w: CycleWork) -> None:
+    if o.connected and (w.new_bars or o.portfolio.positions):
+        note = await o.update_fx()
+        if note:
+            w.warn("risk", note)
     positions: dict[str, Position] = o.portfolio.positions
     if o.connected:
         for sym in positions:
@@ -252,7 +256,7 @@ async def _risk(o: BrainOrchestrator, w: CycleWork) -> None:
     lock = o.lock_status()
     bars = {k: o.windows[k].view() for k in w.new_bars}
     inp = RiskInput(signals=w.signals, bars=bars, instruments=o.instruments, lock=lock,
-                    vol_quantile=o.vol_quantiles)
+                    vol_quantile=o.vol_quantiles, fx=o.fx)
     w.risk = o.risk_agent.evaluate(inp)
     seen = {e.symbol for e in protective}
     w.exits = protective + [e for e in w.risk.exits if e.symbol not in seen]
@@ -264,7 +268,7 @@ async def _risk(o: BrainOrchestrator, w: CycleWork) -> None:
             if sig.is_exit:
                 o.shadow.exit_signal(sig)
         sh = o.risk_agent.shadow_plans(RiskInput(signals=w.shadow_signals, bars=bars,
-                                                 instruments=o.instruments))
+                                                 instruments=o.instruments, fx=o.fx))
         for plan in sh.plans:
             if o.shadow.open(plan):
                 w.shadow_plans.append(plan)

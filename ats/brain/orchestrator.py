@@ -32,6 +32,7 @@ from ats.brain.agents import (
     StrategySelectionAgent,
 )
 from ats.brain.cycle import CycleWork, run_stages
+from ats.brain.fx import refresh_fx
 from ats.brain.locks import LockEvent, LockManager
 from ats.brain.market import BarWindow
 from ats.brain.recovery import initial_regimes, recover
@@ -41,7 +42,7 @@ from ats.brain.snapshot import build_snapshot
 from ats.brain.state import BrainSnapshot
 from ats.brain.tools import ToolContext, ToolRegistry
 from ats.config.loader import LockedGovernance
-from ats.domain import Bars, Clock, InstrumentSpec, Mode, timeframe_ms
+from ats.domain import Bars, Clock, FxRates, InstrumentSpec, Mode, timeframe_ms
 from broker_adapters.errors import SessionFatalError, VenueError
 
 log = logging.getLogger(__name__)
@@ -138,6 +139,9 @@ class BrainOrchestrator:
                                                      **self.selection.challengers}.items()
                             if getattr(s, "uses_funding", "funding" in n)}
         self.equity_history: deque[Any] = deque(maxlen=500)
+        # Conversion to the account currency (ats.brain.fx): refreshed at start and per cycle.
+        self.fx = FxRates()
+        self.fx_note = ""
         self.last_error = ""
         self.last_journal_id: int | None = None
         self._snapshot = BrainSnapshot(run_id=run_id, mode=mode, venue=venue)
@@ -238,7 +242,9 @@ class BrainOrchestrator:
         for (sym, tf), w in self.windows.items():
             w.extend(await self.adapter.latest_bars(sym, tf, self.window_size))
         initial_regimes(self)
+        await self.update_fx(account_currency=True)
         await recover(self)
+        await self.update_fx()  # recovery may have rebuilt the portfolio
         now = self.clock.now_ms()
         self.dao.open_run(self.run_id, mode=self.mode.value, adapter=self.venue, ts=now,
                           meta={"symbols": list(self.symbols), "timeframes": list(self.timeframes),
@@ -248,6 +254,19 @@ class BrainOrchestrator:
                            f"({self.mode.value}), {len(self.symbols)} symbols "
                            f"{','.join(self.timeframes)}")
         self._refresh_snapshot()
+
+    async def update_fx(self, *, account_currency: bool = False) -> str:
+        """Fetch the venue's conversion rates into the portfolio; returns a warning or ""."""
+        if account_currency:
+            try:
+                self.fx = FxRates((await self.adapter.account()).currency.upper())
+            except (VenueError, OSError) as exc:
+                raise BrainStartError(f"{self.venue}: cannot read the account: {exc}") from exc
+        self.fx, self.fx_note = await refresh_fx(self.adapter, self.fx, self.instruments,
+                                                 self.portfolio)
+        if self.fx_note:
+            log.warning(self.fx_note)
+        return self.fx_note
 
     async def _feed_check(self) -> None:
         from broker_adapters.feed_check import check_feed

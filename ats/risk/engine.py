@@ -124,18 +124,29 @@ class RiskEngine:
         fixed_stop_pct: float | None = None,
         confidence_mult: float = 1.0,
         gross_exposure: float = 0.0,
+        quote_rate: float = 1.0,
+        cost_per_unit: float = 0.0,
     ) -> SizingResult:
-        """Quantity = equity x budget / (stop distance x contract size), then hard caps.
+        """Quantity = equity x budget / (loss per unit at the stop), then hard caps.
 
-        The stop comes from the signal's ``stop_hint``, else ``atr * stop_atr_mult``, else
-        ``fixed_stop_pct`` of the entry. ``gross_exposure`` is the notional already open or
-        pending (account currency); the new notional plus it stays within the leverage cap.
-        ``confidence_mult`` can only shrink the budget (values above 1 count as 1): the
-        budget is a ceiling, so a confident signal gets the full budget, never more.
-        Bad inputs never raise: they come back as a rejection with the reason.
+        The loss per unit is (stop distance + ``cost_per_unit``) x contract size x
+        ``quote_rate``: the price distance and the round trip's fees, spread and expected
+        slippage (price units, ``ats.risk.costs``), converted from the instrument's quote
+        currency to the account currency at the venue's rate (USDJPY on a USD account:
+        1/USDJPY). The stop comes from the signal's ``stop_hint``, else
+        ``atr * stop_atr_mult``, else ``fixed_stop_pct`` of the entry. ``gross_exposure`` is
+        the notional already open or pending (account currency); the new notional plus it
+        stays within the leverage cap. ``confidence_mult`` scales the budget and is capped
+        at 1: the budget is a ceiling, so a confident signal gets the full budget, never
+        more. Bad inputs never raise: they come back as a rejection with the reason.
         """
         bad = _check_inputs(signal, entry_price, state, atr, instrument, stop_atr_mult,
                             fixed_stop_pct, confidence_mult, gross_exposure)
+        if bad is None and not is_pos(quote_rate):
+            bad = ("no_fx_rate", f"no usable rate from {instrument.quote_currency} to the "
+                   f"account currency for {instrument.symbol} (got {quote_rate!r})")
+        if bad is None and not (math.isfinite(cost_per_unit) and cost_per_unit >= 0):
+            bad = ("invalid_param", f"cost_per_unit {cost_per_unit!r} must be >= 0")
         if bad is not None:
             return SizingResult.reject(*bad)
         side = signal.side
@@ -152,7 +163,7 @@ class RiskEngine:
                                        f"losing side of entry {entry_price!r}",
                                        budget_pct=budget.pct)
         distance = abs(entry_price - stop)
-        cs = instrument.contract_size
+        cs = instrument.contract_size * quote_rate  # account currency per 1.0 move per unit
         if not (is_pos(distance * cs) and is_pos(entry_price * cs)):
             return SizingResult.reject("invalid_price", f"entry {entry_price!r} and stop "
                                        f"{stop!r} are too close to size", budget_pct=budget.pct)
@@ -176,7 +187,8 @@ class RiskEngine:
                                        budget_pct=budget.pct)
 
         equity = state.equity
-        qty = equity * risk_pct / (distance * cs)
+        loss = distance + cost_per_unit  # price units lost per unit at the stop, costs in
+        qty = equity * risk_pct / (loss * cs)
         leverage = min(self.settings.leverage_cap, instrument.max_leverage)
         notional_room = leverage * equity - gross_exposure
         if notional_room <= 0:
@@ -190,9 +202,11 @@ class RiskEngine:
         if qty <= 0 or qty < instrument.min_qty:
             return SizingResult.reject(
                 "below_min_qty", f"size {qty:g} is below the minimum {instrument.min_qty:g} "
-                f"{instrument.symbol} (risk {risk_pct:.3%} of {equity:,.2f} over a stop "
-                f"distance of {distance:g})", budget_pct=budget.pct)
-        risk_amount = qty * distance * cs
+                f"{instrument.symbol}: the minimum risks {instrument.min_qty * loss * cs:,.2f}, "
+                f"the budget is {risk_pct:.3%} of {equity:,.2f} = {equity * risk_pct:,.2f} "
+                f"(stop distance {distance:g}, costs {cost_per_unit:g} per unit)",
+                budget_pct=budget.pct)
+        risk_amount = qty * loss * cs
         return SizingResult(
             qty=qty,
             risk_amount=risk_amount,

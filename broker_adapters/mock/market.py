@@ -38,6 +38,7 @@ from ats.domain import (
     timeframe_ms,
 )
 from ats.domain.costs import CostModel
+from ats.domain.fx import FxRates
 from broker_adapters.base import Capabilities, DepthLevel, FundingRate, OrderBook
 from broker_adapters.errors import (
     BadSymbolError,
@@ -45,6 +46,7 @@ from broker_adapters.errors import (
     ConnectionLostError,
     VenueError,
 )
+from broker_adapters.mock.fx import mock_fx
 from broker_adapters.mock.paths import DAY_MS, MINUTE_MS, PathGenerator
 from broker_adapters.mock.profiles import RegimeParams, Scenario, SymbolProfile, profile_for
 from broker_adapters.paper_engine import BookView, PaperEngine
@@ -90,6 +92,7 @@ class MockMarket:
         starting_balance: float = 10_000.0,
         virtual_asset: str | None = None,
         leverage: float = 10.0,
+        currency: str = "USD",
     ) -> None:
         if not symbols:
             raise ValueError("the mock market needs at least one symbol")
@@ -110,8 +113,10 @@ class MockMarket:
         }
         self.engine = PaperEngine(
             venue=self.name, costs=costs or CostModel(), starting_balance=starting_balance,
-            specs=self.specs, currency="USD", virtual_asset=virtual_asset, leverage=leverage,
+            specs=self.specs, currency=currency, virtual_asset=virtual_asset, leverage=leverage,
         )
+        self.currency = currency
+        self._fx_minute = -1
         self.connected = False
         self._closed = False
         self._fail_left = 0
@@ -291,6 +296,23 @@ class MockMarket:
         mark = self.book_view(symbol, now).quote.last
         return FundingRate(symbol, now, round(rate, 8), last + FUNDING_MS, mark, mark)
 
+    # ------------------------------------------------------------------ money
+    def _fx_now(self) -> FxRates:
+        """The minute's FX set (``broker_adapters.mock.fx``), also handed to the engine."""
+        now = self.clock.now_ms()
+        minute = (now - self.origin_ms) // MINUTE_MS
+        if minute != self._fx_minute:
+            ccys = {sp.quote_currency for sp in self.specs.values()} | {
+                sp.margin_currency for sp in self.specs.values() if sp.margin_currency}
+            self.engine.set_fx(mock_fx(self, self.currency, ccys, now))
+            self._fx_minute = minute
+        return self.engine.fx
+
+    async def fx_rates(self) -> FxRates:
+        """Account-currency value of each instrument currency, from the mock's own paths."""
+        self._gate("fx_rates")
+        return self._fx_now()
+
     # ------------------------------------------------------------------ trading
     def _match(self, symbol: str | None = None) -> list[Order]:
         """Match resting orders (once per minute per symbol) and refresh position marks.
@@ -300,6 +322,8 @@ class MockMarket:
         """
         now = self.clock.now_ms()
         m = (now - self.origin_ms) // MINUTE_MS
+        if m >= 1:
+            self._fx_now()
         todo = [symbol] if symbol else self.engine.open_symbols()
         moved: list[Order] = []
         for sym in sorted(set(todo) | set(self.engine.position_symbols())):

@@ -16,7 +16,7 @@ import numpy as np
 
 from ats import indicators as ind
 from ats.brain.tools import ToolContext, ToolRegistry
-from ats.domain import Bars, InstrumentSpec, Position, Quote, Side, StrategySignal
+from ats.domain import Bars, FxRates, InstrumentSpec, Position, Quote, Side, StrategySignal
 from ats.risk import TradePlan, floor_to_step
 
 
@@ -51,6 +51,9 @@ class RiskInput:
     instruments: dict[str, InstrumentSpec]
     lock: LockStatus = LockStatus()
     vol_quantile: dict[str, float] = field(default_factory=dict)
+    # The venue's rates to the account currency; None only in unit tests of same-currency
+    # books (every amount then counts 1:1).
+    fx: FxRates | None = None
 
 
 @dataclass(slots=True)
@@ -150,10 +153,16 @@ class RiskManagerAgent:
         stops = self.registry.call("plan_stops", self.ctx, side=sig.side, entry=entry, atr=atr,
                                    stop_hint=sig.stop_hint, take_hint=sig.take_hint,
                                    tick_size=spec.tick_size)
+        rate = inp.fx.quote_rate(spec) if inp.fx is not None else 1.0
+        if rate is None:
+            assert inp.fx is not None
+            return reject("no_fx_rate", f"{inp.fx.source or 'the venue'} gives no rate from "
+                          f"{spec.quote_currency} to the account currency {inp.fx.account} "
+                          f"for {sig.symbol}")
         state = pf.risk_state(inp.vol_quantile.get(sig.symbol))
         sizing = self.registry.call("plan_position", self.ctx, signal=sig, entry=entry, atr=atr,
                                     atr_ref=atr_ref, state=state, instrument=spec, stops=stops,
-                                    gross_exposure=pf.gross_exposure)
+                                    gross_exposure=pf.gross_exposure, quote_rate=rate)
         if not sizing.ok:
             return reject(sizing.code or "sizing", sizing.rejected or "size is zero")
         plan = TradePlan.from_sizing(sig, sizing, entry)

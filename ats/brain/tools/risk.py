@@ -113,7 +113,7 @@ class PlanPosition:
     def __call__(self, ctx: ToolContext, *, signal: StrategySignal, entry: float, atr: float,
                  state: Any, instrument: InstrumentSpec, stops: StopPlan,
                  atr_ref: float | None = None, gross_exposure: float = 0.0,
-                 stop_atr_mult: float = 1.2, **_: Any) -> Any:
+                 stop_atr_mult: float = 1.2, quote_rate: float = 1.0, **_: Any) -> Any:
         engine = ctx.risk_engine
         if engine is None:
             raise ToolError("plan_position: the tool context has no risk engine")
@@ -121,5 +121,5 @@ class PlanPosition:
         sig = replace(signal, stop_hint=stops.stop, take_hint=stops.take)
         return engine.size_position(
             sig, entry, state, atr, instrument, stop_atr_mult=stop_atr_mult,
-            confidence_mult=mult, gross_exposure=gross_exposure,
+            confidence_mult=mult, gross_exposure=gross_exposure, quote_rate=quote_rate,
         )

@@ -1,0 +1,132 @@
+"""Account currency end to end: the real brain sizes and books USDJPY in dollars (and a
+EUR account in euros) on the mock market, and the fake MT5 terminal's tick values give the
+same conversion the mock's FX paths do."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ats.domain import FxRates
+from broker_adapters.mock import MockMarket
+from broker_adapters.mock.fx import usd_value
+from tests.brain.fakes import ScriptedStrategy, always_long
+from tests.brain.helpers import START, config_dir, cycles, make_brain
+
+
+async def _one_plan(tmp_path: Path, symbol: str, **market):  # type: ignore[no-untyped-def]
+    cfg = config_dir(tmp_path, strategies=["longer"])
+    orch, clock = make_brain(tmp_path, {"longer": ScriptedStrategy("longer", always_long(
+        "longer"))}, cfg=cfg, symbols=(symbol,), **market)
+    await orch.start()
+    snaps = await cycles(orch, clock, 1)
+    rec = orch.dao.journal_tail(1, kind="cycle", run_id="t1")[-1].payload
+    return orch, clock, snaps[-1], rec
+
+
+async def test_usdjpy_is_sized_and_booked_in_dollars(tmp_path: Path) -> None:
+    orch, clock, snap, rec = await _one_plan(tmp_path, "USDJPY")
+    adapter = orch.adapter  # the paper account over the mock market
+    mock = adapter.venue
+    assert isinstance(mock, MockMarket)
+    usdjpy = 1.0 / usd_value(mock, "JPY", clock.now_ms())
+    assert 100 < usdjpy < 200
+    assert orch.fx.account == "USD"
+    assert orch.fx.rate("JPY") == pytest.approx(1.0 / usdjpy, rel=1e-9)
+    assert rec["plans"], rec["rejections"]
+    plan = rec["plans"][0]
+    # Risk at the stop, by hand: lots x 100,000 x stop distance (JPY) / USDJPY (USD).
+    risk_usd = plan["qty"] * 100_000 * abs(plan["entry"] - plan["stop"]) / usdjpy
+    equity = orch.portfolio.starting_equity
+    assert risk_usd == pytest.approx(plan["risk_pct"] * equity, rel=0.02)
+    assert risk_usd <= 0.010 * equity
+    # A 1m ATR stop is narrow, so the 3x leverage cap binds first: 3 x 10,000 USD buys
+    # 30,000 USD of USDJPY = 0.30 lots (the base currency is USD: 1 lot = 100,000 USD).
+    # Valued in JPY, the cap would have allowed 30,000 / (100,000 x 150) = 0.002 lots.
+    assert plan["qty"] == pytest.approx(0.30)
+    pos = orch.portfolio.positions["USDJPY"]
+    assert pos.qty == pytest.approx(plan["qty"])
+    await cycles(orch, clock, 5)
+    # The brain's book and the venue's own account agree in dollars (fees, spread, PnL).
+    acc = await adapter.account()
+    assert acc.currency == "USD"
+    assert orch.portfolio.equity == pytest.approx(acc.equity, abs=0.05 + 1e-4 * acc.equity)
+    pos = orch.portfolio.positions.get("USDJPY")
+    if pos is not None and pos.qty:
+        mark = orch.portfolio._ledger.mark_price("USDJPY")
+        rate = orch.fx.rate("JPY")
+        assert pos.unrealized_pnl == pytest.approx(
+            pos.qty * 100_000 * (mark - pos.entry_price) * rate, rel=1e-9)
+    await orch.stop()
+
+
+async def test_without_conversion_the_same_signal_would_be_refused(tmp_path: Path) -> None:
+    orch, clock, snap, rec = await _one_plan(tmp_path, "USDJPY")
+    plan = rec["plans"][0]
+    equity = orch.portfolio.starting_equity
+    # The old arithmetic valued a lot at 100,000 x ~150 "USD": even the 0.01 minimum lot
+    # would have been 15,000 x 10 > the 30,000 leverage room, so USDJPY never traded.
+    assert 0.01 * 100_000 * plan["entry"] > 3 * equity
+    await orch.stop()
+
+
+async def test_eur_account_sizes_eurusd_in_euros(tmp_path: Path) -> None:
+    orch, clock, snap, rec = await _one_plan(tmp_path, "EURUSD", currency="EUR")
+    assert orch.fx.account == "EUR"
+    eurusd = usd_value(orch.adapter.venue, "EUR", clock.now_ms())
+    assert orch.fx.rate("USD") == pytest.approx(1.0 / eurusd)
+    plan = rec["plans"][0]
+    risk_eur = plan["qty"] * 100_000 * abs(plan["entry"] - plan["stop"]) / eurusd
+    assert risk_eur == pytest.approx(plan["risk_pct"] * orch.portfolio.starting_equity,
+                                     rel=0.02)
+    acc = await orch.adapter.account()
+    assert acc.currency == "EUR"
+    assert orch.portfolio.equity == pytest.approx(acc.equity, abs=0.05 + 1e-4 * acc.equity)
+    await orch.stop()
+
+
+async def test_a_venue_without_a_rate_refuses_the_entry_with_the_reason(
+        tmp_path: Path) -> None:
+    class NoFx:
+        """The mock seen through a wrapper that quotes no FX (like a USDT-only venue)."""
+
+        def __init__(self, inner: MockMarket) -> None:
+            self._inner = inner
+
+        def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+            if name == "fx_rates":
+                raise AttributeError(name)
+            return getattr(self._inner, name)
+
+    cfg = config_dir(tmp_path, strategies=["longer"])
+    orch, clock = make_brain(tmp_path, {"longer": ScriptedStrategy("longer", always_long(
+        "longer"))}, cfg=cfg, symbols=("USDJPY",))
+    orch.adapter = NoFx(orch.adapter)
+    orch.ctx.adapter = orch.adapter
+    orch.exec_agent.ctx.adapter = orch.adapter
+    await orch.start()
+    await cycles(orch, clock, 1)
+    rec = orch.dao.journal_tail(1, kind="cycle", run_id="t1")[-1].payload
+    assert not rec["plans"]
+    codes = {r["code"]: r["reason"] for r in rec["rejections"]}
+    assert "no_fx_rate" in codes and "JPY" in codes["no_fx_rate"]
+    await orch.stop()
+
+
+async def test_fake_mt5_tick_value_is_the_terminals_conversion_rate() -> None:
+    from broker_adapters.mt5 import convert
+    from tests.fakes.MetaTrader5._terminal import FakeTerminal
+
+    term = FakeTerminal()
+    info = term._symbol_info("USDJPY")._asdict()
+    mid = (info["bid"] + info["ask"]) / 2
+    assert convert.quote_rate(info) == pytest.approx(1.0 / mid, rel=1e-6)
+    assert convert.quote_rate(term._symbol_info("EURUSD")._asdict()) == pytest.approx(1.0)
+    assert convert.quote_rate(term._symbol_info("XAUUSD")._asdict()) == pytest.approx(1.0)
+    fx = FxRates("USD", {"JPY": convert.quote_rate(info)})
+    assert fx.convert(60_000.0, "JPY") == pytest.approx(60_000.0 / mid, rel=1e-6)
+
+
+def test_start_is_the_helpers_origin() -> None:
+    assert START > 0
