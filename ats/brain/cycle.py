@@ -261,6 +261,10 @@ async def _risk(o: BrainOrchestrator, w: CycleWork) -> None:
     seen = {e.symbol for e in protective}
     w.exits = protective + [e for e in w.risk.exits if e.symbol not in seen]
     w.rejections.extend(w.risk.rejections)
+    for rej in w.risk.rejections:
+        o.refusals[rej.strategy] = f"{rej.symbol}: {rej.reason}"
+    for plan in w.risk.plans:
+        o.refusals.pop(plan.strategy, None)
     if lock.blocked:
         w.warn("risk", lock.reason)
     if w.shadow_signals:

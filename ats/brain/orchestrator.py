@@ -142,6 +142,8 @@ class BrainOrchestrator:
         # Conversion to the account currency (ats.brain.fx): refreshed at start and per cycle.
         self.fx = FxRates()
         self.fx_note = ""
+        # Why each strategy's latest entry was refused (shown on the desk until it plans).
+        self.refusals: dict[str, str] = {}
         self.last_error = ""
         self.last_journal_id: int | None = None
         self._snapshot = BrainSnapshot(run_id=run_id, mode=mode, venue=venue)

@@ -38,6 +38,9 @@ class RiskBudget:
     reductions: tuple[str, ...] = ()  # "loss_streak", "high_vol"
     blocked: str | None = None
     code: str = ""
+    # The most a multiplier may raise ``pct`` to: the governance maximum per trade, the
+    # day's room under the daily lock and the room under the portfolio cap.
+    ceiling_pct: float = 0.0
 
 
 class RiskEngine:
@@ -89,8 +92,11 @@ class RiskEngine:
         budget = min(base * dd_factor, daily_room, room)
         budget, reductions = self._apply_dynamic_reduction(budget, state)
         budget = min(max(0.0, budget), s.max_risk_per_trade)
+        ceiling = min(s.max_risk_per_trade, daily_room, room)
+        if reductions or dd_factor < 1.0:
+            ceiling = min(ceiling, budget)  # a cut budget is not raised back by a multiplier
         return RiskBudget(budget, base_pct=base, dd_factor=dd_factor, room_pct=room,
-                          reductions=reductions)
+                          reductions=reductions, ceiling_pct=ceiling)
 
     def _apply_dynamic_reduction(
         self, budget: float, state: RiskState
@@ -126,6 +132,7 @@ class RiskEngine:
         gross_exposure: float = 0.0,
         quote_rate: float = 1.0,
         cost_per_unit: float = 0.0,
+        edge: tuple[float, float, int] | None = None,
     ) -> SizingResult:
         """Quantity = equity x budget / (loss per unit at the stop), then hard caps.
 
@@ -136,9 +143,15 @@ class RiskEngine:
         1/USDJPY). The stop comes from the signal's ``stop_hint``, else
         ``atr * stop_atr_mult``, else ``fixed_stop_pct`` of the entry. ``gross_exposure`` is
         the notional already open or pending (account currency); the new notional plus it
-        stays within the leverage cap. ``confidence_mult`` scales the budget and is capped
-        at 1: the budget is a ceiling, so a confident signal gets the full budget, never
-        more. Bad inputs never raise: they come back as a rejection with the reason.
+        stays within the leverage cap. ``confidence_mult`` (0.5-1.25 from ``plan_position``)
+        scales the budget, up to the budget's ceiling: the governance maximum per trade and
+        the room under the daily lock and the portfolio cap (never above a budget already
+        cut for drawdown, a losing streak or high volatility).
+
+        Kelly: a signal's confidence is not a win probability, so the Kelly cap uses only
+        ``edge`` = (win rate, payoff ratio, trades) measured on the strategy's own closed
+        trades (``ats.risk.edge``); without enough of them there is no Kelly cap.
+        Bad inputs never raise: they come back as a rejection with the reason.
         """
         bad = _check_inputs(signal, entry_price, state, atr, instrument, stop_atr_mult,
                             fixed_stop_pct, confidence_mult, gross_exposure)
@@ -172,15 +185,15 @@ class RiskEngine:
                                                                              take)):
             take = None
 
-        risk_pct = budget.pct * min(1.0, confidence_mult)
-        if self.settings.kelly_cap and take is not None:
-            kelly = kelly_risk_cap(signal.confidence, abs(take - entry_price) / distance,
-                                   self.settings.kelly_fraction)
+        ceiling = budget.ceiling_pct if budget.ceiling_pct > 0 else budget.pct
+        risk_pct = min(budget.pct * confidence_mult, max(ceiling, 0.0))
+        if self.settings.kelly_cap and edge is not None:
+            p, payoff, n = edge
+            kelly = kelly_risk_cap(p, payoff, self.settings.kelly_fraction)
             if kelly <= 0:
                 return SizingResult.reject(
-                    "negative_edge", f"Kelly says no edge at confidence {signal.confidence:.2f} "
-                    f"and reward:risk {abs(take - entry_price) / distance:.2f}",
-                    budget_pct=budget.pct)
+                    "negative_edge", f"Kelly on {signal.strategy}'s last {n} trades says no "
+                    f"edge: win rate {p:.0%}, payoff {payoff:.2f}R", budget_pct=budget.pct)
             risk_pct = min(risk_pct, kelly)
         if risk_pct <= 0:
             return SizingResult.reject("no_budget", "confidence multiplier leaves no risk",

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from ats.domain import FxRates
+from ats.risk.edge import round_trip_cost
 from broker_adapters.mock import MockMarket
 from broker_adapters.mock.fx import usd_value
 from tests.brain.fakes import ScriptedStrategy, always_long
@@ -36,15 +37,19 @@ async def test_usdjpy_is_sized_and_booked_in_dollars(tmp_path: Path) -> None:
     assert orch.fx.rate("JPY") == pytest.approx(1.0 / usdjpy, rel=1e-9)
     assert rec["plans"], rec["rejections"]
     plan = rec["plans"][0]
-    # Risk at the stop, by hand: lots x 100,000 x stop distance (JPY) / USDJPY (USD).
-    risk_usd = plan["qty"] * 100_000 * abs(plan["entry"] - plan["stop"]) / usdjpy
     equity = orch.portfolio.starting_equity
-    assert risk_usd == pytest.approx(plan["risk_pct"] * equity, rel=0.02)
+    # Risk at the stop, by hand: lots x 100,000 x (stop distance + round-trip costs) in JPY,
+    # divided by USDJPY for dollars. Costs: the bar's spread plus fee and slippage per side.
+    bars = orch.windows[("USDJPY", "1m")].view()
+    cm = orch.ctx.cost_model
+    rng = (bars.high[-1] - bars.low[-1]) / bars.close[-1] * 1e4
+    cost = round_trip_cost(plan["entry"], plan["stop"], float(bars.spread[-1]), cm.taker_fee,
+                           cm.slippage_bps_base + cm.vol_impact * rng)
+    per_lot_usd = 100_000 * (abs(plan["entry"] - plan["stop"]) + cost) / usdjpy
+    risk_usd = plan["qty"] * per_lot_usd
+    assert risk_usd == pytest.approx(plan["risk_pct"] * equity, rel=1e-6)
     assert risk_usd <= 0.010 * equity
-    # A 1m ATR stop is narrow, so the 3x leverage cap binds first: 3 x 10,000 USD buys
-    # 30,000 USD of USDJPY = 0.30 lots (the base currency is USD: 1 lot = 100,000 USD).
-    # Valued in JPY, the cap would have allowed 30,000 / (100,000 x 150) = 0.002 lots.
-    assert plan["qty"] == pytest.approx(0.30)
+    assert plan["qty"] >= 0.05  # a real position: counted in JPY it was never above 0.002
     pos = orch.portfolio.positions["USDJPY"]
     assert pos.qty == pytest.approx(plan["qty"])
     await cycles(orch, clock, 5)
@@ -77,9 +82,14 @@ async def test_eur_account_sizes_eurusd_in_euros(tmp_path: Path) -> None:
     eurusd = usd_value(orch.adapter.venue, "EUR", clock.now_ms())
     assert orch.fx.rate("USD") == pytest.approx(1.0 / eurusd)
     plan = rec["plans"][0]
-    risk_eur = plan["qty"] * 100_000 * abs(plan["entry"] - plan["stop"]) / eurusd
+    bars = orch.windows[("EURUSD", "1m")].view()
+    cm = orch.ctx.cost_model
+    rng = (bars.high[-1] - bars.low[-1]) / bars.close[-1] * 1e4
+    cost = round_trip_cost(plan["entry"], plan["stop"], float(bars.spread[-1]), cm.taker_fee,
+                           cm.slippage_bps_base + cm.vol_impact * rng)
+    risk_eur = plan["qty"] * 100_000 * (abs(plan["entry"] - plan["stop"]) + cost) / eurusd
     assert risk_eur == pytest.approx(plan["risk_pct"] * orch.portfolio.starting_equity,
-                                     rel=0.02)
+                                     rel=1e-6)
     acc = await orch.adapter.account()
     assert acc.currency == "EUR"
     assert orch.portfolio.equity == pytest.approx(acc.equity, abs=0.05 + 1e-4 * acc.equity)

@@ -9,7 +9,7 @@ positions whose stop or take was touched into exit requests.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -18,6 +18,7 @@ from ats import indicators as ind
 from ats.brain.tools import ToolContext, ToolRegistry
 from ats.domain import Bars, FxRates, InstrumentSpec, Position, Quote, Side, StrategySignal
 from ats.risk import TradePlan, floor_to_step
+from ats.risk.edge import strategy_edge
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,9 +161,17 @@ class RiskManagerAgent:
                           f"{spec.quote_currency} to the account currency {inp.fx.account} "
                           f"for {sig.symbol}")
         state = pf.risk_state(inp.vol_quantile.get(sig.symbol))
-        sizing = self.registry.call("plan_position", self.ctx, signal=sig, entry=entry, atr=atr,
-                                    atr_ref=atr_ref, state=state, instrument=spec, stops=stops,
-                                    gross_exposure=pf.gross_exposure, quote_rate=rate)
+        cap = self.ctx.equity_cap
+        if cap is not None and 0 < cap < state.equity:
+            state = replace(state, equity=cap)  # VIRTUAL_EQUITY bounds a VST/demo balance
+        hi, lo, last = float(bars.high[-1]), float(bars.low[-1]), float(bars.close[-1])
+        spread = float(bars.spread[-1]) if len(bars.spread) else 0.0
+        sizing = self.registry.call(
+            "plan_position", self.ctx, signal=sig, entry=entry, atr=atr, atr_ref=atr_ref,
+            state=state, instrument=spec, stops=stops, gross_exposure=pf.gross_exposure,
+            quote_rate=rate, spread=spread if np.isfinite(spread) else 0.0,
+            range_bps=(hi - lo) / last * 1e4 if last > 0 else 0.0,
+            edge=strategy_edge(pf.closed_trades, sig.strategy))
         if not sizing.ok:
             return reject(sizing.code or "sizing", sizing.rejected or "size is zero")
         plan = TradePlan.from_sizing(sig, sizing, entry)
