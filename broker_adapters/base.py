@@ -115,3 +115,13 @@ class FxSource(Protocol):
     """
 
     async def fx_rates(self) -> FxRates: ...
+
+
+@runtime_checkable
+class FundingHistorySource(Protocol):
+    """A venue that serves settled funding rates (BingX: ccxt's funding-rate history)."""
+
+    async def funding_history(self, symbol: str, since_ms: int | None,
+                              limit: int = 100) -> list[FundingRate]:
+        """Settled rates, oldest first: from ``since_ms`` on, else the newest ``limit``."""
+        ...

@@ -37,7 +37,14 @@ from ats.domain import (
     Quote,
 )
 from ats.domain.costs import CostModel
-from broker_adapters.base import BrokerAdapter, Capabilities, FundingRate, FxSource, OrderBook
+from broker_adapters.base import (
+    BrokerAdapter,
+    Capabilities,
+    FundingHistorySource,
+    FundingRate,
+    FxSource,
+    OrderBook,
+)
 from broker_adapters.errors import CapabilityError, VenueBusyError, VenueError
 from broker_adapters.paper_engine import BookView, PaperEngine
 
@@ -111,6 +118,13 @@ class PaperBroker:
 
     async def funding_rate(self, symbol: str) -> FundingRate:
         return await self.venue.funding_rate(symbol)
+
+    async def funding_history(self, symbol: str, since_ms: int | None,
+                              limit: int = 100) -> list[FundingRate]:
+        """The venue's settled funding (a paper account pays the venue's real rates)."""
+        if not isinstance(self.venue, FundingHistorySource):
+            raise CapabilityError(f"{self.name} serves no funding history", venue=self.name)
+        return await self.venue.funding_history(symbol, since_ms, limit)
 
     async def fx_rates(self) -> FxRates:
         """The venue's conversion rates, re-expressed for the paper account's currency.

@@ -32,6 +32,7 @@ from ats.brain.agents import (
     StrategySelectionAgent,
 )
 from ats.brain.cycle import CycleWork, run_stages
+from ats.brain.funding import FundingBook, restore_funding
 from ats.brain.fx import refresh_fx
 from ats.brain.locks import LockEvent, LockManager
 from ats.brain.market import BarWindow
@@ -130,9 +131,9 @@ class BrainOrchestrator:
         self.connected = False
         self.focus: str | None = None
         self.vol_quantiles: dict[str, float] = {}
-        # Funding history per perpetual, built while running (the venue protocol serves only
-        # the current rate); only for timeframes a funding-aware strategy trades.
-        self.funding_history: dict[str, deque[float]] = {}
+        # Funding history per perpetual: restored, backfilled and stored (ats.brain.funding);
+        # only for timeframes a funding-aware strategy trades.
+        self.funding = FundingBook()  # settled rates per perpetual (ats.brain.funding)
         self.funding_next: dict[str, int] = {}
         self.basis: dict[str, float] = {}
         self.funding_tfs = {s.timeframe for n, s in {**self.selection.strategies,
@@ -247,6 +248,7 @@ class BrainOrchestrator:
         await self.update_fx(account_currency=True)
         await recover(self)
         await self.update_fx()  # recovery may have rebuilt the portfolio
+        await restore_funding(self)
         now = self.clock.now_ms()
         self.dao.open_run(self.run_id, mode=self.mode.value, adapter=self.venue, ts=now,
                           meta={"symbols": list(self.symbols), "timeframes": list(self.timeframes),

@@ -46,6 +46,7 @@ from broker_adapters.errors import (
     ConnectionLostError,
     VenueError,
 )
+from broker_adapters.mock.funding import FUNDING_MS, FundingModel
 from broker_adapters.mock.fx import mock_fx
 from broker_adapters.mock.paths import DAY_MS, MINUTE_MS, PathGenerator
 from broker_adapters.mock.profiles import RegimeParams, Scenario, SymbolProfile, profile_for
@@ -53,7 +54,6 @@ from broker_adapters.paper_engine import BookView, PaperEngine
 
 DEFAULT_SYMBOLS = ("BTC/USDT:USDT", "ETH/USDT:USDT", "EURUSD", "GBPUSD", "XAUUSD")
 DEFAULT_START = "2026-01-05T00:00:00Z"
-FUNDING_MS = 8 * 3_600_000
 BOOK_LEVELS = 20
 
 
@@ -117,6 +117,7 @@ class MockMarket:
         )
         self.currency = currency
         self._fx_minute = -1
+        self.funding = FundingModel(seed)
         self.connected = False
         self._closed = False
         self._fail_left = 0
@@ -277,24 +278,30 @@ class MockMarket:
         return OrderBook(symbol, view.quote.ts, view.bids[:depth], view.asks[:depth])
 
     async def funding_rate(self, symbol: str) -> FundingRate:
-        """Funding every 8h from the premium proxy of the last 8h return (perps only)."""
+        """The rate settled last (every 8h) and the live mark/index basis (perps only);
+        dynamics in ``broker_adapters.mock.funding``."""
         self._gate("funding_rate")
-        prof = self._profile(symbol)
-        if not prof.has_funding:
+        self._perp(symbol)
+        now = self.clock.now_ms()
+        k = now // FUNDING_MS
+        index = self.book_view(symbol, now).quote.last or 0.0
+        mark = index * (1.0 + self.funding.basis(symbol, now))
+        return FundingRate(symbol, now, round(self.funding.rate(symbol, k), 8),
+                           (k + 1) * FUNDING_MS, mark, index)
+
+    async def funding_history(self, symbol: str, since_ms: int | None,
+                              limit: int = 100) -> list[FundingRate]:
+        """Settled funding, oldest first: from ``since_ms`` on, else the newest ``limit``."""
+        self._gate("funding_history")
+        self._perp(symbol)
+        rows = self.funding.history(symbol, since_ms, self.clock.now_ms(), limit)
+        return [FundingRate(symbol, ts, rate, ts + FUNDING_MS) for ts, rate in rows]
+
+    def _perp(self, symbol: str) -> None:
+        if not self._profile(symbol).has_funding:
             raise CapabilityError(
                 f"{symbol} is not a perpetual: it has no funding", venue=self.name
             )
-        now = self.clock.now_ms()
-        last = now // FUNDING_MS * FUNDING_MS
-        m1 = (last - self.origin_ms) // MINUTE_MS - 1
-        m0 = m1 - FUNDING_MS // MINUTE_MS
-        rate = 0.0001
-        if m0 >= 0:
-            c = self.gen.minutes(prof, m0, m1 + 1)["close"]
-            rate = 0.0001 + 0.05 * math.log(float(c[-1]) / float(c[0]))
-            rate = max(-0.0075, min(0.0075, rate))
-        mark = self.book_view(symbol, now).quote.last
-        return FundingRate(symbol, now, round(rate, 8), last + FUNDING_MS, mark, mark)
 
     # ------------------------------------------------------------------ money
     def _fx_now(self) -> FxRates:
