@@ -10,9 +10,10 @@ currency is then refused at sizing with the missing rate named, never valued at 
 from __future__ import annotations
 
 import logging
-from typing import Protocol
+from collections.abc import Mapping
+from typing import Any, Protocol
 
-from ats.domain import FxRates, InstrumentSpec
+from ats.domain import FxRates, InstrumentSpec, same_money
 from broker_adapters.base import FxSource
 from broker_adapters.errors import VenueError
 
@@ -55,3 +56,20 @@ async def refresh_fx(adapter: object, current: FxRates, instruments: dict[str, I
         note = (f"no {fx.account} rate for {', '.join(missing)}: entries there are refused "
                 "until the venue quotes one")
     return fx, note
+
+
+def currency_mismatches(instruments: dict[str, InstrumentSpec],
+                        declared: Mapping[str, Any]) -> list[str]:
+    """Symbols whose venue currencies differ from ``symbols.yaml`` ``instruments`` (text)."""
+    out = []
+    for sym, spec in instruments.items():
+        want = declared.get(sym)
+        if want is None:
+            continue
+        if not same_money(spec.quote_currency, want.quote):
+            out.append(f"{sym}: the venue quotes it in {spec.quote_currency}, symbols.yaml "
+                       f"says {want.quote} (the venue's currency is used)")
+        if spec.margin_currency and not same_money(spec.margin_currency, want.margin):
+            out.append(f"{sym}: the venue holds its margin in {spec.margin_currency}, "
+                       f"symbols.yaml says {want.margin} (the venue's currency is used)")
+    return out

@@ -33,7 +33,7 @@ from ats.brain.agents import (
 )
 from ats.brain.cycle import CycleWork, run_stages
 from ats.brain.funding import FundingBook, restore_funding
-from ats.brain.fx import refresh_fx
+from ats.brain.fx import currency_mismatches, refresh_fx
 from ats.brain.locks import LockEvent, LockManager
 from ats.brain.market import BarWindow
 from ats.brain.recovery import initial_regimes, recover
@@ -145,6 +145,8 @@ class BrainOrchestrator:
         self.fx_note = ""
         # Why each strategy's latest entry was refused (shown on the desk until it plans).
         self.refusals: dict[str, str] = {}
+        # symbols.yaml ``instruments``: expected quote/margin currencies (runtime sets them).
+        self.declared_currencies: dict[str, Any] = {}
         self.last_error = ""
         self.last_journal_id: int | None = None
         self._snapshot = BrainSnapshot(run_id=run_id, mode=mode, venue=venue)
@@ -241,6 +243,8 @@ class BrainOrchestrator:
             raise BrainStartError(f"{self.venue} does not list {', '.join(missing)}; fix "
                                   "symbols.yaml or pass --symbols the venue knows")
         self.instruments = {s: specs[s] for s in self.symbols}
+        for text in currency_mismatches(self.instruments, self.declared_currencies):
+            self.journal_event("event", f"instrument currency: {text}", level="warning")
         self.dao.upsert_instruments(self.venue, list(self.instruments.values()))
         for (sym, tf), w in self.windows.items():
             w.extend(await self.adapter.latest_bars(sym, tf, self.window_size))

@@ -161,4 +161,5 @@ def build_orchestrator(
         orch.ctx.cost_model = cost_model_for(adapter_name, adapters_cfg)
     if opts.mode in (Mode.VST, Mode.DEMO):
         orch.ctx.equity_cap = settings.virtual_equity
+    orch.declared_currencies = dict(symbols_cfg.instruments)
     return orch

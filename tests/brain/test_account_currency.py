@@ -15,6 +15,8 @@ from broker_adapters.mock.fx import usd_value
 from tests.brain.fakes import ScriptedStrategy, always_long
 from tests.brain.helpers import START, config_dir, cycles, make_brain
 
+TESTS = str(Path(__file__).resolve().parents[1])
+
 
 async def _one_plan(tmp_path: Path, symbol: str, **market):  # type: ignore[no-untyped-def]
     cfg = config_dir(tmp_path, strategies=["longer"])
@@ -140,3 +142,75 @@ async def test_fake_mt5_tick_value_is_the_terminals_conversion_rate() -> None:
 
 def test_start_is_the_helpers_origin() -> None:
     assert START > 0
+
+
+async def test_usdjpy_on_the_fake_mt5_demo_account_is_sized_in_dollars(
+        tmp_path: Path) -> None:
+    """The same sizing through the real MT5 adapter: rates from the terminal's tick values."""
+    import sys
+
+    from ats.brain.runtime import RunOptions, build_orchestrator
+    from ats.config.models import Mt5AdapterConfig
+    from ats.config.settings import Settings
+    from ats.domain import FixedClock, Mode
+    from broker_adapters.mt5 import Mt5Adapter
+
+    if TESTS not in sys.path:
+        sys.path.insert(0, TESTS)
+    from fakes import MetaTrader5 as fake_mt5
+    from fakes.MetaTrader5._trading import TradingTerminal
+    from pydantic import SecretStr
+
+    term = TradingTerminal()
+    clock = FixedClock(term.now_utc_ms)
+    settings = Settings(mode=Mode.DEMO, mt5_login=5012345, mt5_password=SecretStr("demo-pass"),
+                        mt5_server="FakeBroker-Demo")
+    adapter = Mt5Adapter(Mt5AdapterConfig(mode="native"), settings, mode=Mode.DEMO,
+                         symbols=["USDJPY"], mt5_module=fake_mt5.make_module(term),
+                         clock=clock, retry_base_delay=0.001)
+    cfg = config_dir(tmp_path, strategies=["longer"])
+    opts = RunOptions(mode=Mode.DEMO, adapter="mt5", config_dir=cfg, db_path=tmp_path / "m.db",
+                      clock=clock, symbols=("USDJPY",), timeframes=("1h",),
+                      skip_feed_check=True, run_id="t1")
+    strat = ScriptedStrategy("longer", always_long("longer"), timeframe="1h")
+    orch = build_orchestrator(opts, adapter=adapter, strategies={"longer": strat}, env={})
+    await orch.start()
+    assert orch.fx.account == "USD" and orch.fx.source == "mt5 tick value"
+    term.now_utc_ms += 3_600_000
+    clock.advance(3_600_000)
+    await orch.run_cycle()
+    rec = orch.dao.journal_tail(1, kind="cycle", run_id="t1")[-1].payload
+    assert rec["plans"], rec["rejections"]
+    plan = rec["plans"][0]
+    usdjpy = 1.0 / orch.fx.rate("JPY")
+    assert 140 < usdjpy < 160  # the terminal's own price (1 / tick value per JPY)
+    bars = orch.windows[("USDJPY", "1h")].view()
+    cm = orch.ctx.cost_model
+    rng = (bars.high[-1] - bars.low[-1]) / bars.close[-1] * 1e4
+    cost = round_trip_cost(plan["entry"], plan["stop"], float(bars.spread[-1]), cm.taker_fee,
+                           cm.slippage_bps_base + cm.vol_impact * rng)
+    risk_usd = plan["qty"] * 100_000 * (abs(plan["entry"] - plan["stop"]) + cost) / usdjpy
+    equity = min(orch.portfolio.equity, 10_000.0)
+    assert risk_usd == pytest.approx(plan["risk_pct"] * equity, rel=1e-3)
+    assert 0.01 <= plan["qty"] and risk_usd <= 0.010 * equity
+    assert any(p["symbol"] == "USDJPY" for p in term.positions.values())  # sent to the demo
+    await orch.stop()
+
+
+def test_declared_currencies_are_checked_against_the_venue() -> None:
+    from ats.brain.fx import currency_mismatches
+    from ats.config.models import InstrumentCurrencies
+    from ats.domain import InstrumentSpec
+
+    spec = InstrumentSpec("USDJPY", "v", "fx", 0.001, 0.01, 0.01, 100_000.0, "JPY",
+                          margin_currency="USD")
+    ok = {"USDJPY": InstrumentCurrencies(quote="JPY", margin="USD")}
+    assert currency_mismatches({"USDJPY": spec}, ok) == []
+    bad = {"USDJPY": InstrumentCurrencies(quote="USD", margin="USD")}
+    (text,) = currency_mismatches({"USDJPY": spec}, bad)
+    assert "quotes it in JPY" in text and "symbols.yaml says USD" in text
+    btc = InstrumentSpec("B", "v", "c", 0.1, 1, 1, 1, "USDT", margin_currency="USDT")
+    assert currency_mismatches({"B": btc}, {"B": InstrumentCurrencies(quote="USD",
+                                                                      margin="USD")}) == []
+    with pytest.raises(ValueError):
+        InstrumentCurrencies(quote="yen", margin="USD")
