@@ -272,6 +272,7 @@ class BrainOrchestrator:
                 raise BrainStartError(f"{self.venue}: cannot read the account: {exc}") from exc
         self.fx, self.fx_note = await refresh_fx(self.adapter, self.fx, self.instruments,
                                                  self.portfolio)
+        self.ctx.fx = self.fx
         if self.fx_note:
             log.warning(self.fx_note)
         return self.fx_note

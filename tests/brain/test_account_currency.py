@@ -214,3 +214,40 @@ def test_declared_currencies_are_checked_against_the_venue() -> None:
                                                                       margin="USD")}) == []
     with pytest.raises(ValueError):
         InstrumentCurrencies(quote="yen", margin="USD")
+
+
+async def test_child_order_notional_cap_counts_usdjpy_in_dollars() -> None:
+    """max_child_notional (250,000) is account currency: 2 lots of USDJPY are 200,000 USD,
+    one order; valued in JPY (30M) they would have been split into 120 children."""
+    from ats.brain.tools import ToolContext, default_registry
+    from ats.config.models import Governance
+    from ats.domain import InstrumentSpec, Side
+
+    class Venue:
+        name = "t"
+        sent: list = []
+
+        async def place_order(self, intent):  # type: ignore[no-untyped-def]
+            from ats.domain import Order, OrderStatus
+
+            self.sent.append(intent)
+            return Order(intent.client_order_id, intent.symbol, intent.side, intent.qty,
+                         intent.type, OrderStatus.NEW, 0)
+
+    spec = InstrumentSpec("USDJPY", "t", "fx", 0.001, 0.01, 0.01, 100_000.0, "JPY",
+                          margin_currency="USD")
+    venue = Venue()
+    ctx = ToolContext(governance=Governance(), adapter=venue, run_id="r",
+                      fx=FxRates("USD", {"JPY": 1 / 150.0}))
+    reg = default_registry()
+    res = await reg.acall("place_order", ctx, symbol="USDJPY", side=Side.BUY, qty=2.0,
+                          price=150.0, instrument=spec)
+    assert res is not None and [i.qty for i in venue.sent] == [2.0]
+
+
+async def test_the_journal_names_the_planned_risk_and_its_currency(tmp_path: Path) -> None:
+    orch, clock, snap, rec = await _one_plan(tmp_path, "USDJPY")
+    plan = rec["plans"][0]
+    assert plan["currency"] == "USD"
+    assert plan["risk"] == pytest.approx(plan["risk_pct"] * orch.portfolio.starting_equity)
+    await orch.stop()
