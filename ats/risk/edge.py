@@ -14,21 +14,28 @@ from typing import Protocol
 
 MIN_TRADES = 20
 WINDOW = 100
+MAX_AGE_MS = 30 * 86_400_000  # a record older than a month no longer speaks for the market
 
 
 class _Trade(Protocol):
     strategy: str
     r_multiple: float | None
+    closed_ts: int
 
 
-def strategy_edge(trades: Iterable[_Trade], strategy: str, *, min_trades: int = MIN_TRADES,
-                  window: int = WINDOW) -> tuple[float, float, int] | None:
+def strategy_edge(trades: Iterable[_Trade], strategy: str, *, now_ms: int | None = None,
+                  min_trades: int = MIN_TRADES, window: int = WINDOW,
+                  max_age_ms: int = MAX_AGE_MS) -> tuple[float, float, int] | None:
     """(win rate, payoff ratio, n) over the strategy's last ``window`` trades with an R.
 
-    None below ``min_trades`` (no calibration yet). A record with no loss yet gives a
-    payoff from the wins alone over a 1R loss, the stop the trade was planned with.
+    None below ``min_trades`` (no calibration yet). Trades closed more than ``max_age_ms``
+    before ``now_ms`` do not count: a strategy Kelly stopped is not stopped for ever, its
+    old record ages out and it trades again at the plain budget. A record with no loss yet
+    gives a payoff from the wins alone over a 1R loss, the stop the trade was planned with.
     """
-    rs = [t.r_multiple for t in trades if t.strategy == strategy and t.r_multiple is not None]
+    cutoff = None if now_ms is None else now_ms - max_age_ms
+    rs = [t.r_multiple for t in trades if t.strategy == strategy and t.r_multiple is not None
+          and (cutoff is None or t.closed_ts >= cutoff)]
     rs = rs[-window:]
     n = len(rs)
     if n < min_trades:

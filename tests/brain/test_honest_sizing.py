@@ -81,3 +81,31 @@ async def test_paper_mode_has_no_equity_cap(tmp_path: Path) -> None:
     orch, _ = _brain(tmp_path, cfg, {"VIRTUAL_EQUITY": "1000"}, ("BTC/USDT:USDT",))
     assert orch.ctx.equity_cap is None
     await orch.stop()
+
+
+async def test_kelly_stops_a_strategy_on_its_own_losing_record(tmp_path: Path) -> None:
+    """Confidence 0.7 says nothing; 20 measured losses in a falling market do."""
+    from broker_adapters.mock import Scenario
+    from tests.brain.helpers import MINUTE, make_brain
+
+    cfg = config_dir(tmp_path, strategies=["longer"],
+                     governance={"locks": {"daily_max_loss": 0.2,
+                                           "trailing_dd_kill_switch": 0.5}})
+    syms = ("BTC/USDT:USDT", "ETH/USDT:USDT")
+    crash = Scenario(start_ms=START + 30 * MINUTE, drift_per_hour={s: -1.0 for s in syms})
+    orch, clock = make_brain(tmp_path, {"longer": ScriptedStrategy("longer", always_long(
+        "longer"))}, cfg=cfg, symbols=syms, scenario=crash)
+    await orch.start()
+    refused = None
+    for _ in range(200):
+        await cycles(orch, clock, 1)
+        rec = orch.dao.journal_tail(1, kind="cycle", run_id="t1")[-1].payload
+        neg = [r for r in rec["rejections"] if r["code"] == "negative_edge"]
+        if neg:
+            refused = neg[0]
+            break
+    assert refused is not None, "Kelly never refused the losing strategy"
+    assert "Kelly on longer's last" in refused["reason"] and "win rate" in refused["reason"]
+    closed = [t for t in orch.portfolio.closed_trades if t.r_multiple is not None]
+    assert len(closed) >= 20  # only its own measured record, never the signal's confidence
+    await orch.stop()

@@ -189,12 +189,16 @@ def test_strategy_edge_needs_its_own_record() -> None:
 
     from ats.risk.edge import strategy_edge
 
-    few = [T(strategy="a", r_multiple=1.0)] * 19
+    def tr(s: str, r: float | None, ts: int = 10**12) -> T:
+        return T(strategy=s, r_multiple=r, closed_ts=ts)
+
+    few = [tr("a", 1.0)] * 19
     assert strategy_edge(few, "a") is None
-    rec = [T(strategy="a", r_multiple=2.0)] * 8 + [T(strategy="a", r_multiple=-1.0)] * 12 + [
-        T(strategy="b", r_multiple=5.0)] * 50 + [T(strategy="a", r_multiple=None)] * 5
-    p, payoff, n = strategy_edge(rec, "a")
+    rec = [tr("a", 2.0)] * 8 + [tr("a", -1.0)] * 12 + [tr("b", 5.0)] * 50 + [tr("a", None)] * 5
+    p, payoff, n = strategy_edge(rec, "a", now_ms=10**12)
     assert (p, payoff, n) == (pytest.approx(0.4), pytest.approx(2.0), 20)
+    # a month later the record has aged out: no Kelly cap, the strategy may trade again
+    assert strategy_edge(rec, "a", now_ms=10**12 + 31 * 86_400_000) is None
 
 
 def test_costs_are_part_of_the_risk_at_the_stop(engine: RiskEngine) -> None:

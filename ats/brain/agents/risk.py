@@ -171,7 +171,7 @@ class RiskManagerAgent:
             state=state, instrument=spec, stops=stops, gross_exposure=pf.gross_exposure,
             quote_rate=rate, spread=spread if np.isfinite(spread) else 0.0,
             range_bps=(hi - lo) / last * 1e4 if last > 0 else 0.0,
-            edge=strategy_edge(pf.closed_trades, sig.strategy))
+            edge=strategy_edge(pf.closed_trades, sig.strategy, now_ms=self.ctx.ts or None))
         if not sizing.ok:
             return reject(sizing.code or "sizing", sizing.rejected or "size is zero")
         plan = TradePlan.from_sizing(sig, sizing, entry)
