@@ -63,6 +63,9 @@ class _Book:
     realized: float = 0.0
     venue: str = ""
     virtual_asset: str | None = None
+    # Restored before its FX rate was known: the stored open PnL (account currency) that
+    # fixes the mark once the rate arrives (``Ledger.set_fx_rate``).
+    restored_upnl: float | None = None
 
     @property
     def unrealized(self) -> float:
@@ -140,6 +143,10 @@ class Ledger:
         b = self._books.get(symbol)
         if b is not None:
             b.contract_size = self.point_value(symbol)
+            if b.restored_upnl is not None and symbol in self._fx and b.qty:
+                b.mark = b.entry + b.restored_upnl / (b.qty * b.contract_size)
+                self._marks[symbol] = b.mark
+                b.restored_upnl = None
 
     # ------------------------------------------------------------------ reading
     @property
@@ -257,4 +264,5 @@ class Ledger:
             self._books[p.symbol] = _Book(
                 p.symbol, p.qty, p.entry_price, mark, cs, trade, stop=p.stop, take=p.take,
                 realized=p.realized_pnl, venue=p.venue, virtual_asset=p.virtual_asset,
+                restored_upnl=None if p.symbol in self._fx else p.unrealized_pnl,
             )

@@ -118,3 +118,16 @@ def test_paper_engine_refuses_rates_for_another_account() -> None:
                       currency="USD")
     with pytest.raises(ValueError, match="EUR account"):
         eng.set_fx(FxRates("EUR"))
+
+
+def test_a_position_restored_before_its_rate_keeps_its_dollar_pnl() -> None:
+    from ats.domain import Position
+
+    led = Ledger({"USDJPY": 100_000.0})
+    # stored: 0.2 lots long from 150.0, +40 USD open (mark 150.3 at USDJPY 150.3)
+    led.restore([Position("USDJPY", 0.2, 150.0, 1, unrealized_pnl=40.0)])
+    led.set_fx_rate("USDJPY", 1 / 150.3)
+    assert led.mark_price("USDJPY") == pytest.approx(150.0 + 40.0 * 150.3 / 20_000)
+    assert led.unrealized == pytest.approx(40.0)
+    led.mark("USDJPY", 150.6)
+    assert led.unrealized == pytest.approx(0.2 * 100_000 * 0.6 / 150.3)
