@@ -32,6 +32,8 @@ from ats.brain.agents import (
     StrategySelectionAgent,
 )
 from ats.brain.cycle import CycleWork, run_stages
+from ats.brain.funding import FundingBook, restore_funding
+from ats.brain.fx import currency_mismatches, refresh_fx
 from ats.brain.latency import LatencyBook
 from ats.brain.locks import LockEvent, LockManager
 from ats.brain.market import BarWindow
@@ -43,7 +45,7 @@ from ats.brain.state import BrainSnapshot
 from ats.brain.tools import ToolContext, ToolRegistry
 from ats.brain.venue_timing import TimedVenue
 from ats.config.loader import LockedGovernance
-from ats.domain import Bars, Clock, InstrumentSpec, Mode, timeframe_ms
+from ats.domain import Bars, Clock, FxRates, InstrumentSpec, Mode, timeframe_ms
 from broker_adapters.errors import SessionFatalError, VenueError
 
 log = logging.getLogger(__name__)
@@ -137,15 +139,22 @@ class BrainOrchestrator:
         self.connected = False
         self.focus: str | None = None
         self.vol_quantiles: dict[str, float] = {}
-        # Funding history per perpetual, built while running (the venue protocol serves only
-        # the current rate); only for timeframes a funding-aware strategy trades.
-        self.funding_history: dict[str, deque[float]] = {}
+        # Funding history per perpetual: restored, backfilled and stored (ats.brain.funding);
+        # only for timeframes a funding-aware strategy trades.
+        self.funding = FundingBook()  # settled rates per perpetual (ats.brain.funding)
         self.funding_next: dict[str, int] = {}
         self.basis: dict[str, float] = {}
         self.funding_tfs = {s.timeframe for n, s in {**self.selection.strategies,
                                                      **self.selection.challengers}.items()
                             if getattr(s, "uses_funding", "funding" in n)}
         self.equity_history: deque[Any] = deque(maxlen=500)
+        # Conversion to the account currency (ats.brain.fx): refreshed at start and per cycle.
+        self.fx = FxRates()
+        self.fx_note = ""
+        # Why each strategy's latest entry was refused (shown on the desk until it plans).
+        self.refusals: dict[str, str] = {}
+        # symbols.yaml ``instruments``: expected quote/margin currencies (runtime sets them).
+        self.declared_currencies: dict[str, Any] = {}
         self.last_error = ""
         self.last_journal_id: int | None = None
         self._snapshot = BrainSnapshot(run_id=run_id, mode=mode, venue=venue)
@@ -242,11 +251,16 @@ class BrainOrchestrator:
             raise BrainStartError(f"{self.venue} does not list {', '.join(missing)}; fix "
                                   "symbols.yaml or pass --symbols the venue knows")
         self.instruments = {s: specs[s] for s in self.symbols}
+        for text in currency_mismatches(self.instruments, self.declared_currencies):
+            self.journal_event("event", f"instrument currency: {text}", level="warning")
         self.dao.upsert_instruments(self.venue, list(self.instruments.values()))
         for (sym, tf), w in self.windows.items():
             w.extend(await self.adapter.latest_bars(sym, tf, self.window_size))
         initial_regimes(self)
+        await self.update_fx(account_currency=True)
         await recover(self)
+        await self.update_fx()  # recovery may have rebuilt the portfolio
+        await restore_funding(self)
         now = self.clock.now_ms()
         self.dao.open_run(self.run_id, mode=self.mode.value, adapter=self.venue, ts=now,
                           meta={"symbols": list(self.symbols), "timeframes": list(self.timeframes),
@@ -256,6 +270,20 @@ class BrainOrchestrator:
                            f"({self.mode.value}), {len(self.symbols)} symbols "
                            f"{','.join(self.timeframes)}")
         self._refresh_snapshot()
+
+    async def update_fx(self, *, account_currency: bool = False) -> str:
+        """Fetch the venue's conversion rates into the portfolio; returns a warning or ""."""
+        if account_currency:
+            try:
+                self.fx = FxRates((await self.adapter.account()).currency.upper())
+            except (VenueError, OSError) as exc:
+                raise BrainStartError(f"{self.venue}: cannot read the account: {exc}") from exc
+        self.fx, self.fx_note = await refresh_fx(self.adapter, self.fx, self.instruments,
+                                                 self.portfolio)
+        self.ctx.fx = self.fx
+        if self.fx_note:
+            log.warning(self.fx_note)
+        return self.fx_note
 
     async def _feed_check(self) -> None:
         from broker_adapters.feed_check import check_feed

@@ -108,11 +108,20 @@ class AdapterSymbols(Strict):
     timeframes: tuple[Timeframe, ...] | None = None
 
 
+class InstrumentCurrencies(Strict):
+    """What an instrument is expected to be denominated in (the venue's word wins)."""
+
+    quote: str = Field(min_length=3, max_length=8, pattern=r"^[A-Z]+$")
+    margin: str = Field(min_length=3, max_length=8, pattern=r"^[A-Z]+$")
+
+
 class SymbolsConfig(Strict):
     timeframes: tuple[Timeframe, ...] = ("1m", "5m", "15m", "1h", "4h")
     poll_interval_seconds: float = Field(5.0, gt=0, le=3600)
     backfill_bars: int = Field(2000, ge=1, le=1_000_000)
     adapters: dict[str, AdapterSymbols]
+    # Quote (PnL) and margin currency per symbol; checked against the venue's spec at start.
+    instruments: dict[str, InstrumentCurrencies] = Field(default_factory=dict)
 
     def symbols_for(self, adapter: str) -> tuple[str, ...]:
         if adapter not in self.adapters:

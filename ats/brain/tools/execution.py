@@ -149,8 +149,10 @@ class PlaceOrder:
             raise ToolError(f"place_order: quantity must be positive (got {qty!r})")
         ex = ctx.governance.execution
         spec = instrument
+        # max_child_notional is account currency: a USDJPY lot is 100,000 USD, not 15M "USD"
+        rate = ctx.fx.quote_rate(spec) if spec is not None and ctx.fx is not None else None
         parts = split_quantity(
-            qty, price, spec.contract_size if spec else 1.0, visible_depth,
+            qty, price, (spec.contract_size * (rate or 1.0)) if spec else 1.0, visible_depth,
             ex.max_child_share_of_depth, ex.max_child_notional,
             spec.lot_step if spec else 0.0, spec.min_qty if spec else 0.0,
         )
