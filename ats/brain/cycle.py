@@ -59,10 +59,18 @@ class CycleWork:
     equity: float = 0.0
     daily_pnl_pct: float = 0.0
     drawdown_pct: float = 0.0
+    fatal: Any = None  # a fatal StorageError raised by a stage (full disk, read-only...)
 
     def fail(self, node: str, exc: BaseException) -> None:
         self.states[node] = "error"
         self.errors[node] = f"{type(exc).__name__}: {exc}"
+        from ats.brain.orchestrator import is_fatal_storage
+
+        if is_fatal_storage(exc):
+            # The run stops after this cycle and reports it once; no traceback per stage.
+            if self.fatal is None:
+                self.fatal = exc  # type: ignore[assignment]
+            return
         log.exception("brain stage %s failed", node, exc_info=exc)
 
     def warn(self, node: str, text: str) -> None:

@@ -43,6 +43,7 @@ from ats.brain.tools import ToolContext, ToolRegistry
 from ats.config.loader import LockedGovernance
 from ats.domain import Bars, Clock, InstrumentSpec, Mode, timeframe_ms
 from broker_adapters.errors import SessionFatalError, VenueError
+from storage.errors import DatabaseLockedError, InvalidDataError, StorageError
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +140,9 @@ class BrainOrchestrator:
                             if getattr(s, "uses_funding", "funding" in n)}
         self.equity_history: deque[Any] = deque(maxlen=500)
         self.last_error = ""
+        # A storage fault no retry can fix (full disk, read-only, corrupt): the run stops
+        # after the cycle it happened in instead of cycling on with nothing recorded.
+        self.fatal: StorageError | None = None
         self.last_journal_id: int | None = None
         self._snapshot = BrainSnapshot(run_id=run_id, mode=mode, venue=venue)
         self._cycle_lock = asyncio.Lock()
@@ -281,7 +285,9 @@ class BrainOrchestrator:
         self._stopped = True
         async with self._cycle_lock:
             now = self.clock.now_ms()
-            if self._started:
+            if self.fatal is not None:
+                self._record_unrecorded_order()
+            elif self._started:
                 try:
                     self.dao.close_run(self.run_id, ts=now, summary=self.summary())
                     self.journal_event("event", f"run {self.run_id} stopped after "
@@ -294,6 +300,18 @@ class BrainOrchestrator:
                 log.warning("closing %s failed: %s", self.venue, exc)
             if self.owns_dao:
                 self.dao.close()
+
+    def _record_unrecorded_order(self) -> None:
+        """After a storage fault, try once to record the order whose state the file could
+        not take (an update in place often still fits); the CLI names it either way."""
+        order = getattr(self.fatal, "unrecorded_order", None)
+        if order is None:
+            return
+        try:
+            self.dao.record_order(order, self.run_id)
+            self.fatal.order_recorded = True  # type: ignore[union-attr]
+        except Exception:
+            self.fatal.order_recorded = False  # type: ignore[union-attr]
 
     async def run(self, *, max_cycles: int | None = None, max_seconds: float | None = None,
                   stop_event: asyncio.Event | None = None) -> None:
@@ -323,6 +341,8 @@ class BrainOrchestrator:
                 break
             await self.run_cycle()
             done += 1
+            if self.fatal is not None:
+                break
 
     async def _sleep(self, seconds: float, stop_event: asyncio.Event | None,
                      wall_end: float | None) -> bool:
@@ -347,6 +367,8 @@ class BrainOrchestrator:
             self.ctx.ts, self.ctx.cycle = ts, self.counters.cycles
             work = CycleWork(ts=ts, cycle=self.counters.cycles)
             await run_stages(self, work)
+            if work.fatal is not None and self.fatal is None:
+                self.fatal = work.fatal
             work.latency_ms = (perf_counter() - t0) * 1000.0
             self.counters.latencies_ms.append(work.latency_ms)
             self._journal_cycle(work)
@@ -373,6 +395,10 @@ class BrainOrchestrator:
                                                         run_id=self.run_id, text=text)
         except Exception as exc:
             self.last_error = f"journal: {exc}"
+            if is_fatal_storage(exc):
+                if self.fatal is None:
+                    self.fatal = exc  # type: ignore[assignment]
+                return  # the run stops after this cycle and says why, once
             log.error("cycle journal write failed: %s", exc)
 
     def _record_signals(self, work: CycleWork) -> None:
@@ -414,6 +440,12 @@ class BrainOrchestrator:
             "shadow": {n: {"trades": s.trades, "pnl": s.pnl, "plans": s.plans}
                        for n, s in self.shadow.scores.items()},
         }
+
+
+def is_fatal_storage(exc: BaseException) -> bool:
+    """A storage fault that retrying the next cycle cannot fix."""
+    return isinstance(exc, StorageError) and not isinstance(
+        exc, DatabaseLockedError | InvalidDataError)
 
 
 __all__ = ["BrainOrchestrator", "BrainStartError", "ExecInput", "ExecResult", "RiskInput",
