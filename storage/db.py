@@ -58,6 +58,15 @@ def check_header(path: Path) -> None:
         )
 
 
+def _marked_read_only(path: Path) -> bool:
+    """True when the file has no write bit at all: the owner marked it read-only, and that is
+    honoured even for root (whom the OS would let write anyway)."""
+    try:
+        return (path.stat().st_mode & 0o222) == 0
+    except OSError:
+        return False
+
+
 def quick_check(conn: apsw.Connection, path: Path, *,
                 budget_s: float = QUICK_CHECK_SECONDS) -> bool:
     """``PRAGMA quick_check`` with a time budget; raise ``CorruptDatabaseError`` on damage.
@@ -127,6 +136,12 @@ class Database:
                 hint="Run `ats sync` (or any command that writes) first, or check --db",
             )
         check_header(self.path)
+        if not readonly and _marked_read_only(self.path):
+            raise ReadOnlyDatabaseError(
+                "the database file is marked read-only; nothing was written", path=self.path,
+                hint=f"Make it writable (chmod u+w {self.path}), or point --db / ATS_DB at a "
+                     "writable copy",
+            )
         if not readonly:
             self._writer = self._open(readonly=False)
             try:

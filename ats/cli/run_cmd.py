@@ -102,29 +102,31 @@ def attach_metrics(orchestrator: Any, host: str, port: int) -> Callable[[], None
 async def run_brain(options: dict[str, Any], *, max_cycles: int | None,
                     max_seconds: float | None, metrics: tuple[str, int] | None = None,
                     telemetry: Path | None = None) -> dict[str, Any]:
-    from ats.brain.orchestrator import BrainStartError
     from ats.brain.runtime import RunOptions, build_orchestrator
 
     orch = build_orchestrator(RunOptions(**options))
-    stop_metrics = attach_metrics(orch, *metrics) if metrics else None
-    if telemetry is not None:
-        from ats.monitor.telemetry import TelemetryExporter
-
-        orch.add_sink(TelemetryExporter(telemetry))
-    stop_event = asyncio.Event()
     loop = asyncio.get_running_loop()
-    installed = install_stop_handlers(loop, lambda _sig: stop_event.set())
+    stop_event = asyncio.Event()
+    installed: list[Any] = []
+    stop_metrics: Callable[[], None] | None = None
     try:
         try:
+            stop_metrics = attach_metrics(orch, *metrics) if metrics else None
+            if telemetry is not None:
+                from ats.monitor.telemetry import TelemetryExporter
+
+                orch.add_sink(TelemetryExporter(telemetry))
+            installed = install_stop_handlers(loop, lambda _sig: stop_event.set())
             await orch.start()
-        except BrainStartError:
+            console.print(t("brain.run.started", run_id=orch.run_id, venue=orch.venue,
+                            mode=orch.mode.value, n=len(orch.symbols)))
+            await orch.run(max_cycles=max_cycles, max_seconds=max_seconds,
+                           stop_event=stop_event)
+            summary = orch.summary()
+        finally:
+            # Every path closes the venue (and its aiohttp session) and the database: an
+            # authentication failure during start once left "Unclosed connector" behind.
             await orch.stop()
-            raise  # one line, exit code 1 (ats.cli.errors)
-        console.print(t("brain.run.started", run_id=orch.run_id, venue=orch.venue,
-                        mode=orch.mode.value, n=len(orch.symbols)))
-        await orch.run(max_cycles=max_cycles, max_seconds=max_seconds, stop_event=stop_event)
-        summary = orch.summary()
-        await orch.stop()
         if orch.fatal is not None:
             raise halted_by_storage(orch.fatal, orch.counters.cycles)
         return summary

@@ -24,7 +24,7 @@ from ats.cli.common import (
     remove_stop_handlers,
 )
 from ats.cli.db_cmd import db_option, fmt_ms, open_dao
-from ats.cli.errors import EXIT_DATABASE, EXIT_USAGE
+from ats.cli.errors import EXIT_DATABASE, EXIT_USAGE, classify
 from ats.cli.params import POSITIVE, parse_timeframes
 from ats.config import ConfigError, SymbolsConfig, load_adapters, load_settings, load_symbols
 from ats.domain import Clock, Mode, RealClock, SimulatedClock, timeframe_ms
@@ -215,6 +215,8 @@ def sync_command(adapter: str | None, symbols: str | None, timeframes: str | Non
     console.print(t("sync.done", rows=f"{summary.rows:,}", errors=summary.errors,
                     polls=summary.polls))
     if summary.aborted:
-        fail(t("sync.aborted", reason=summary.aborted), code=EXIT_DATABASE)
+        # The cause decides the code: 4 for the database, 1 for the venue (3 if live).
+        code = classify(summary.abort_cause)[0] if summary.abort_cause else EXIT_DATABASE
+        fail(t("sync.aborted", reason=summary.aborted), code=code)
     if summary.errors:
         raise SystemExit(1)
