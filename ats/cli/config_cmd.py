@@ -86,5 +86,5 @@ def config_check(directory: Path | None) -> None:
     failed = [r for r in results if r[1] is not None]
     if failed:
         console.print("[bold red]" + t("config.check.failed", n=len(failed)) + "[/]")
-        raise SystemExit(1)
+        raise SystemExit(2)  # usage/configuration error (ats.cli.errors)
     console.print("[green]" + t("config.check.all_ok") + "[/]")
