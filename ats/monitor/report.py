@@ -212,9 +212,10 @@ def write_report(dao: Persistence, run_id: str, reports_dir: Path | str = "repor
     The run id becomes a directory name, so it must be a safe name and the directory must
     land inside ``reports_dir`` (``--run-id ../../x`` once wrote elsewhere).
     """
-    from ats.config.names import check_name
+    from ats.config.names import SAFE_NAME_RULE, is_safe_name
 
-    check_name("run id", run_id)
+    if not is_safe_name(run_id):
+        raise ReportError(f"run id {run_id!r} is not a safe name ({SAFE_NAME_RULE})")
     root = Path(reports_dir)
     out = root / f"run_{run_id}"
     if root.resolve() not in out.resolve().parents:
