@@ -48,12 +48,18 @@ EXIT_CODES: dict[int, str] = {
     EXIT_INTERRUPTED: "interrupted",
 }
 
-_debug = os.environ.get("ATS_DEBUG", "").strip().lower() in {"1", "true", "yes", "on"}
+def _debug_env() -> bool:
+    return os.environ.get("ATS_DEBUG", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+_debug = _debug_env()
 
 
 def set_debug(on: bool) -> None:
+    """Set per invocation (``--debug`` or ``ATS_DEBUG``), so one call cannot leak into the
+    next one in the same process (tests run many)."""
     global _debug
-    _debug = bool(on) or _debug
+    _debug = bool(on) or _debug_env()
 
 
 def debug_enabled() -> bool:
@@ -72,6 +78,12 @@ def print_error(message: str) -> None:
 
 
 def exit_with(message: str, code: int) -> NoReturn:
+    """One line and the exit code; with ``--debug`` the traceback of the error being
+    handled (if any) comes first."""
+    if _debug and sys.exc_info()[0] is not None:
+        import traceback
+
+        traceback.print_exc()
     print_error(message)
     sys.exit(code)
 

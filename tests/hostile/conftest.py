@@ -4,10 +4,14 @@ traceback, the database unchanged)."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import shutil
+import socket
 import sqlite3
+import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +20,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 REPO = Path(__file__).resolve().parent.parent.parent
+TESTS = REPO / "tests"
+if str(TESTS) not in sys.path:  # the fakes package lives in tests/
+    sys.path.insert(0, str(TESTS))
 CONFIGS = REPO / "configs"
 DANGEROUS_ENV = ("MODE", "ATS_LANG", "USE_VIRTUAL_TRADING", "ATS_CONFIG_DIR", "ATS_DB",
                  "VIRTUAL_EQUITY", "PROMETHEUS_PORT", "MT5_LOGIN", "ATS_DEBUG",
@@ -125,3 +132,36 @@ def ats(tmp_path: Path, db: Path, cfg: Path) -> Iterator[Ats]:
     yield runner
     assert fingerprint(db) == before, "the database changed"
     assert not (work / "data").exists(), "a default database was created"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def fake_bingx() -> Iterator[str]:
+    """The faithful BingX fake (checks keys and signatures) served from its own thread."""
+    from fakes.bingx_server import FakeBingx
+
+    loop = asyncio.new_event_loop()
+    fake = FakeBingx()
+    ready = threading.Event()
+
+    def serve() -> None:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(fake.start())
+        ready.set()
+        loop.run_forever()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    assert ready.wait(10)
+    try:
+        yield fake.base_url
+    finally:
+        asyncio.run_coroutine_threadsafe(fake.stop(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()
