@@ -68,13 +68,17 @@ class SafeName(click.ParamType):
 
     name = "name"
 
+    def __init__(self, what: str = "name") -> None:
+        self.what = what
+
     def convert(self, value: Any, param: click.Parameter | None,
                 ctx: click.Context | None) -> str:
         flag = "/".join(param.opts) if param is not None and param.opts else "name"
         try:
             return check_name(flag, str(value))
         except ConfigError as exc:
-            self.fail(f"{exc.found} is not a safe name; expected {exc.expected}", param, ctx)
+            self.fail(f"{exc.found} is not a safe {self.what}; expected {exc.expected}", param,
+                      ctx)
 
 
 def parse_timeframes(text: str | None, flag: str = "--timeframes") -> tuple[str, ...] | None:

@@ -12,7 +12,7 @@ from ats.i18n import t
 
 
 @click.command("report", help=t("report.help"))
-@click.argument("run_id", type=SafeName())
+@click.argument("run_id", type=SafeName("run id"))
 @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help=t("report.opt_db"))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),

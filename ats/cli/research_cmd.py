@@ -102,7 +102,8 @@ def _finish(st: RunState, lab: Lab) -> None:
 
 
 common = [
-    click.option("--run", "run_id", required=True, type=SafeName(), help="Research run id."),
+    click.option("--run", "run_id", required=True, type=SafeName("run id"),
+                 help="Research run id."),
     click.option("--reports-dir", default=str(DEFAULT_REPORTS), show_default=True),
     click.option("--config-dir", default=None, help="Configs directory (default ./configs)."),
 ]
@@ -120,7 +121,7 @@ def research_group() -> None:
 
 
 @research_group.command("generate", help=t("research.generate.help"))
-@click.option("--run", "run_id", default=None, type=SafeName(),
+@click.option("--run", "run_id", default=None, type=SafeName("run id"),
               help="Run id (default: a new time-stamped id).")
 @click.option("--reports-dir", default=str(DEFAULT_REPORTS), show_default=True)
 @click.option("--config-dir", default=None)
@@ -236,7 +237,7 @@ def promote_cmd(run_id: str, reports_dir: str, config_dir: str | None, candidate
 
 
 @research_group.command("run", help=t("research.run.help"))
-@click.option("--run", "run_id", default=None, type=SafeName())
+@click.option("--run", "run_id", default=None, type=SafeName("run id"))
 @click.option("--reports-dir", default=str(DEFAULT_REPORTS), show_default=True)
 @click.option("--config-dir", default=None)
 @click.option("-n", "--count", default=12, type=click.IntRange(1, 10_000), show_default=True)
@@ -279,7 +280,7 @@ def run_cmd(run_id: str | None, reports_dir: str, config_dir: str | None, count:
 
 
 @research_group.command("status", help=t("research.status.help"))
-@click.option("--run", "run_id", default=None, type=SafeName())
+@click.option("--run", "run_id", default=None, type=SafeName("run id"))
 @click.option("--reports-dir", default=str(DEFAULT_REPORTS), show_default=True)
 def status_cmd(run_id: str | None, reports_dir: str) -> None:
     from research_lab.pipeline_ci.state import list_runs

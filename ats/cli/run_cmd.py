@@ -151,7 +151,7 @@ async def run_brain(options: dict[str, Any], *, max_cycles: int | None,
 @click.option("--seed", type=int, default=42, show_default=True, help=t("brain.run.opt_seed"))
 @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help=t("brain.run.opt_db"))
-@click.option("--run-id", type=SafeName(), default=None, help=t("brain.run.opt_run_id"))
+@click.option("--run-id", type=SafeName("run id"), default=None, help=t("brain.run.opt_run_id"))
 @click.option("--config-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help=t("brain.run.opt_config_dir"))
 @click.option("--timeframes", default=None, help=t("brain.run.opt_timeframes"))
