@@ -360,6 +360,10 @@ class BrainOrchestrator:
 
     # ------------------------------------------------------------------ the cycle
     async def run_cycle(self) -> BrainSnapshot:
+        if self.fatal is not None:
+            # No trading without a ledger: every front end (the TUI drives cycles itself)
+            # sees the storage fault on each further attempt instead of silent cycles.
+            raise self.fatal
         async with self._cycle_lock:
             t0 = perf_counter()
             ts = self.clock.now_ms()
