@@ -111,6 +111,10 @@ def classify(exc: BaseException) -> tuple[int, str]:
         VenueError = ()  # type: ignore[assignment,misc]  # noqa: N806
     if VenueError and isinstance(exc, VenueError):
         from ats.config.settings import ACCEPTANCE_CHECKLIST
+        from broker_adapters.errors import BadSymbolError
+
+        if isinstance(exc, BadSymbolError):  # a symbol the venue does not list: input error
+            return EXIT_USAGE, str(exc)
 
         if "live" in type(exc).__name__.lower() or ACCEPTANCE_CHECKLIST in str(exc):
             return EXIT_LIVE_REFUSED, str(exc)

@@ -112,3 +112,11 @@ def test_ok_run_path_still_works(ats: Ats, tmp_path: Path) -> None:
               "--config-dir", str(ats.cfg), "--run-id", "ok-run")
     assert out.code == 0, out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_symbol_unknown_to_bingx_is_refused(ats: Ats, fake_bingx: str) -> None:
+    p = ats.cfg / "adapters.yaml"
+    p.write_text(p.read_text().replace("base_url: null", f"base_url: {fake_bingx}"))
+    out = ats("sync", "--once", "--adapter", "bingx", "--symbols", "NOPE/USDT:USDT",
+              "--timeframes", "1h", "--db", str(ats.db), "--config-dir", str(ats.cfg))
+    check_one_line(out, 2, "NOPE/USDT:USDT")
