@@ -128,7 +128,7 @@ async def run_brain(options: dict[str, Any], *, max_cycles: int | None,
             # authentication failure during start once left "Unclosed connector" behind.
             await orch.stop()
         if orch.fatal is not None:
-            raise halted_by_storage(orch.fatal, orch.counters.cycles)
+            summary["halted"] = halted_by_storage(orch.fatal, orch.counters.cycles)
         return summary
     finally:
         remove_stop_handlers(loop, installed)
@@ -192,3 +192,6 @@ def run_command(paper: bool, mode: str | None, live: bool, adapter: str | None,
     except OSError as exc:
         fail(t("brain.run.os_error", error=exc))
     console.print(summary_table(summary))
+    halted = summary.get("halted")
+    if halted is not None:
+        raise halted  # after the summary: one line on stderr, exit code 4

@@ -94,6 +94,7 @@ def test_full_disk_stops_the_run_within_one_cycle(mode: str, tmp_path: Path, cfg
     for needle in (str(db), "the run stopped after cycle", "disk is full"):
         assert needle in line, line
     assert len(out.lines) < 10, out.stderr
+    assert "Cycles" in out.stdout  # the run's summary is still printed
     stopped_at = int(re.search(r"after cycle (\d+)", line).group(1))  # type: ignore[union-attr]
     facts = _db_facts(db)
     assert facts["integrity"] == "ok"
