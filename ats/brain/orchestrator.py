@@ -32,6 +32,7 @@ from ats.brain.agents import (
     StrategySelectionAgent,
 )
 from ats.brain.cycle import CycleWork, run_stages
+from ats.brain.latency import LatencyBook
 from ats.brain.locks import LockEvent, LockManager
 from ats.brain.market import BarWindow
 from ats.brain.recovery import initial_regimes, recover
@@ -40,6 +41,7 @@ from ats.brain.shadow import ShadowBook
 from ats.brain.snapshot import build_snapshot
 from ats.brain.state import BrainSnapshot
 from ats.brain.tools import ToolContext, ToolRegistry
+from ats.brain.venue_timing import TimedVenue
 from ats.config.loader import LockedGovernance
 from ats.domain import Bars, Clock, InstrumentSpec, Mode, timeframe_ms
 from broker_adapters.errors import SessionFatalError, VenueError
@@ -86,6 +88,12 @@ class BrainOrchestrator:
         self.locked_governance = governance
         self.governance = governance.governance
         self.enable_map = enable_map
+        # Latency histograms for the exporter: venue round trips (every awaited adapter
+        # call, through the transparent TimedVenue wrapper) and cycle stages.
+        self.venue_latency = LatencyBook()
+        self.stage_latency = LatencyBook()
+        self.spreads: dict[str, float] = {}  # symbol -> spread/mid of the last quote seen
+        adapter = TimedVenue(adapter, self.venue_latency, self.spreads)
         self.adapter = adapter
         self.dao = dao
         self.clock = clock
@@ -374,6 +382,8 @@ class BrainOrchestrator:
             if work.fatal is not None and self.fatal is None:
                 self.fatal = work.fatal
             work.latency_ms = (perf_counter() - t0) * 1000.0
+            for stage, ms in work.stage_ms.items():
+                self.stage_latency.observe(stage, ms / 1000.0)
             self.counters.latencies_ms.append(work.latency_ms)
             self._journal_cycle(work)
             self._snapshot = build_snapshot(self, work)

@@ -79,24 +79,40 @@ def halted_by_storage(exc: Exception, cycle: int) -> Exception:
         return exc
 
 
-def attach_metrics(orchestrator: Any, host: str, port: int) -> Callable[[], None]:
-    """Serve /metrics and /graph for this run from a daemon thread; returns its stopper."""
+def attach_metrics(orchestrator: Any, host: str, port: int) -> Callable[[], None] | None:
+    """Serve /metrics and /graph for this run from a daemon thread; returns its stopper.
+
+    A port already in use is one warning line and no exporter: the trading run matters
+    more than its dashboards (``--no-metrics`` silences the exporter on purpose).
+    """
     from ats.monitor.exporter import ExporterPortInUse, MetricsServer
     from ats.monitor.metrics import BrainMetrics
 
-    metrics = BrainMetrics()
-    orchestrator.add_sink(metrics.update)
+    dao_path = getattr(getattr(orchestrator, "dao", None), "path", None)
+    metrics = BrainMetrics(db_path=dao_path if isinstance(dao_path, Path) else None)
     server = MetricsServer(metrics.registry, lambda: orchestrator.snapshot.graph(),
                            host=host, port=port)
     try:
         bound = server.start()
     except ExporterPortInUse:
-        raise
+        console.print(t("observability.metrics_port_busy", host=host, port=port),
+                      style="yellow")
+        return None
     except OSError as exc:
         raise ConfigError("--metrics-host", t("hostile.metrics_host", host=host, port=port,
                                                error=exc.strerror or exc)) from None
+    orchestrator.add_sink(metrics.update)
     console.print(t("brain.run.metrics", host=host, port=bound))
     return server.stop
+
+
+def _metrics_port(explicit: int | None) -> int:
+    """``--metrics-port`` if given, else ``PROMETHEUS_PORT`` (default 9464)."""
+    if explicit is not None:
+        return explicit
+    from ats.config.settings import load_settings
+
+    return int(load_settings().prometheus_port)
 
 
 async def run_brain(options: dict[str, Any], *, max_cycles: int | None,
@@ -159,13 +175,15 @@ async def run_brain(options: dict[str, Any], *, max_cycles: int | None,
               help=t("brain.run.opt_metrics_port"))
 @click.option("--metrics-host", default="127.0.0.1", show_default=True,
               help=t("brain.run.opt_metrics_host"))
+@click.option("--no-metrics", is_flag=True, help=t("observability.opt_no_metrics"))
 @click.option("--telemetry", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help=t("report.opt_telemetry"))
 def run_command(paper: bool, mode: str | None, live: bool, adapter: str | None,
                 max_cycles: int | None, max_seconds: float | None, skip_feed_check: bool,
                 use_mock_feed: bool, speed: float, seed: int, db_path: Path | None,
                 run_id: str | None, config_dir: Path | None, timeframes: str | None,
-                metrics_port: int | None, metrics_host: str, telemetry: Path | None) -> None:
+                metrics_port: int | None, metrics_host: str, no_metrics: bool,
+                telemetry: Path | None) -> None:
     guard_live(mode, live)
     tfs = parse_timeframes(timeframes)
     chosen = Mode.PAPER if paper or mode is None else Mode(mode)
@@ -177,8 +195,8 @@ def run_command(paper: bool, mode: str | None, live: bool, adapter: str | None,
     }
     if tfs:
         options["timeframes"] = tfs
-    metrics = (metrics_host, metrics_port) if metrics_port is not None else None
     try:
+        metrics = None if no_metrics else (metrics_host, _metrics_port(metrics_port))
         summary = asyncio.run(run_brain(options, max_cycles=max_cycles, max_seconds=max_seconds,
                                         metrics=metrics, telemetry=telemetry))
     except LiveTradingRefused as exc:

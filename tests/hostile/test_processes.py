@@ -84,7 +84,7 @@ def test_full_disk_stops_the_run_within_one_cycle(mode: str, tmp_path: Path, cfg
     db = tmp_path / "full.db"
     out = run([sys.executable, str(HERE / "full_disk_run.py"), mode, "run", "--db", str(db),
                "--config-dir", str(cfg), "--speed", "6000", "--max-cycles", "400",
-               "--timeframes", "1m,5m", "--run-id", "disk"], tmp_path, timeout=120)
+               "--timeframes", "1m,5m", "--run-id", "disk", "--no-metrics"], tmp_path, timeout=120)
     # The run may have warned about its own trading (a lock engaging) before the disk
     # filled; of the fault itself there is one line, the last, and no traceback.
     assert out.code == 4 and "Traceback" not in out.stderr, out.stderr
@@ -117,8 +117,8 @@ def test_bingx_auth_failure_one_line_no_unclosed_connector(
     now closed on every error path (a real process, so the warning would show)."""
     p = cfg / "adapters.yaml"
     p.write_text(p.read_text().replace("base_url: null", f"base_url: {fake_bingx}"))
-    out = ats("run", "--max-cycles", "1", "--skip-feed-check", "--mode", "vst", "--adapter",
-              "bingx", "--db", str(db), "--config-dir", str(cfg), cwd=tmp_path,
+    out = ats("run", "--max-cycles", "1", "--skip-feed-check", "--no-metrics", "--mode", "vst",
+              "--adapter", "bingx", "--db", str(db), "--config-dir", str(cfg), cwd=tmp_path,
               BINGX_API_KEY="wrong-key", BINGX_API_SECRET="wrong-secret")
     assert "Unclosed" not in out.stderr, out.stderr
     check_one_line(out, 1, "credentials")

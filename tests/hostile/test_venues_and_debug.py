@@ -13,7 +13,7 @@ def test_dead_mt5_bridge(ats: Ats) -> None:
     p = ats.cfg / "adapters.yaml"
     p.write_text(p.read_text().replace("port: 18812", f"port: {free_port()}")
                  .replace("timeout_seconds: 30", "timeout_seconds: 2"))
-    for args in (("sync", "--once"), ("run", "--max-cycles", "1")):
+    for args in (("sync", "--once"), ("run", "--max-cycles", "1", "--no-metrics")):
         out = ats(*args, "--adapter", "mt5", "--db", str(ats.db), "--config-dir", str(ats.cfg))
         check_one_line(out, 1, "mt5", "bridge")
 
@@ -108,7 +108,7 @@ def test_exit_codes_are_documented(ats: Ats) -> None:
 
 def test_ok_run_path_still_works(ats: Ats, tmp_path: Path) -> None:
     fresh = tmp_path / "ok.db"
-    out = ats("run", "--max-cycles", "2", "--speed", "6000", "--db", str(fresh),
+    out = ats("run", "--max-cycles", "2", "--speed", "6000", "--no-metrics", "--db", str(fresh),
               "--config-dir", str(ats.cfg), "--run-id", "ok-run")
     assert out.code == 0, out.stderr
     assert "Traceback" not in out.stderr

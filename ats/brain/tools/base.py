@@ -1,7 +1,7 @@
 """What a tool is: a described, named capability the agents reach only through the registry.
 
 Agents never import a tool function directly. Going through ``ToolRegistry`` is what lets
-the brain count and time every call (the TUI's tool table, ``tool_calls_total``) and swap a
+the brain count and time every call (the TUI's tool table, ``ats_tool_calls_total``) and swap a
 tool for a fake in a test without touching the agent.
 """
 
