@@ -127,3 +127,35 @@ def test_missing_database_for_readers(ats: Ats, tmp_path: Path) -> None:
         out = ats(*args, "--db", str(missing))
         check_one_line(out, 2, str(missing))
     assert not missing.parent.exists()
+
+
+def test_quick_check_is_bounded_and_honest(ats: Ats, tmp_path: Path) -> None:
+    """Healthy: True. Out of time: False (inconclusive, the open goes on). Damaged: refused."""
+    import apsw
+
+    from storage.db import quick_check
+    from storage.errors import CorruptDatabaseError
+
+    conn = apsw.Connection(str(ats.db), flags=apsw.SQLITE_OPEN_READONLY)
+    try:
+        assert quick_check(conn, ats.db) is True
+        assert quick_check(conn, ats.db, budget_s=-1.0) is False
+    finally:
+        conn.close()
+    bad = tmp_path / "damaged.db"
+    shutil.copy(ats.db, bad)
+    damage_middle(bad)
+    conn = apsw.Connection(str(bad), flags=apsw.SQLITE_OPEN_READONLY)
+    try:
+        with pytest.raises(CorruptDatabaseError, match="damaged"):
+            quick_check(conn, bad)
+    finally:
+        conn.close()
+
+
+def test_empty_file_is_a_new_database(ats: Ats, tmp_path: Path) -> None:
+    """A zero-byte file is what SQLite creates: not refused as corrupt."""
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    out = ats("db", "stats", "--db", str(empty))
+    assert out.code == 0, out.stderr
