@@ -17,6 +17,12 @@ while [ $# -gt 0 ]; do
   esac
 done
 run_id="${RUN_ID:-paper-$(date -u +%Y%m%dT%H%M%SZ)}"
+# The run id names files (logs/<id>.log, reports/run_<id>/): the same safe alphabet as
+# `ats run --run-id`, checked before tee writes anything.
+if ! [[ "$run_id" =~ ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$ ]] || [[ "$run_id" == *..* ]]; then
+  echo "Error: RUN_ID '$run_id' is not a safe run id; use 1-64 letters, digits, '.', '_' or '-'" >&2
+  exit 2
+fi
 mkdir -p logs
 seconds=$(python3 - "$hours" <<'PY'
 import math, sys

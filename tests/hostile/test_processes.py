@@ -130,3 +130,13 @@ def test_copy_of_seed_is_untouched(seeded_db_file: Path, tmp_path: Path) -> None
     copy = tmp_path / "copy.db"
     shutil.copy(seeded_db_file, copy)
     assert fingerprint(copy) == fingerprint(seeded_db_file)
+
+
+@pytest.mark.parametrize("run_id", ["../../x", "a/b", ".."])
+def test_run_paper_script_refuses_unsafe_run_id(run_id: str, tmp_path: Path) -> None:
+    work = tmp_path / "a" / "b"
+    work.mkdir(parents=True)
+    out = run(["bash", str(REPO / "scripts" / "run_paper.sh"), "--hours", "0.001"], work,
+              RUN_ID=run_id)
+    check_one_line(out, 2, "RUN_ID", "safe run id")
+    assert not (work / "logs").exists() and not list(tmp_path.glob("*.log"))
