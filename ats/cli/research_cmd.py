@@ -18,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from ats.cli.common import console, fail
-from ats.cli.params import SafeName
+from ats.cli.params import SEED, SafeName
 from ats.config.loader import ConfigError, config_dir
 from ats.domain import RealClock
 from ats.i18n import t
@@ -127,7 +127,7 @@ def research_group() -> None:
 @click.option("--config-dir", default=None)
 @click.option("-n", "--count", default=12, type=click.IntRange(1, 10_000), show_default=True,
               help="Candidates to generate.")
-@click.option("--seed", default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--generator", "gen_kind", default="deterministic", show_default=True,
               help="deterministic | ollama | replay:<run id>")
 @click.option("--market", type=click.Choice(MARKETS), default="mock-trending", show_default=True)
@@ -241,7 +241,7 @@ def promote_cmd(run_id: str, reports_dir: str, config_dir: str | None, candidate
 @click.option("--reports-dir", default=str(DEFAULT_REPORTS), show_default=True)
 @click.option("--config-dir", default=None)
 @click.option("-n", "--count", default=12, type=click.IntRange(1, 10_000), show_default=True)
-@click.option("--seed", default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--market", type=click.Choice(MARKETS), default="mock-trending", show_default=True)
 @click.option("--history-bars", default=4000, type=click.IntRange(100, 1_000_000),
               show_default=True)
@@ -321,7 +321,7 @@ def _parse_day(text: str) -> int:
 @click.option("--symbol", default="BTC/USDT:USDT", show_default=True)
 @click.option("--from", "from_", default="2025-10-01", show_default=True)
 @click.option("--to", "to", default="2026-01-01", show_default=True)
-@click.option("--seed", default=42, show_default=True, help="Mock market seed.")
+@click.option("--seed", type=SEED, default=42, show_default=True, help="Mock market seed.")
 @click.option("--db", default=None, help="Read bars from this database instead of the mock.")
 @click.option("--out", default=None, help="Directory for report.md and equity.png.")
 def backtest_command(strategy: str, symbol: str, from_: str, to: str, seed: int,

@@ -23,7 +23,7 @@ from ats.cli.common import (
     mode_options,
     remove_stop_handlers,
 )
-from ats.cli.params import POSITIVE, SafeName, parse_timeframes
+from ats.cli.params import POSITIVE, SEED, SPEED, SafeName, parse_timeframes
 from ats.config import ConfigError, LiveTradingRefused
 from ats.domain import Mode
 from ats.i18n import t
@@ -162,9 +162,9 @@ async def run_brain(options: dict[str, Any], *, max_cycles: int | None,
               help=t("brain.run.opt_max_seconds"))
 @click.option("--skip-feed-check", is_flag=True, help=t("brain.run.opt_skip_feed_check"))
 @click.option("--use-mock-feed", is_flag=True, help=t("brain.run.opt_mock_feed"))
-@click.option("--speed", type=POSITIVE, default=60.0,
+@click.option("--speed", type=SPEED, default=60.0,
               show_default=True, help=t("brain.run.opt_speed"))
-@click.option("--seed", type=int, default=42, show_default=True, help=t("brain.run.opt_seed"))
+@click.option("--seed", type=SEED, default=42, show_default=True, help=t("brain.run.opt_seed"))
 @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help=t("brain.run.opt_db"))
 @click.option("--run-id", type=SafeName("run id"), default=None, help=t("brain.run.opt_run_id"))

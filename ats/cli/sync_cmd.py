@@ -24,8 +24,8 @@ from ats.cli.common import (
     remove_stop_handlers,
 )
 from ats.cli.db_cmd import db_option, fmt_ms, open_dao
-from ats.cli.errors import EXIT_DATABASE, EXIT_USAGE, classify
-from ats.cli.params import POSITIVE, parse_timeframes
+from ats.cli.errors import EXIT_DATABASE, EXIT_RUNTIME, EXIT_USAGE, classify
+from ats.cli.params import SEED, SPEED, parse_timeframes
 from ats.config import ConfigError, SymbolsConfig, load_adapters, load_settings, load_symbols
 from ats.domain import Clock, Mode, RealClock, SimulatedClock, timeframe_ms
 from ats.domain.types import TIMEFRAMES
@@ -139,9 +139,9 @@ async def _run(sync: Synchronizer, *, follow: bool, max_polls: int | None) -> Sy
 @click.option("--once/--follow", "once", default=False,
               help="Backfill and exit, or keep following (default).")
 @db_option
-@click.option("--speed", type=POSITIVE, default=None,
+@click.option("--speed", type=SPEED, default=None,
               help="Mock market clock speed (x real time).")
-@click.option("--seed", type=int, default=None, help="Mock market seed.")
+@click.option("--seed", type=SEED, default=None, help="Mock market seed.")
 @click.option("--batch-size", type=click.IntRange(1, 100_000), default=None,
               help="Bars per request and per transaction (default: the venue's maximum).")
 @click.option("--ticks", is_flag=True, help="Also record a quote per symbol on every poll.")
@@ -219,4 +219,6 @@ def sync_command(adapter: str | None, symbols: str | None, timeframes: str | Non
         code = classify(summary.abort_cause)[0] if summary.abort_cause else EXIT_DATABASE
         fail(t("sync.aborted", reason=summary.aborted), code=code)
     if summary.errors:
-        raise SystemExit(1)
+        # The table above has the details; stderr says it too, in one line, so a script
+        # that only watches stderr and the exit code is not left guessing.
+        fail(t("hostile.sync_errors", n=summary.errors), code=EXIT_RUNTIME)
