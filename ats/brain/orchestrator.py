@@ -31,7 +31,7 @@ from ats.brain.agents import (
     RiskResult,
     StrategySelectionAgent,
 )
-from ats.brain.cycle import CycleWork, run_stages
+from ats.brain.cycle import CycleWork, is_fatal_storage, run_stages
 from ats.brain.latency import LatencyBook
 from ats.brain.locks import LockEvent, LockManager
 from ats.brain.market import BarWindow
@@ -45,7 +45,7 @@ from ats.brain.venue_timing import TimedVenue
 from ats.config.loader import LockedGovernance
 from ats.domain import Bars, Clock, InstrumentSpec, Mode, timeframe_ms
 from broker_adapters.errors import SessionFatalError, VenueError
-from storage.errors import DatabaseLockedError, InvalidDataError, StorageError
+from storage.errors import StorageError
 
 log = logging.getLogger(__name__)
 
@@ -454,12 +454,6 @@ class BrainOrchestrator:
             "shadow": {n: {"trades": s.trades, "pnl": s.pnl, "plans": s.plans}
                        for n, s in self.shadow.scores.items()},
         }
-
-
-def is_fatal_storage(exc: BaseException) -> bool:
-    """A storage fault that retrying the next cycle cannot fix."""
-    return isinstance(exc, StorageError) and not isinstance(
-        exc, DatabaseLockedError | InvalidDataError)
 
 
 __all__ = ["BrainOrchestrator", "BrainStartError", "ExecInput", "ExecResult", "RiskInput",
