@@ -336,7 +336,7 @@ class BrainOrchestrator:
         wall_end = None if max_seconds is None else time.monotonic() + max_seconds
         done = 0
         step = timeframe_ms(self.fine_tf)
-        while not self._stopped:
+        while not self._stopped and self.fatal is None:
             if max_cycles is not None and done >= max_cycles:
                 break
             if stop_event is not None and stop_event.is_set():
