@@ -95,6 +95,10 @@ def validate(path: Path, model: type[M], data: Any, node: yaml.Node | None) -> M
         etype = err.get("type", "")
         msg = err.get("msg", "invalid value")
         expected = msg
+        if etype in ("number_not_bool", "number_not_text", "finite_number"):
+            # Say it once: "invalid value ... expected: a finite number; found: inf".
+            msg = "invalid value"
+            expected = expected.replace("Input should be ", "")
         if etype == "extra_forbidden":
             msg = "unknown key"
             expected = "one of the documented keys (see the shipped file)"
