@@ -27,11 +27,19 @@ from ats.brain.cycle_support import book_fills, correlation_returns, funding_his
 from ats.brain.report import cycle_text, signal_text
 from ats.domain import Position, Quote, StrategySignal, timeframe_ms
 from broker_adapters.errors import VenueError
+from storage.errors import DatabaseLockedError, InvalidDataError, StorageError
 
 if TYPE_CHECKING:
     from ats.brain.orchestrator import BrainOrchestrator
 
 log = logging.getLogger(__name__)
+
+
+def is_fatal_storage(exc: BaseException) -> bool:
+    """A storage fault that retrying the next cycle cannot fix (full disk, read-only,
+    corrupt, I/O error) — unlike a lock held by another writer or one bad row."""
+    return isinstance(exc, StorageError) and not isinstance(
+        exc, DatabaseLockedError | InvalidDataError)
 
 
 @dataclass(slots=True)
@@ -59,10 +67,16 @@ class CycleWork:
     equity: float = 0.0
     daily_pnl_pct: float = 0.0
     drawdown_pct: float = 0.0
+    fatal: Any = None  # a fatal StorageError raised by a stage (full disk, read-only...)
 
     def fail(self, node: str, exc: BaseException) -> None:
         self.states[node] = "error"
         self.errors[node] = f"{type(exc).__name__}: {exc}"
+        if is_fatal_storage(exc):
+            # The run stops after this cycle and reports it once; no traceback per stage.
+            if self.fatal is None:
+                self.fatal = exc  # type: ignore[assignment]
+            return
         log.exception("brain stage %s failed", node, exc_info=exc)
 
     def warn(self, node: str, text: str) -> None:

@@ -31,7 +31,7 @@ from ats.brain.agents import (
     RiskResult,
     StrategySelectionAgent,
 )
-from ats.brain.cycle import CycleWork, run_stages
+from ats.brain.cycle import CycleWork, is_fatal_storage, run_stages
 from ats.brain.funding import FundingBook, restore_funding
 from ats.brain.fx import currency_mismatches, refresh_fx
 from ats.brain.latency import LatencyBook
@@ -47,6 +47,7 @@ from ats.brain.venue_timing import TimedVenue
 from ats.config.loader import LockedGovernance
 from ats.domain import Bars, Clock, FxRates, InstrumentSpec, Mode, timeframe_ms
 from broker_adapters.errors import SessionFatalError, VenueError
+from storage.errors import StorageError
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +157,9 @@ class BrainOrchestrator:
         # symbols.yaml ``instruments``: expected quote/margin currencies (runtime sets them).
         self.declared_currencies: dict[str, Any] = {}
         self.last_error = ""
+        # A storage fault no retry can fix (full disk, read-only, corrupt): the run stops
+        # after the cycle it happened in instead of cycling on with nothing recorded.
+        self.fatal: StorageError | None = None
         self.last_journal_id: int | None = None
         self._snapshot = BrainSnapshot(run_id=run_id, mode=mode, venue=venue)
         self._cycle_lock = asyncio.Lock()
@@ -317,7 +321,9 @@ class BrainOrchestrator:
         self._stopped = True
         async with self._cycle_lock:
             now = self.clock.now_ms()
-            if self._started:
+            if self.fatal is not None:
+                self._record_unrecorded_order()
+            elif self._started:
                 try:
                     self.dao.close_run(self.run_id, ts=now, summary=self.summary())
                     self.journal_event("event", f"run {self.run_id} stopped after "
@@ -330,6 +336,18 @@ class BrainOrchestrator:
                 log.warning("closing %s failed: %s", self.venue, exc)
             if self.owns_dao:
                 self.dao.close()
+
+    def _record_unrecorded_order(self) -> None:
+        """After a storage fault, try once to record the order whose state the file could
+        not take (an update in place often still fits); the CLI names it either way."""
+        order = getattr(self.fatal, "unrecorded_order", None)
+        if order is None:
+            return
+        try:
+            self.dao.record_order(order, self.run_id)
+            self.fatal.order_recorded = True  # type: ignore[union-attr]
+        except Exception:
+            self.fatal.order_recorded = False  # type: ignore[union-attr]
 
     async def run(self, *, max_cycles: int | None = None, max_seconds: float | None = None,
                   stop_event: asyncio.Event | None = None) -> None:
@@ -346,7 +364,7 @@ class BrainOrchestrator:
         wall_end = None if max_seconds is None else time.monotonic() + max_seconds
         done = 0
         step = timeframe_ms(self.fine_tf)
-        while not self._stopped:
+        while not self._stopped and self.fatal is None:
             if max_cycles is not None and done >= max_cycles:
                 break
             if stop_event is not None and stop_event.is_set():
@@ -359,6 +377,8 @@ class BrainOrchestrator:
                 break
             await self.run_cycle()
             done += 1
+            if self.fatal is not None:
+                break
 
     async def _sleep(self, seconds: float, stop_event: asyncio.Event | None,
                      wall_end: float | None) -> bool:
@@ -376,6 +396,10 @@ class BrainOrchestrator:
 
     # ------------------------------------------------------------------ the cycle
     async def run_cycle(self) -> BrainSnapshot:
+        if self.fatal is not None:
+            # No trading without a ledger: every front end (the TUI drives cycles itself)
+            # sees the storage fault on each further attempt instead of silent cycles.
+            raise self.fatal
         async with self._cycle_lock:
             t0 = perf_counter()
             ts = self.clock.now_ms()
@@ -383,6 +407,8 @@ class BrainOrchestrator:
             self.ctx.ts, self.ctx.cycle = ts, self.counters.cycles
             work = CycleWork(ts=ts, cycle=self.counters.cycles)
             await run_stages(self, work)
+            if work.fatal is not None and self.fatal is None:
+                self.fatal = work.fatal
             work.latency_ms = (perf_counter() - t0) * 1000.0
             for stage, ms in work.stage_ms.items():
                 self.stage_latency.observe(stage, ms / 1000.0)
@@ -411,6 +437,10 @@ class BrainOrchestrator:
                                                         run_id=self.run_id, text=text)
         except Exception as exc:
             self.last_error = f"journal: {exc}"
+            if is_fatal_storage(exc):
+                if self.fatal is None:
+                    self.fatal = exc  # type: ignore[assignment]
+                return  # the run stops after this cycle and says why, once
             log.error("cycle journal write failed: %s", exc)
 
     def _record_signals(self, work: CycleWork) -> None:

@@ -89,7 +89,7 @@ def config_check(directory: Path | None, equity: float | None) -> None:
         _print_tradability(d, equity)
     if failed:
         console.print("[bold red]" + t("config.check.failed", n=len(failed)) + "[/]")
-        raise SystemExit(1)
+        raise SystemExit(2)  # usage/configuration error (ats.cli.errors)
     console.print("[green]" + t("config.check.all_ok") + "[/]")
 
 

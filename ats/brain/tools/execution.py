@@ -183,7 +183,13 @@ class PlaceOrder:
                 result.errors.append(f"{symbol}: venue error: {exc}")
                 result.fatal = True
             if ctx.dao is not None:
-                ctx.dao.record_order(order, ctx.run_id)
+                try:
+                    ctx.dao.record_order(order, ctx.run_id)
+                except Exception as exc:
+                    # The venue has the order in this state; the file could not take it.
+                    # Carry it so the run can retry the write once and name it.
+                    exc.unrecorded_order = order  # type: ignore[attr-defined]
+                    raise
             result.orders.append(order)
             result.order_ids.append(order.client_order_id)
             if result.fatal:
