@@ -29,6 +29,7 @@ from ats.domain import (
     Bars,
     Clock,
     Fill,
+    FxRates,
     InstrumentSpec,
     Order,
     OrderIntent,
@@ -36,7 +37,14 @@ from ats.domain import (
     Quote,
 )
 from ats.domain.costs import CostModel
-from broker_adapters.base import BrokerAdapter, Capabilities, FundingRate, OrderBook
+from broker_adapters.base import (
+    BrokerAdapter,
+    Capabilities,
+    FundingHistorySource,
+    FundingRate,
+    FxSource,
+    OrderBook,
+)
 from broker_adapters.errors import CapabilityError, VenueBusyError, VenueError
 from broker_adapters.paper_engine import BookView, PaperEngine
 
@@ -110,6 +118,30 @@ class PaperBroker:
 
     async def funding_rate(self, symbol: str) -> FundingRate:
         return await self.venue.funding_rate(symbol)
+
+    async def funding_history(self, symbol: str, since_ms: int | None,
+                              limit: int = 100) -> list[FundingRate]:
+        """The venue's settled funding (a paper account pays the venue's real rates)."""
+        if not isinstance(self.venue, FundingHistorySource):
+            raise CapabilityError(f"{self.name} serves no funding history", venue=self.name)
+        return await self.venue.funding_history(symbol, since_ms, limit)
+
+    async def fx_rates(self) -> FxRates:
+        """The venue's conversion rates, re-expressed for the paper account's currency.
+
+        A venue without rates leaves same-money conversion only (USDT perpetuals on a USD
+        paper account); anything else is refused by the engine with the missing currency.
+        """
+        eng = self.engine
+        fx = FxRates(eng.currency)
+        if isinstance(self.venue, FxSource):
+            got = await self.venue.fx_rates()
+            base = got.rate(eng.currency)  # venue-account units per paper-account unit
+            if base is not None:
+                fx = FxRates(eng.currency, {c: r / base for c, r in got.rates.items()}
+                             | {got.account: 1.0 / base}, source=got.source)
+        eng.set_fx(fx)
+        return fx
 
     async def quote(self, symbol: str) -> Quote:
         if symbol in self.engine.open_symbols() or symbol in self.engine.position_symbols():

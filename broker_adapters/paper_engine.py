@@ -18,6 +18,10 @@ Fill rules (stated, because numbers are the product):
   at once if already there) and then executes as a market order.
 * reduce-only: refused on arrival when there is no opposite position; at fill time its size
   is capped at the position so it can never flip or grow exposure.
+* money: balance, fees, PnL and margin are in the account ``currency``; a price move is in
+  the instrument's quote currency and is converted with the rates last given to ``set_fx``
+  (JPY PnL of USDJPY on a USD account is divided by USDJPY). An order in an instrument whose
+  quote currency has no rate is refused, never booked at 1:1.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from ats.domain import (
     TimeInForce,
 )
 from ats.domain.costs import CostModel
+from ats.domain.fx import FxRates, same_money
 from broker_adapters.errors import (
     BadSymbolError,
     InsufficientFundsError,
@@ -101,6 +106,30 @@ class PaperEngine:
         self._fills: list[Fill] = []
         self._fill_ts: list[int] = []
         self._seq = 0
+        self.fx = FxRates(currency)
+        self._pv: dict[str, float] = {}  # last good account value of a 1.0 move x 1 qty
+
+    def set_fx(self, fx: FxRates) -> None:
+        """New conversion rates (the venue's, now); positions revalue at the next read."""
+        if not same_money(fx.account, self.currency):
+            raise ValueError(f"FX rates are for a {fx.account} account, this paper account "
+                             f"is in {self.currency}")
+        self.fx = fx
+        for sym, spec in self.specs.items():
+            r = fx.quote_rate(spec)
+            if r is not None:
+                self._pv[sym] = spec.contract_size * r
+
+    def point_value(self, symbol: str) -> float | None:
+        """Account currency per 1.0 of price per unit of quantity (None: no rate yet)."""
+        pv = self._pv.get(symbol)
+        if pv is None:
+            spec = self.specs.get(symbol)
+            r = self.fx.quote_rate(spec) if spec is not None else None
+            if spec is None or r is None:
+                return None
+            pv = self._pv[symbol] = spec.contract_size * r
+        return pv
 
     # ------------------------------------------------------------------ queries
     def order(self, client_order_id: str) -> Order:
@@ -147,7 +176,7 @@ class PaperEngine:
             if abs(p.qty) > EPS:
                 upnl += self._upnl(sym, p)
                 mark = self._marks.get(sym, p.entry)
-                margin += abs(p.qty) * mark * self.specs[sym].contract_size / self.leverage
+                margin += abs(p.qty) * mark * self._value(sym) / self.leverage
         return upnl, margin
 
     def account(self, now_ms: int) -> AccountState:
@@ -160,7 +189,12 @@ class PaperEngine:
 
     def _upnl(self, symbol: str, p: _Pos) -> float:
         mark = self._marks.get(symbol, p.entry)
-        return (mark - p.entry) * p.qty * self.specs[symbol].contract_size
+        return (mark - p.entry) * p.qty * self._value(symbol)
+
+    def _value(self, symbol: str) -> float:
+        """Point value for an open position: a position only opens once a rate was known."""
+        pv = self.point_value(symbol)
+        return pv if pv is not None else self.specs[symbol].contract_size
 
     # ------------------------------------------------------------------ orders
     def submit(self, intent: OrderIntent, book: BookView | None, now_ms: int) -> Order:
@@ -238,6 +272,12 @@ class PaperEngine:
                 f"of the lot step {spec.lot_step} and >= min qty {spec.min_qty}",
                 venue=self.venue,
             )
+        if self.point_value(intent.symbol) is None:
+            raise InvalidOrderError(
+                f"order {cid} on {intent.symbol}: no rate from {spec.quote_currency} to the "
+                f"account currency {self.currency}; the venue must quote one before trading",
+                venue=self.venue,
+            )
         if intent.type is OrderType.LIMIT and not (intent.limit_price and intent.limit_price > 0):
             raise InvalidOrderError(f"limit order {cid} needs a positive limit_price",
                                     venue=self.venue)
@@ -254,7 +294,7 @@ class PaperEngine:
         if not intent.reduce_only and grows > EPS:
             price = self._marks.get(intent.symbol) or intent.limit_price or intent.stop_price
             if price:
-                need = grows * price * spec.contract_size / self.leverage
+                need = grows * price * self._value(intent.symbol) / self.leverage
                 upnl, margin = self._totals()
                 free = self.balance + upnl - margin
                 if need > free:
@@ -312,7 +352,7 @@ class PaperEngine:
     def _fill(self, rec: OrderRecord, qty: float, price: float, now_ms: int, *,
               maker: bool) -> None:
         it = rec.intent
-        fee = self.costs.fee(qty * price * self.specs[it.symbol].contract_size, maker=maker)
+        fee = self.costs.fee(qty * price * self._value(it.symbol), maker=maker)
         self._seq += 1
         self._fills.append(Fill(
             f"{self.venue}-paper-{self._seq}", it.client_order_id, it.symbol, it.side, qty,
@@ -337,7 +377,7 @@ class PaperEngine:
         else:
             closing = min(abs(dq), abs(p.qty))
             pnl = (price - p.entry) * closing * (1 if p.qty > 0 else -1)
-            pnl *= self.specs[symbol].contract_size
+            pnl *= self._value(symbol)
             p.realized += pnl
             self.balance += pnl
             new = p.qty + dq

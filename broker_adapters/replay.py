@@ -346,6 +346,25 @@ class ReplayVenue:
     async def order_book(self, symbol: str, depth: int = 10) -> OrderBook:
         raise CapabilityError("replay bars carry no order book", venue=self.name)
 
+    async def funding_history(self, symbol: str, since_ms: int | None,
+                              limit: int = 100) -> list[FundingRate]:
+        """Settled funding recorded in the file up to now, oldest first: from ``since_ms``
+        on (a settlement's time is its bar's close), else the newest ``limit``."""
+        f = self.funding.get(symbol)
+        if f is None:
+            raise CapabilityError(f"replay bars of {symbol} carry no funding_rate column",
+                                  venue=self.name)
+        base = self.bars[symbol]
+        _, k = self._closed(symbol, self.timeframe)
+        idx = np.flatnonzero(np.isfinite(f["funding_rate"][:k]))
+        ts = base.ts[idx] + self.step
+        if since_ms is not None:
+            idx = idx[ts >= since_ms]
+        else:
+            idx = idx[-max(0, limit):] if limit > 0 else idx[:0]
+        return [FundingRate(symbol, int(base.ts[i]) + self.step, float(f["funding_rate"][i]),
+                            next_funding_ts=int(base.ts[i])) for i in idx]
+
     async def funding_rate(self, symbol: str) -> FundingRate:
         """The newest funding event closed by now (its bar's open time is the period key);
         mark and index from the recorded basis around that bar's close."""

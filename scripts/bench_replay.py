@@ -43,7 +43,7 @@ def main() -> None:
         t0 = time.perf_counter()
         bt = asyncio.run(brain_backtest(compile_spec(CANDIDATE), bars_path=eurusd_csv(),
                                         symbol="EURUSD", fees_of="mt5", cooldowns=False,
-                                        env={}))
+                                        kelly=False, env={}))
         brain_s.append(time.perf_counter() - t0)
         t0 = time.perf_counter()
         vr = vector_run(CANDIDATE, bt.bars, bt.start_bar, cost, bt.instrument.tick_size)

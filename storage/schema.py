@@ -243,7 +243,20 @@ CREATE INDEX signals_run_id ON signals (run_id, id);
 DROP INDEX signals_run_ts;
 """
 
-MIGRATIONS: tuple[str, ...] = (V1, V2, V3)
+# v4 (account currency, funding): an instrument's margin currency; funding settlements per
+# venue and symbol, kept across restarts for FundingReversion (storage.funding).
+V4 = """
+ALTER TABLE instruments ADD COLUMN margin_currency TEXT NOT NULL DEFAULT '';
+CREATE TABLE funding_rates (
+    venue  TEXT NOT NULL,
+    symbol TEXT NOT NULL,
+    ts     INTEGER NOT NULL,
+    rate   REAL NOT NULL,
+    PRIMARY KEY (venue, symbol, ts)
+) WITHOUT ROWID;
+"""
+
+MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4)
 LATEST = len(MIGRATIONS)
 
 

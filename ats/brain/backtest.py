@@ -51,10 +51,12 @@ class BrainBacktest:
     instrument: InstrumentSpec | None = None  # what the replay venue traded (tick, lots)
 
 
-def single_strategy_config(src: Path, dst: Path, name: str, *, cooldowns: bool = True) -> Path:
+def single_strategy_config(src: Path, dst: Path, name: str, *, cooldowns: bool = True,
+                           kelly: bool = True) -> Path:
     """A copy of the configs where ``name`` is enabled in every regime and nothing else runs
-    (its own regime filter still applies, as in a live run); ``cooldowns=False`` turns the
-    brain's loss cooldowns off (the vectorized engine has none)."""
+    (its own regime filter still applies, as in a live run). ``cooldowns=False`` turns the
+    brain's loss cooldowns off and ``kelly=False`` its Kelly cap on the strategy's own record
+    (the vectorized engine has neither) — for comparing mechanics, never for a verdict."""
     shutil.copytree(src, dst, dirs_exist_ok=True)
     em_path = dst / "enable_map.yaml"
     em = yaml.safe_load(em_path.read_text(encoding="utf-8")) or {}
@@ -64,6 +66,11 @@ def single_strategy_config(src: Path, dst: Path, name: str, *, cooldowns: bool =
         em["cooldown_after_2_losses"] = False
         em["cooldown_bars"] = 0
     em_path.write_text(yaml.safe_dump(em), encoding="utf-8")
+    if not kelly:
+        gov_path = dst / "governance.yaml"
+        gov = yaml.safe_load(gov_path.read_text(encoding="utf-8"))
+        gov["risk"]["kelly_cap"] = False
+        gov_path.write_text(yaml.safe_dump(gov), encoding="utf-8")
     return dst
 
 
@@ -86,11 +93,11 @@ async def brain_backtest(strategy: Any, *, bars_path: Path | None = None, from_d
                          bars_db: Path | None = None,
                          fees_of: str | None = None, env: dict[str, str] | None = None,
                          run_id: str = "backtest-brain", cooldowns: bool = True,
-                         ) -> BrainBacktest:
+                         kelly: bool = True) -> BrainBacktest:
     """Replay ``strategy`` through the brain; see the module docstring for the semantics."""
     with tempfile.TemporaryDirectory(prefix="ats-brain-bt-") as tmp:
         cfg = single_strategy_config(default_config_dir(config_dir), Path(tmp) / "configs",
-                                     strategy.name, cooldowns=cooldowns)
+                                     strategy.name, cooldowns=cooldowns, kelly=kelly)
         equity: list[float] = []
         orch = build_orchestrator(
             RunOptions(adapter="replay", bars_path=bars_path, from_db=from_db,

@@ -27,11 +27,19 @@ from ats.brain.cycle_support import book_fills, correlation_returns, funding_his
 from ats.brain.report import cycle_text, signal_text
 from ats.domain import Position, Quote, StrategySignal, timeframe_ms
 from broker_adapters.errors import VenueError
+from storage.errors import DatabaseLockedError, InvalidDataError, StorageError
 
 if TYPE_CHECKING:
     from ats.brain.orchestrator import BrainOrchestrator
 
 log = logging.getLogger(__name__)
+
+
+def is_fatal_storage(exc: BaseException) -> bool:
+    """A storage fault that retrying the next cycle cannot fix (full disk, read-only,
+    corrupt, I/O error) — unlike a lock held by another writer or one bad row."""
+    return isinstance(exc, StorageError) and not isinstance(
+        exc, DatabaseLockedError | InvalidDataError)
 
 
 @dataclass(slots=True)
@@ -59,10 +67,16 @@ class CycleWork:
     equity: float = 0.0
     daily_pnl_pct: float = 0.0
     drawdown_pct: float = 0.0
+    fatal: Any = None  # a fatal StorageError raised by a stage (full disk, read-only...)
 
     def fail(self, node: str, exc: BaseException) -> None:
         self.states[node] = "error"
         self.errors[node] = f"{type(exc).__name__}: {exc}"
+        if is_fatal_storage(exc):
+            # The run stops after this cycle and reports it once; no traceback per stage.
+            if self.fatal is None:
+                self.fatal = exc  # type: ignore[assignment]
+            return
         log.exception("brain stage %s failed", node, exc_info=exc)
 
     def warn(self, node: str, text: str) -> None:
@@ -81,7 +95,8 @@ class CycleWork:
                self.shadow_plans],
             "plans": [{"symbol": p.symbol, "side": p.side.value, "qty": p.qty,
                        "entry": p.entry, "stop": p.stop, "take": p.take,
-                       "risk_pct": p.risk_pct, "strategy": p.strategy} for p in plans],
+                       "risk_pct": p.risk_pct, "risk": p.risk_amount,
+                       "currency": o.fx.account, "strategy": p.strategy} for p in plans],
             "exits": [{"symbol": e.symbol, "side": e.side.value, "qty": e.qty,
                        "reason": e.reason} for e in self.exits],
             "rejections": [{"symbol": r.symbol, "strategy": r.strategy, "code": r.code,
@@ -240,6 +255,10 @@ def _last_bar(o: BrainOrchestrator, sym: str) -> tuple[int, float, float] | None
 
 
 async def _risk(o: BrainOrchestrator, w: CycleWork) -> None:
+    if o.connected and (w.new_bars or o.portfolio.positions):
+        note = await o.update_fx()
+        if note:
+            w.warn("risk", note)
     positions: dict[str, Position] = o.portfolio.positions
     if o.connected:
         for sym in positions:
@@ -253,11 +272,15 @@ async def _risk(o: BrainOrchestrator, w: CycleWork) -> None:
     lock = o.lock_status()
     bars = {k: o.windows[k].view() for k in w.new_bars}
     inp = RiskInput(signals=w.signals, bars=bars, instruments=o.instruments, lock=lock,
-                    vol_quantile=o.vol_quantiles)
+                    vol_quantile=o.vol_quantiles, fx=o.fx)
     w.risk = o.risk_agent.evaluate(inp)
     seen = {e.symbol for e in protective}
     w.exits = protective + [e for e in w.risk.exits if e.symbol not in seen]
     w.rejections.extend(w.risk.rejections)
+    for rej in w.risk.rejections:
+        o.refusals[rej.strategy] = f"{rej.symbol}: {rej.reason}"
+    for plan in w.risk.plans:
+        o.refusals.pop(plan.strategy, None)
     if lock.blocked:
         w.warn("risk", lock.reason)
     if w.shadow_signals:
@@ -265,7 +288,7 @@ async def _risk(o: BrainOrchestrator, w: CycleWork) -> None:
             if sig.is_exit:
                 o.shadow.exit_signal(sig)
         sh = o.risk_agent.shadow_plans(RiskInput(signals=w.shadow_signals, bars=bars,
-                                                 instruments=o.instruments))
+                                                 instruments=o.instruments, fx=o.fx))
         for plan in sh.plans:
             if o.shadow.open(plan):
                 w.shadow_plans.append(plan)

@@ -7,13 +7,12 @@ the venue's side data, while the cycle module is the order of the stages.
 from __future__ import annotations
 
 import math
-from collections import deque
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ats.brain.agents import ExecResult
-from broker_adapters.errors import VenueError
+from ats.brain.funding import funding_for_cycle
 
 if TYPE_CHECKING:
     from ats.brain.cycle import CycleWork
@@ -21,24 +20,8 @@ if TYPE_CHECKING:
 
 
 async def funding_history(o: BrainOrchestrator, w: CycleWork, sym: str) -> np.ndarray | None:
-    """Append the venue's funding rate when a new funding period has started."""
-    spec = o.instruments.get(sym)
-    if spec is None or not spec.has_funding or not o.connected \
-            or not getattr(o.adapter.capabilities, "funding", False):
-        return None
-    try:
-        fr = await o.adapter.funding_rate(sym)
-    except (VenueError, OSError) as exc:
-        w.warn("strategy", f"funding {sym}: {exc}")
-        return None
-    hist = o.funding_history.setdefault(sym, deque(maxlen=500))
-    period = fr.next_funding_ts if fr.next_funding_ts is not None else fr.ts
-    if o.funding_next.get(sym) != period:
-        o.funding_next[sym] = period
-        hist.append(fr.rate)
-    if fr.mark_price and fr.index_price:
-        o.basis[sym] = (fr.mark_price - fr.index_price) / fr.index_price
-    return np.fromiter(hist, dtype=np.float64, count=len(hist)) if hist else None
+    """The settled funding history of ``sym`` (``ats.brain.funding``) and its basis now."""
+    return await funding_for_cycle(o, w, sym)
 
 
 def book_fills(o: BrainOrchestrator, w: CycleWork, res: ExecResult) -> None:

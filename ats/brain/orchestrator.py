@@ -31,7 +31,9 @@ from ats.brain.agents import (
     RiskResult,
     StrategySelectionAgent,
 )
-from ats.brain.cycle import CycleWork, run_stages
+from ats.brain.cycle import CycleWork, is_fatal_storage, run_stages
+from ats.brain.funding import FundingBook, restore_funding
+from ats.brain.fx import currency_mismatches, refresh_fx
 from ats.brain.latency import LatencyBook
 from ats.brain.locks import LockEvent, LockManager
 from ats.brain.market import BarWindow
@@ -43,8 +45,9 @@ from ats.brain.state import BrainSnapshot
 from ats.brain.tools import ToolContext, ToolRegistry
 from ats.brain.venue_timing import TimedVenue
 from ats.config.loader import LockedGovernance
-from ats.domain import Bars, Clock, InstrumentSpec, Mode, timeframe_ms
+from ats.domain import Bars, Clock, FxRates, InstrumentSpec, Mode, timeframe_ms
 from broker_adapters.errors import SessionFatalError, VenueError
+from storage.errors import StorageError
 
 log = logging.getLogger(__name__)
 
@@ -137,16 +140,26 @@ class BrainOrchestrator:
         self.connected = False
         self.focus: str | None = None
         self.vol_quantiles: dict[str, float] = {}
-        # Funding history per perpetual, built while running (the venue protocol serves only
-        # the current rate); only for timeframes a funding-aware strategy trades.
-        self.funding_history: dict[str, deque[float]] = {}
+        # Funding history per perpetual: restored, backfilled and stored (ats.brain.funding);
+        # only for timeframes a funding-aware strategy trades.
+        self.funding = FundingBook()  # settled rates per perpetual (ats.brain.funding)
         self.funding_next: dict[str, int] = {}
         self.basis: dict[str, float] = {}
         self.funding_tfs = {s.timeframe for n, s in {**self.selection.strategies,
                                                      **self.selection.challengers}.items()
                             if getattr(s, "uses_funding", "funding" in n)}
         self.equity_history: deque[Any] = deque(maxlen=500)
+        # Conversion to the account currency (ats.brain.fx): refreshed at start and per cycle.
+        self.fx = FxRates()
+        self.fx_note = ""
+        # Why each strategy's latest entry was refused (shown on the desk until it plans).
+        self.refusals: dict[str, str] = {}
+        # symbols.yaml ``instruments``: expected quote/margin currencies (runtime sets them).
+        self.declared_currencies: dict[str, Any] = {}
         self.last_error = ""
+        # A storage fault no retry can fix (full disk, read-only, corrupt): the run stops
+        # after the cycle it happened in instead of cycling on with nothing recorded.
+        self.fatal: StorageError | None = None
         self.last_journal_id: int | None = None
         self._snapshot = BrainSnapshot(run_id=run_id, mode=mode, venue=venue)
         self._cycle_lock = asyncio.Lock()
@@ -242,11 +255,16 @@ class BrainOrchestrator:
             raise BrainStartError(f"{self.venue} does not list {', '.join(missing)}; fix "
                                   "symbols.yaml or pass --symbols the venue knows")
         self.instruments = {s: specs[s] for s in self.symbols}
+        for text in currency_mismatches(self.instruments, self.declared_currencies):
+            self.journal_event("event", f"instrument currency: {text}", level="warning")
         self.dao.upsert_instruments(self.venue, list(self.instruments.values()))
         for (sym, tf), w in self.windows.items():
             w.extend(await self.adapter.latest_bars(sym, tf, self.window_size))
         initial_regimes(self)
+        await self.update_fx(account_currency=True)
         await recover(self)
+        await self.update_fx()  # recovery may have rebuilt the portfolio
+        await restore_funding(self)
         now = self.clock.now_ms()
         self.dao.open_run(self.run_id, mode=self.mode.value, adapter=self.venue, ts=now,
                           meta={"symbols": list(self.symbols), "timeframes": list(self.timeframes),
@@ -256,6 +274,20 @@ class BrainOrchestrator:
                            f"({self.mode.value}), {len(self.symbols)} symbols "
                            f"{','.join(self.timeframes)}")
         self._refresh_snapshot()
+
+    async def update_fx(self, *, account_currency: bool = False) -> str:
+        """Fetch the venue's conversion rates into the portfolio; returns a warning or ""."""
+        if account_currency:
+            try:
+                self.fx = FxRates((await self.adapter.account()).currency.upper())
+            except (VenueError, OSError) as exc:
+                raise BrainStartError(f"{self.venue}: cannot read the account: {exc}") from exc
+        self.fx, self.fx_note = await refresh_fx(self.adapter, self.fx, self.instruments,
+                                                 self.portfolio)
+        self.ctx.fx = self.fx
+        if self.fx_note:
+            log.warning(self.fx_note)
+        return self.fx_note
 
     async def _feed_check(self) -> None:
         from broker_adapters.feed_check import check_feed
@@ -289,7 +321,9 @@ class BrainOrchestrator:
         self._stopped = True
         async with self._cycle_lock:
             now = self.clock.now_ms()
-            if self._started:
+            if self.fatal is not None:
+                self._record_unrecorded_order()
+            elif self._started:
                 try:
                     self.dao.close_run(self.run_id, ts=now, summary=self.summary())
                     self.journal_event("event", f"run {self.run_id} stopped after "
@@ -302,6 +336,18 @@ class BrainOrchestrator:
                 log.warning("closing %s failed: %s", self.venue, exc)
             if self.owns_dao:
                 self.dao.close()
+
+    def _record_unrecorded_order(self) -> None:
+        """After a storage fault, try once to record the order whose state the file could
+        not take (an update in place often still fits); the CLI names it either way."""
+        order = getattr(self.fatal, "unrecorded_order", None)
+        if order is None:
+            return
+        try:
+            self.dao.record_order(order, self.run_id)
+            self.fatal.order_recorded = True  # type: ignore[union-attr]
+        except Exception:
+            self.fatal.order_recorded = False  # type: ignore[union-attr]
 
     async def run(self, *, max_cycles: int | None = None, max_seconds: float | None = None,
                   stop_event: asyncio.Event | None = None) -> None:
@@ -318,7 +364,7 @@ class BrainOrchestrator:
         wall_end = None if max_seconds is None else time.monotonic() + max_seconds
         done = 0
         step = timeframe_ms(self.fine_tf)
-        while not self._stopped:
+        while not self._stopped and self.fatal is None:
             if max_cycles is not None and done >= max_cycles:
                 break
             if stop_event is not None and stop_event.is_set():
@@ -331,6 +377,8 @@ class BrainOrchestrator:
                 break
             await self.run_cycle()
             done += 1
+            if self.fatal is not None:
+                break
 
     async def _sleep(self, seconds: float, stop_event: asyncio.Event | None,
                      wall_end: float | None) -> bool:
@@ -348,6 +396,10 @@ class BrainOrchestrator:
 
     # ------------------------------------------------------------------ the cycle
     async def run_cycle(self) -> BrainSnapshot:
+        if self.fatal is not None:
+            # No trading without a ledger: every front end (the TUI drives cycles itself)
+            # sees the storage fault on each further attempt instead of silent cycles.
+            raise self.fatal
         async with self._cycle_lock:
             t0 = perf_counter()
             ts = self.clock.now_ms()
@@ -355,6 +407,8 @@ class BrainOrchestrator:
             self.ctx.ts, self.ctx.cycle = ts, self.counters.cycles
             work = CycleWork(ts=ts, cycle=self.counters.cycles)
             await run_stages(self, work)
+            if work.fatal is not None and self.fatal is None:
+                self.fatal = work.fatal
             work.latency_ms = (perf_counter() - t0) * 1000.0
             for stage, ms in work.stage_ms.items():
                 self.stage_latency.observe(stage, ms / 1000.0)
@@ -383,6 +437,10 @@ class BrainOrchestrator:
                                                         run_id=self.run_id, text=text)
         except Exception as exc:
             self.last_error = f"journal: {exc}"
+            if is_fatal_storage(exc):
+                if self.fatal is None:
+                    self.fatal = exc  # type: ignore[assignment]
+                return  # the run stops after this cycle and says why, once
             log.error("cycle journal write failed: %s", exc)
 
     def _record_signals(self, work: CycleWork) -> None:

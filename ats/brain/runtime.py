@@ -180,8 +180,17 @@ def build_orchestrator(
         owns_dao=True, sinks=list(sinks), max_cycles=opts.max_cycles,
         max_seconds=opts.max_seconds,
     )
+    from broker_adapters.factory import ADAPTERS, cost_model_for
+
+    if adapter_name in ADAPTERS:  # the venue's fees and slippage are part of planned risk
+        orch.ctx.cost_model = cost_model_for(adapter_name, adapters_cfg)
+    if opts.mode in (Mode.VST, Mode.DEMO):
+        orch.ctx.equity_cap = settings.virtual_equity
+    orch.declared_currencies = dict(symbols_cfg.instruments)
     if replay is not None:
         from ats.brain.replay_setup import warm_up
 
+        # the replay's paper engine prices fills with the same model the risk plans with
+        orch.ctx.cost_model = adapter.engine.costs
         warm_up(orch, replay, opts.max_cycles)
     return orch

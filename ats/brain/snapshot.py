@@ -22,6 +22,7 @@ from ats.brain.state import (
     StrategyView,
 )
 from ats.domain import timeframe_ms
+from ats.i18n import t
 
 if TYPE_CHECKING:
     from ats.brain.cycle import CycleWork
@@ -79,6 +80,9 @@ def _strategies(o: BrainOrchestrator, ts: int) -> tuple[StrategyView, ...]:
             status = "active"
         else:
             status = "enabled" if may_open else "standby"
+        refused = o.refusals.get(name)
+        if refused and name not in sel.disabled:
+            text = (f"{text}; " if text else "") + t("sizing.refused", reason=refused)
         out.append(StrategyView(name, status, False, text, sel.error_counts.get(name, 0),
                                 may_open))
     for name in sel.challengers:

@@ -23,9 +23,11 @@ from ats.cli.common import (
     mode_options,
     remove_stop_handlers,
 )
+from ats.cli.params import POSITIVE, SEED, SPEED, SafeName, parse_timeframes
 from ats.config import ConfigError, LiveTradingRefused
 from ats.domain import Mode
 from ats.i18n import t
+from storage.errors import StorageError
 
 DEFAULT_ADAPTER = {Mode.PAPER: "mock", Mode.VST: "bingx", Mode.DEMO: "mt5"}
 
@@ -58,6 +60,25 @@ def summary_table(summary: dict[str, Any]) -> Table:
     return table
 
 
+def halted_by_storage(exc: Exception, cycle: int) -> Exception:
+    """The fatal storage error re-worded for the trader: which cycle, the last order's state
+    (and whether it reached the file); same type so it exits with the database code."""
+    order = getattr(exc, "unrecorded_order", None)
+    order_text = ""
+    if order is not None:
+        status = order.status.value
+        if not getattr(exc, "order_recorded", False):
+            status += " (not recorded in the database)"
+        order_text = t("hostile.run_last_order", order_id=order.client_order_id,
+                       symbol=order.symbol, status=status)
+    message = t("hostile.run_storage_stopped", cycle=cycle,
+                error=getattr(exc, "message", str(exc)), order=order_text)
+    try:
+        return type(exc)(message, path=getattr(exc, "path", ""), hint=getattr(exc, "hint", ""))
+    except TypeError:
+        return exc
+
+
 def attach_metrics(orchestrator: Any, host: str, port: int) -> Callable[[], None] | None:
     """Serve /metrics and /graph for this run from a daemon thread; returns its stopper.
 
@@ -77,6 +98,9 @@ def attach_metrics(orchestrator: Any, host: str, port: int) -> Callable[[], None
         console.print(t("observability.metrics_port_busy", host=host, port=port),
                       style="yellow")
         return None
+    except OSError as exc:
+        raise ConfigError("--metrics-host", t("hostile.metrics_host", host=host, port=port,
+                                               error=exc.strerror or exc)) from None
     orchestrator.add_sink(metrics.update)
     console.print(t("brain.run.metrics", host=host, port=bound))
     return server.stop
@@ -94,31 +118,35 @@ def _metrics_port(explicit: int | None) -> int:
 async def run_brain(options: dict[str, Any], *, max_cycles: int | None,
                     max_seconds: float | None, metrics: tuple[str, int] | None = None,
                     telemetry: Path | None = None) -> dict[str, Any]:
-    from ats.brain.orchestrator import BrainStartError
     from ats.brain.runtime import RunOptions, build_orchestrator
 
     orch = build_orchestrator(RunOptions(**options))
-    stop_metrics = attach_metrics(orch, *metrics) if metrics else None
-    if telemetry is not None:
-        from ats.monitor.telemetry import TelemetryExporter
-
-        orch.add_sink(TelemetryExporter(telemetry))
-    stop_event = asyncio.Event()
     loop = asyncio.get_running_loop()
-    installed = install_stop_handlers(loop, lambda _sig: stop_event.set())
+    stop_event = asyncio.Event()
+    installed: list[Any] = []
+    stop_metrics: Callable[[], None] | None = None
     try:
         try:
+            stop_metrics = attach_metrics(orch, *metrics) if metrics else None
+            if telemetry is not None:
+                from ats.monitor.telemetry import TelemetryExporter
+
+                orch.add_sink(TelemetryExporter(telemetry))
+            installed = install_stop_handlers(loop, lambda _sig: stop_event.set())
             await orch.start()
-        except BrainStartError as exc:
+            console.print(t("brain.run.started", run_id=orch.run_id, venue=orch.venue,
+                            mode=orch.mode.value, n=len(orch.symbols)))
+            if orch.venue == "replay":
+                console.print(t("semantics.replay.db", path=str(orch.dao.path)))
+            await orch.run(max_cycles=max_cycles, max_seconds=max_seconds,
+                           stop_event=stop_event)
+            summary = orch.summary()
+        finally:
+            # Every path closes the venue (and its aiohttp session) and the database: an
+            # authentication failure during start once left "Unclosed connector" behind.
             await orch.stop()
-            raise click.ClickException(str(exc)) from None
-        console.print(t("brain.run.started", run_id=orch.run_id, venue=orch.venue,
-                        mode=orch.mode.value, n=len(orch.symbols)))
-        if orch.venue == "replay":
-            console.print(t("semantics.replay.db", path=str(orch.dao.path)))
-        await orch.run(max_cycles=max_cycles, max_seconds=max_seconds, stop_event=stop_event)
-        summary = orch.summary()
-        await orch.stop()
+        if orch.fatal is not None:
+            summary["halted"] = halted_by_storage(orch.fatal, orch.counters.cycles)
         return summary
     finally:
         remove_stop_handlers(loop, installed)
@@ -138,16 +166,16 @@ async def run_brain(options: dict[str, Any], *, max_cycles: int | None,
               help=t("semantics.replay.opt_fees_of"))
 @click.option("--max-cycles", type=click.IntRange(min=1), default=None,
               help=t("brain.run.opt_max_cycles"))
-@click.option("--max-seconds", type=click.FloatRange(min=0, min_open=True), default=None,
+@click.option("--max-seconds", type=POSITIVE, default=None,
               help=t("brain.run.opt_max_seconds"))
 @click.option("--skip-feed-check", is_flag=True, help=t("brain.run.opt_skip_feed_check"))
 @click.option("--use-mock-feed", is_flag=True, help=t("brain.run.opt_mock_feed"))
-@click.option("--speed", type=click.FloatRange(min=0, min_open=True), default=60.0,
+@click.option("--speed", type=SPEED, default=60.0,
               show_default=True, help=t("brain.run.opt_speed"))
-@click.option("--seed", type=int, default=42, show_default=True, help=t("brain.run.opt_seed"))
+@click.option("--seed", type=SEED, default=42, show_default=True, help=t("brain.run.opt_seed"))
 @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help=t("brain.run.opt_db"))
-@click.option("--run-id", default=None, help=t("brain.run.opt_run_id"))
+@click.option("--run-id", type=SafeName("run id"), default=None, help=t("brain.run.opt_run_id"))
 @click.option("--config-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help=t("brain.run.opt_config_dir"))
 @click.option("--timeframes", default=None, help=t("brain.run.opt_timeframes"))
@@ -170,6 +198,7 @@ def run_command(paper: bool, mode: str | None, live: bool, adapter: str | None,
         adapter = "replay"
     if adapter == "replay" and (bars_path is None) == (not from_db):
         fail(t("semantics.replay.need_source"))
+    tfs = parse_timeframes(timeframes)
     chosen = Mode.PAPER if paper or mode is None else Mode(mode)
     options: dict[str, Any] = {
         "mode": chosen, "adapter": adapter or DEFAULT_ADAPTER[chosen], "speed": speed,
@@ -181,8 +210,8 @@ def run_command(paper: bool, mode: str | None, live: bool, adapter: str | None,
         options.update(bars_path=bars_path, from_db=from_db, fees_of=fees_of)
     if symbols:
         options["symbols"] = tuple(x.strip() for x in symbols.split(",") if x.strip())
-    if timeframes:
-        options["timeframes"] = tuple(x.strip() for x in timeframes.split(",") if x.strip())
+    if tfs:
+        options["timeframes"] = tfs
     try:
         metrics = None if no_metrics else (metrics_host, _metrics_port(metrics_port))
         summary = asyncio.run(run_brain(options, max_cycles=max_cycles, max_seconds=max_seconds,
@@ -193,8 +222,13 @@ def run_command(paper: bool, mode: str | None, live: bool, adapter: str | None,
         fail(exc.describe())
     except click.ClickException:
         raise
+    except StorageError:
+        raise  # one line, exit code 4 (ats.cli.errors)
     except OSError as exc:
         fail(t("brain.run.os_error", error=exc))
     except ValueError as exc:  # a bars file the replay venue refused: one line, what to fix
         fail(str(exc))
     console.print(summary_table(summary))
+    halted = summary.get("halted")
+    if halted is not None:
+        raise halted  # after the summary: one line on stderr, exit code 4

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ats.cli.common import fail, guard_live, live_message, mode_options
+from ats.cli.params import SEED, SPEED
 from ats.config.settings import LiveTradingRefused, load_settings
 from ats.domain import Mode
 from ats.i18n import set_language, t
@@ -64,9 +65,9 @@ def run_desk(options: dict[str, object], metrics_port: int | None = None) -> Non
 @mode_options
 @click.option("--adapter", type=click.Choice(["mock", "mt5", "bingx"]), default=None,
               help=t("tui.cli.adapter"))
-@click.option("--speed", type=click.FloatRange(min=0, min_open=True), default=None,
+@click.option("--speed", type=SPEED, default=None,
               help=t("tui.cli.speed"))
-@click.option("--seed", type=int, default=None, help=t("tui.cli.seed"))
+@click.option("--seed", type=SEED, default=None, help=t("tui.cli.seed"))
 @click.option("--lang", type=click.Choice(["en", "ru"]), default=None, help=t("tui.cli.lang"))
 @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help=t("tui.cli.db"))

@@ -274,6 +274,18 @@ class BingxAdapter:
             index_price=fr.get("indexPrice"),
         )
 
+    async def funding_history(self, symbol: str, since_ms: int | None,
+                              limit: int = 100) -> list[FundingRate]:
+        """Settled funding (GET /openApi/swap/v2/quote/fundingRate via ccxt), oldest first."""
+        self._market(symbol)
+        rows = await self._call(f"fetch_funding_rate_history {symbol}",
+                                self._ex.fetch_funding_rate_history, symbol, since_ms,
+                                min(int(limit), 1000))
+        out = [FundingRate(symbol=symbol, ts=int(r["timestamp"]),
+                           rate=float(r.get("fundingRate") or 0.0))
+               for r in rows if r.get("timestamp") is not None]
+        return sorted(out, key=lambda f: f.ts)
+
     # ------------------------------------------------------------------ account
     async def account(self) -> AccountState:
         bal = await self._call("fetch_balance", self._ex.fetch_balance, {"type": "swap"})

@@ -57,6 +57,7 @@ def instrument(market: dict[str, Any]) -> InstrumentSpec:
         quote_currency=market.get("settle") or market.get("quote") or "USDT",
         has_funding=bool(market.get("swap")),
         max_leverage=_f(lev, 100.0),
+        margin_currency=market.get("settle") or market.get("quote") or "USDT",
     )
 
 

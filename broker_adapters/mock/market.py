@@ -38,6 +38,7 @@ from ats.domain import (
     timeframe_ms,
 )
 from ats.domain.costs import CostModel
+from ats.domain.fx import FxRates
 from broker_adapters.base import Capabilities, DepthLevel, FundingRate, OrderBook
 from broker_adapters.errors import (
     BadSymbolError,
@@ -45,13 +46,14 @@ from broker_adapters.errors import (
     ConnectionLostError,
     VenueError,
 )
+from broker_adapters.mock.funding import FUNDING_MS, FundingModel
+from broker_adapters.mock.fx import mock_fx
 from broker_adapters.mock.paths import DAY_MS, MINUTE_MS, PathGenerator
 from broker_adapters.mock.profiles import RegimeParams, Scenario, SymbolProfile, profile_for
 from broker_adapters.paper_engine import BookView, PaperEngine
 
 DEFAULT_SYMBOLS = ("BTC/USDT:USDT", "ETH/USDT:USDT", "EURUSD", "GBPUSD", "XAUUSD")
 DEFAULT_START = "2026-01-05T00:00:00Z"
-FUNDING_MS = 8 * 3_600_000
 BOOK_LEVELS = 20
 
 
@@ -90,6 +92,7 @@ class MockMarket:
         starting_balance: float = 10_000.0,
         virtual_asset: str | None = None,
         leverage: float = 10.0,
+        currency: str = "USD",
     ) -> None:
         if not symbols:
             raise ValueError("the mock market needs at least one symbol")
@@ -110,8 +113,11 @@ class MockMarket:
         }
         self.engine = PaperEngine(
             venue=self.name, costs=costs or CostModel(), starting_balance=starting_balance,
-            specs=self.specs, currency="USD", virtual_asset=virtual_asset, leverage=leverage,
+            specs=self.specs, currency=currency, virtual_asset=virtual_asset, leverage=leverage,
         )
+        self.currency = currency
+        self._fx_minute = -1
+        self.funding = FundingModel(seed)
         self.connected = False
         self._closed = False
         self._fail_left = 0
@@ -272,24 +278,47 @@ class MockMarket:
         return OrderBook(symbol, view.quote.ts, view.bids[:depth], view.asks[:depth])
 
     async def funding_rate(self, symbol: str) -> FundingRate:
-        """Funding every 8h from the premium proxy of the last 8h return (perps only)."""
+        """The rate settled last (every 8h) and the live mark/index basis (perps only);
+        dynamics in ``broker_adapters.mock.funding``."""
         self._gate("funding_rate")
-        prof = self._profile(symbol)
-        if not prof.has_funding:
+        self._perp(symbol)
+        now = self.clock.now_ms()
+        k = now // FUNDING_MS
+        index = self.book_view(symbol, now).quote.last or 0.0
+        mark = index * (1.0 + self.funding.basis(symbol, now))
+        return FundingRate(symbol, now, round(self.funding.rate(symbol, k), 8),
+                           (k + 1) * FUNDING_MS, mark, index)
+
+    async def funding_history(self, symbol: str, since_ms: int | None,
+                              limit: int = 100) -> list[FundingRate]:
+        """Settled funding, oldest first: from ``since_ms`` on, else the newest ``limit``."""
+        self._gate("funding_history")
+        self._perp(symbol)
+        rows = self.funding.history(symbol, since_ms, self.clock.now_ms(), limit)
+        return [FundingRate(symbol, ts, rate, ts + FUNDING_MS) for ts, rate in rows]
+
+    def _perp(self, symbol: str) -> None:
+        if not self._profile(symbol).has_funding:
             raise CapabilityError(
                 f"{symbol} is not a perpetual: it has no funding", venue=self.name
             )
+
+    # ------------------------------------------------------------------ money
+    def _fx_now(self) -> FxRates:
+        """The minute's FX set (``broker_adapters.mock.fx``), also handed to the engine."""
         now = self.clock.now_ms()
-        last = now // FUNDING_MS * FUNDING_MS
-        m1 = (last - self.origin_ms) // MINUTE_MS - 1
-        m0 = m1 - FUNDING_MS // MINUTE_MS
-        rate = 0.0001
-        if m0 >= 0:
-            c = self.gen.minutes(prof, m0, m1 + 1)["close"]
-            rate = 0.0001 + 0.05 * math.log(float(c[-1]) / float(c[0]))
-            rate = max(-0.0075, min(0.0075, rate))
-        mark = self.book_view(symbol, now).quote.last
-        return FundingRate(symbol, now, round(rate, 8), last + FUNDING_MS, mark, mark)
+        minute = (now - self.origin_ms) // MINUTE_MS
+        if minute != self._fx_minute:
+            ccys = {sp.quote_currency for sp in self.specs.values()} | {
+                sp.margin_currency for sp in self.specs.values() if sp.margin_currency}
+            self.engine.set_fx(mock_fx(self, self.currency, ccys, now))
+            self._fx_minute = minute
+        return self.engine.fx
+
+    async def fx_rates(self) -> FxRates:
+        """Account-currency value of each instrument currency, from the mock's own paths."""
+        self._gate("fx_rates")
+        return self._fx_now()
 
     # ------------------------------------------------------------------ trading
     def _match(self, symbol: str | None = None) -> list[Order]:
@@ -300,6 +329,8 @@ class MockMarket:
         """
         now = self.clock.now_ms()
         m = (now - self.origin_ms) // MINUTE_MS
+        if m >= 1:
+            self._fx_now()
         todo = [symbol] if symbol else self.engine.open_symbols()
         moved: list[Order] = []
         for sym in sorted(set(todo) | set(self.engine.position_symbols())):

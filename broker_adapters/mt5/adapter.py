@@ -23,6 +23,7 @@ from ats.domain import (
     AccountState,
     Bars,
     Clock,
+    FxRates,
     InstrumentSpec,
     Mode,
     Position,
@@ -293,6 +294,17 @@ class Mt5Adapter(Mt5Orders):
 
     async def funding_rate(self, symbol: str) -> FundingRate:
         raise CapabilityError("MT5 instruments have swaps, not funding rates", venue=VENUE)
+
+    async def fx_rates(self) -> FxRates:
+        """Conversion to the account currency from each symbol's live tick value."""
+        acc = await self._read(lambda: self.session.call("account_info"))
+        rates: dict[str, float] = {}
+        for sym in self.symbols:
+            info, _ = await self.session.raw("symbol_info", sym)
+            rate = convert.quote_rate(info) if info is not None else None
+            if rate is not None:
+                rates.setdefault(str(info["currency_profit"]).upper(), rate)
+        return FxRates(str(acc["currency"]).upper(), rates, source="mt5 tick value")
 
     # ------------------------------------------------------------------ account
     async def account(self) -> AccountState:

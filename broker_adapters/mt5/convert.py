@@ -75,6 +75,7 @@ def instrument(info: dict[str, Any], leverage: float) -> InstrumentSpec:
         contract_size=float(info.get("trade_contract_size") or 1.0),
         quote_currency=str(info.get("currency_profit") or "USD"), has_funding=False,
         max_leverage=float(leverage or 100.0),
+        margin_currency=str(info.get("currency_margin") or info.get("currency_base") or ""),
     )
 
 
@@ -147,3 +148,18 @@ def fill(d: dict[str, Any], client_id: str, offset_s: int, strategy: str,
         ts=int(d["time_msc"]) - offset_s * 1000, venue=VENUE, strategy=strategy,
         virtual_asset=virtual_asset,
     )
+
+
+def quote_rate(info: dict[str, Any]) -> float | None:
+    """Account currency per one unit of the symbol's profit currency, from MT5's tick value.
+
+    ``trade_tick_value(_profit)`` is what one tick of one lot is worth in the account
+    currency; divided by the tick size and the contract size it is the terminal's own
+    conversion rate (USDJPY at 150 on a USD account: 0.6667 / (0.001 x 100000) = 1/150).
+    """
+    tv = float(info.get("trade_tick_value_profit") or info.get("trade_tick_value") or 0.0)
+    ts = float(info.get("trade_tick_size") or info.get("point") or 0.0)
+    cs = float(info.get("trade_contract_size") or 0.0)
+    if not (tv > 0 and ts > 0 and cs > 0):
+        return None
+    return tv / (ts * cs)

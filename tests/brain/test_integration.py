@@ -120,8 +120,13 @@ async def test_losing_day_trips_the_daily_lock_at_the_right_cycle(tmp_path: Path
 
 
 async def test_drawdown_trips_kill_switch_and_restart_keeps_it(tmp_path: Path) -> None:
+    # Kelly off: after 20 straight losses the strategy's own record would stop it (Kelly
+    # on measured odds) before the drawdown reaches the kill switch this test is about; a
+    # bigger budget because fees and slippage now count in the risk and shrink each trade.
     cfg = config_dir(tmp_path, strategies=["longer"],
-                     governance={"locks": {"daily_max_loss": 0.2}})
+                     governance={"locks": {"daily_max_loss": 0.2},
+                                 "risk": {"kelly_cap": False, "base_risk_per_trade": 0.02,
+                                          "max_risk_per_trade": 0.03}})
     syms = ("BTC/USDT:USDT", "ETH/USDT:USDT")
     db = tmp_path / "k.db"
     longer = ScriptedStrategy("longer", always_long("longer"))

@@ -271,6 +271,31 @@ class FakeBingx(PrivateEndpoints):
             "nextFundingTime": self.now_ms - self.now_ms % eight_h + eight_h,
         }
 
+    def funding_at(self, symbol: str, ts_ms: int) -> float:
+        """The settled rate at one 8 h settlement: a slow cycle with a burst every 5 days."""
+        k = ts_ms // (8 * 3_600_000)
+        burst = 0.0009 if k % 15 == 0 else 0.0
+        return round(0.0001 + 0.00015 * math.sin(k / 4.0 + len(symbol)) + burst, 8)
+
+    def h_funding(self, q: dict[str, str]) -> Any:
+        """GET /openApi/swap/v2/quote/fundingRate: settled rates, newest first, as BingX
+        answers (limit default 100, at most 1000; startTime/endTime in ms)."""
+        m = self._market(q)
+        limit = int(q.get("limit", "100"))
+        if not 1 <= limit <= 1000:
+            raise ApiError(109400, "Invalid parameters, limit must be in [1, 1000]")
+        eight_h = 8 * 3_600_000
+        last = min(self.now_ms, int(q.get("endTime", self.now_ms))) // eight_h * eight_h
+        if "startTime" in q:
+            start = int(q["startTime"])
+            first = start + (-start) % eight_h
+            times = list(range(first, last + 1, eight_h))[:limit]
+        else:
+            times = [last - i * eight_h for i in range(limit)][::-1]
+        return [{"symbol": m.symbol, "fundingRate": f"{self.funding_at(m.symbol, t):.8f}",
+                 "fundingTime": t} for t in reversed(times)]
+
+
 def _decimals(step: float) -> int:
     return max(0, -int(math.floor(math.log10(step) + 1e-9)))
 
@@ -291,6 +316,7 @@ ROUTES: dict[tuple[str, str], tuple[Any, bool]] = {
     ("GET", "/swap/v2/quote/ticker"): (FakeBingx.h_ticker, False),
     ("GET", "/swap/v2/quote/depth"): (FakeBingx.h_depth, False),
     ("GET", "/swap/v2/quote/premiumIndex"): (FakeBingx.h_premium, False),
+    ("GET", "/swap/v2/quote/fundingRate"): (FakeBingx.h_funding, False),
     ("GET", "/swap/v3/user/balance"): (FakeBingx.h_balance, True),
     ("GET", "/swap/v2/user/positions"): (FakeBingx.h_positions, True),
     ("POST", "/swap/v2/trade/order"): (FakeBingx.h_create, True),

@@ -14,9 +14,11 @@ Named differences, each checked precisely rather than tolerated loosely:
   the brain still in the position: refused (``position_open``, in the brain's rejections
   at that bar) or, for the side it already holds, not emitted at all. Such a vector-only
   trade must start right after a stop the brain took one bar later.
-* ``sizing`` — quantities and money come from the risk engine in the brain (confidence,
-  caps, lot steps); an entry it refuses (``below_min_qty``...) must be in its rejections
-  at the signal bar. Prices, bars, sides and exit reasons are compared, not quantities.
+* ``sizing and locks`` — quantities and money come from the risk engine in the brain
+  (caps, lot steps, the strategy's own Kelly record); an entry it refuses
+  (``below_min_qty``, ``negative_edge``) or a lock blocks (``daily_lock``,
+  ``kill_switch``) must be in its rejections at the signal bar. Prices, bars, sides and
+  exit reasons are compared, not quantities.
 * ``close at end`` — both close an open position when the data ends; the brain pays the
   spread and slippage of that market close, the vectorized engine books the last close.
 """
@@ -34,7 +36,11 @@ from ats.domain.types import Side
 from research_lab.backtest.engine import BacktestResult, for_timeframe, run_backtest
 from research_lab.dsl.evaluate import evaluate
 
-EXCUSES = ("position_open", "below_min_qty", "one_per_symbol")
+# the brain's own refusals, each a named difference: a position still open (after a stop
+# it took a bar later), the risk engine's sizing (minimum lot; no edge on the strategy's own
+# Kelly record), and the governance locks the vectorized engine does not model
+EXCUSES = ("position_open", "one_per_symbol", "below_min_qty", "negative_edge",
+           "daily_lock", "kill_switch")
 
 
 @dataclass(slots=True)

@@ -4,7 +4,9 @@ trade list on the same bars and costs — on the mock market and on real EURUSD 
 
 What may differ is named in ``tests.semantics.parity`` and checked exactly there (a stop
 one bar later at the next open, entries the brain's sizing refuses, the start after the
-warm-up, the price of the close at the end); anything else fails the test.
+warm-up, the price of the close at the end); anything else fails the test. The brain runs
+with its loss cooldowns and its Kelly cap on the strategy's own record turned off (the
+vectorized engine has neither): the test compares the mechanics, not the risk policy.
 """
 
 from __future__ import annotations
@@ -57,7 +59,8 @@ def mock_csv(tmp: Path) -> Path:
 
 def run_parity(path: Path, symbol: str, fees_of: str):  # type: ignore[no-untyped-def]
     bt = asyncio.run(brain_backtest(compile_spec(CANDIDATE), bars_path=path, symbol=symbol,
-                                    fees_of=fees_of, cooldowns=False, env={}))
+                                    fees_of=fees_of, cooldowns=False, kelly=False,
+                                    env={}))
     cost = parity_cost(cost_model_for(fees_of, load_adapters(REPO / "configs" /
                                                              "adapters.yaml")))
     vr = vector_run(CANDIDATE, bt.bars, bt.start_bar, cost, bt.instrument.tick_size)

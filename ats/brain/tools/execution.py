@@ -152,8 +152,10 @@ class PlaceOrder:
             raise ToolError(f"place_order: quantity must be positive (got {qty!r})")
         ex = ctx.governance.execution
         spec = instrument
+        # max_child_notional is account currency: a USDJPY lot is 100,000 USD, not 15M "USD"
+        rate = ctx.fx.quote_rate(spec) if spec is not None and ctx.fx is not None else None
         parts = split_quantity(
-            qty, price, spec.contract_size if spec else 1.0, visible_depth,
+            qty, price, (spec.contract_size * (rate or 1.0)) if spec else 1.0, visible_depth,
             ex.max_child_share_of_depth, ex.max_child_notional,
             spec.lot_step if spec else 0.0, spec.min_qty if spec else 0.0,
         )
@@ -187,7 +189,13 @@ class PlaceOrder:
             if pending.reason and not order.reason:
                 order = replace(order, reason=pending.reason)
             if ctx.dao is not None:
-                ctx.dao.record_order(order, ctx.run_id)
+                try:
+                    ctx.dao.record_order(order, ctx.run_id)
+                except Exception as exc:
+                    # The venue has the order in this state; the file could not take it.
+                    # Carry it so the run can retry the write once and name it.
+                    exc.unrecorded_order = order  # type: ignore[attr-defined]
+                    raise
             result.orders.append(order)
             result.order_ids.append(order.client_order_id)
             if result.fatal:

@@ -237,13 +237,18 @@ class FakeTerminal:
     def _symbol_info(self, name: str) -> SymbolInfo:
         s = self.symbols[name]
         bid, ask = M.bid_ask(s, M.last_open_second(self.now_s))
+        # What one tick of one lot is worth in the (USD) account, as the terminal reports
+        # it: the profit currency converted at the symbol's own price (USDJPY: 100/price).
+        tick_value = round(self.to_usd(s, s.point * s.contract_size, (bid + ask) / 2), 8)
         values: dict[str, Any] = {f: 0 for f in SymbolInfo._fields}
         values.update(
             select=name in self.selected, visible=name in self.selected, time=self.now_s,
             digits=s.digits, spread=s.spread_points, spread_float=True,
             trade_calc_mode=s.trade_calc_mode, trade_mode=C.SYMBOL_TRADE_MODE_FULL,
             trade_exemode=s.trade_exemode, filling_mode=s.filling_mode, order_mode=127,
-            bid=bid, ask=ask, point=s.point, trade_tick_value=1.0, trade_tick_size=s.point,
+            bid=bid, ask=ask, point=s.point, trade_tick_value=tick_value,
+            trade_tick_value_profit=tick_value, trade_tick_value_loss=tick_value,
+            trade_tick_size=s.point,
             trade_contract_size=s.contract_size, volume_min=s.volume_min,
             volume_max=s.volume_max, volume_step=s.volume_step, volume_limit=0.0,
             bidhigh=bid, bidlow=bid, askhigh=ask, asklow=ask, currency_base=s.currency_base,
