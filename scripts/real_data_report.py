@@ -192,7 +192,9 @@ def main() -> None:
         "price by the vectorized engine and at the next open by the brain (no resting "
         "intrabar stops in the paper engine yet); entries the brain's risk engine refuses "
         "(below the minimum lot) exist only in the vectorized list; both start flat at the "
-        "brain's first cycle after its warm-up.", ""]
+        "brain's first cycle after its warm-up. The parity runs turn the brain's loss "
+        "cooldowns and its Kelly cap on the strategy's own record off (the vectorized engine "
+        "has neither); the strategy rows above keep them on, as shipped.", ""]
     args.out.write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
 
