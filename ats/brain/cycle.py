@@ -247,6 +247,19 @@ async def _risk(o: BrainOrchestrator, w: CycleWork) -> None:
             except (VenueError, OSError) as exc:
                 _lost(o, w, f"quote {sym}", exc)
                 break
+    if o.connected and positions:
+        # Stops resting at the venue may have closed positions since the last cycle: book
+        # those fills first, so the bar-close check below is only the fallback for stops
+        # the venue does not hold, and never sends an exit for a position already gone.
+        try:
+            early = await o.exec_agent.collect_fills()
+        except (VenueError, OSError) as exc:
+            _lost(o, w, "fills", exc)
+            early = []
+        if early:
+            book_fills(o, w, ExecResult(fills=early, quotes=dict(w.quotes)))
+            w.execd.fills.extend(early)
+            positions = o.portfolio.positions
     last_bars = {s: b for s in positions if (b := _last_bar(o, s)) is not None}
     protective = o.risk_agent.protect(positions, last_bars, w.quotes)
     lock = o.lock_status()
@@ -294,6 +307,7 @@ async def _execute(o: BrainOrchestrator, w: CycleWork) -> None:
             if lb is not None:
                 rb[p.symbol] = range_bps(lb[1], lb[2], p.entry)
         res = await o.exec_agent.execute(ExecInput(plans, exits, o.instruments, rb))
+        early = w.execd.fills  # booked by _risk already; kept for the journal
         w.execd = res
         w.rejections.extend(res.rejections)
         if res.venue_error:
@@ -302,6 +316,7 @@ async def _execute(o: BrainOrchestrator, w: CycleWork) -> None:
         elif res.rejections:
             w.warn("exec", res.rejections[-1].reason)
         book_fills(o, w, res)
+        res.fills[:0] = early
     finally:
         o.portfolio.clear_pending()
 
