@@ -120,7 +120,7 @@ class VenueProtection(Protocol):
 @runtime_checkable
 class VenueInventory(Protocol):
     """What the venue holds, for adoption after a restart: resting orders listed with the
-    client order ids ATS gave them (protective legs as ``<entry id>:sl``/``:tp``), and
+    client order ids ATS gave them (protective legs as ``<entry id>-sl``/``-tp``), and
     ``BrokerAdapter.positions()`` for positions. The ledger side reconciles with these."""
 
     async def open_orders(self, symbol: str | None = None) -> list[Order]: ...

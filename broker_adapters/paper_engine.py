@@ -19,7 +19,7 @@ Fill rules (stated, because numbers are the product):
 * reduce-only: refused on arrival when there is no opposite position; at fill time its size
   is capped at the position so it can never flip or grow exposure.
 * protection: an entry that carries ``stop_loss``/``take_profit`` leaves, once filled, one
-  resting reduce-only STOP (``<entry id>:sl``) and one reduce-only LIMIT (``<entry id>:tp``)
+  resting reduce-only STOP (``<entry id>-sl``) and one reduce-only LIMIT (``<entry id>-tp``)
   per symbol, sized to the whole position — like a venue's position TP/SL. They are ordinary
   orders (so whatever saves the engine's orders saves them), one cancels the other, and both
   go when the position is flat. ``protect()`` moves them (trailing).
@@ -306,11 +306,11 @@ class PaperEngine:
                     rec._snap = None
                 continue
             root = parent or strategy or symbol
-            cid = f"{root}:{role}"
+            cid = f"{root}-{role}"
             n = 1
             while cid in self._orders:  # an earlier position's leg kept its id
                 n += 1
-                cid = f"{root}:{role}{n}"
+                cid = f"{root}-{role}{n}"
             intent = OrderIntent(
                 cid, symbol, side, abs(qty),
                 type=OrderType.STOP if role == "sl" else OrderType.LIMIT,
@@ -507,7 +507,7 @@ def _role(intent: OrderIntent) -> str:
     """``"sl"``/``"tp"`` for a protective leg placed by ``protect()``, else ``""``."""
     if not intent.reduce_only or not intent.parent_id:
         return ""
-    tail = intent.client_order_id.rsplit(":", 1)[-1]
+    tail = intent.client_order_id.rsplit("-", 1)[-1]
     role = tail[:2]
     if role in PROTECTION_ROLES and (tail == role or tail[2:].isdigit()):
         return role

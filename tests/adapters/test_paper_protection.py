@@ -38,21 +38,21 @@ def test_entry_leaves_resting_stop_and_take_sized_to_the_position() -> None:
     assert set(prot) == {"sl", "tp"}
     sl, tp = prot["sl"], prot["tp"]
     assert (sl.client_order_id, sl.type, sl.side, sl.stop_price) == (
-        "e1:sl", OrderType.STOP, Side.SELL, 95.0)
-    assert (tp.client_order_id, tp.type, tp.limit_price) == ("e1:tp", OrderType.LIMIT, 110.0)
+        "e1-sl", OrderType.STOP, Side.SELL, 95.0)
+    assert (tp.client_order_id, tp.type, tp.limit_price) == ("e1-tp", OrderType.LIMIT, 110.0)
     assert sl.reduce_only and tp.reduce_only and sl.qty == tp.qty == pytest.approx(2.0)
-    assert {o.client_order_id for o in e.open_orders()} == {"e1:sl", "e1:tp"}
+    assert {o.client_order_id for o in e.open_orders()} == {"e1-sl", "e1-tp"}
 
 
 def test_stop_fills_at_the_stop_price_when_the_bar_low_touches_it() -> None:
     e = long_with()
     moved = e.on_bar("X", 99.0, 100.5, 94.0, 99.5, T + 60_000)
-    assert [o.client_order_id for o in moved] == ["e1:sl"]
+    assert [o.client_order_id for o in moved] == ["e1-sl"]
     fill = e.fills_since(T + 1)[-1]
     assert fill.price == 95.0 and fill.side is Side.SELL and fill.ts == T + 60_000
     assert fill.liquidity == "taker" and fill.strategy == "s"
     assert e.position_qty("X") == 0.0
-    assert e.order("e1:tp").status is OrderStatus.CANCELED  # one cancels the other
+    assert e.order("e1-tp").status is OrderStatus.CANCELED  # one cancels the other
     assert e.open_orders() == []
 
 
@@ -67,7 +67,7 @@ def test_take_fills_at_its_price_as_maker() -> None:
     e.on_bar("X", 101.0, 111.0, 100.0, 105.0, T + 60_000)
     fill = e.fills_since(T + 1)[-1]
     assert (fill.price, fill.liquidity) == (110.0, "maker")
-    assert e.order("e1:sl").status is OrderStatus.CANCELED
+    assert e.order("e1-sl").status is OrderStatus.CANCELED
 
 
 def test_bar_touching_both_assumes_the_stop_first() -> None:
@@ -75,7 +75,7 @@ def test_bar_touching_both_assumes_the_stop_first() -> None:
     e.on_bar("X", 100.0, 111.0, 94.0, 100.0, T + 60_000)
     fills = e.fills_since(T + 1)
     assert [f.price for f in fills] == [95.0]
-    assert e.order("e1:tp").status is OrderStatus.CANCELED
+    assert e.order("e1-tp").status is OrderStatus.CANCELED
 
 
 def test_bar_inside_the_band_fills_nothing() -> None:
@@ -105,7 +105,7 @@ def test_exit_by_market_cancels_both_legs() -> None:
     e = long_with()
     e.submit(OrderIntent("x1", "X", Side.SELL, 2.0, reduce_only=True), book(), T + 5)
     assert e.position_qty("X") == 0.0 and e.open_orders() == []
-    assert e.order("e1:sl").reason == "position closed"
+    assert e.order("e1-sl").reason == "position closed"
 
 
 def test_partial_exit_resizes_the_legs() -> None:
@@ -148,10 +148,10 @@ async def test_paper_broker_replays_the_venues_1m_bars_against_resting_stops() -
     stop = float(min(future.low)) + 0.1  # touched at least once in the next 30 minutes
     await pb.place_order(OrderIntent("e", sym, Side.BUY, 0.01, stop_loss=stop))
     assert stop < q.bid and set(pb.engine.protection(sym)) == {"sl"}
-    assert [o.client_order_id for o in await pb.open_orders()] == ["e:sl"]
+    assert [o.client_order_id for o in await pb.open_orders()] == ["e-sl"]
     clock.advance(30 * 60_000)
     moved = await pb.process_pending()
-    assert [o.client_order_id for o in moved] == ["e:sl"]
+    assert [o.client_order_id for o in moved] == ["e-sl"]
     fill = (await pb.fills_since(now + 1))[-1]
     hit = next(i for i in range(len(future)) if future.low[i] <= stop)
     assert fill.price == pytest.approx(min(stop, float(future.open[hit])))
@@ -175,7 +175,7 @@ async def test_mock_market_own_engine_fills_stops_intrabar_and_moves_them() -> N
     await m.process_pending()
     hit = next(i for i in range(len(future)) if future.low[i] <= stop)
     fill = (await m.fills_since(now + 1))[-1]
-    assert fill.client_order_id == "e:sl"
+    assert fill.client_order_id == "e-sl"
     assert fill.price == pytest.approx(min(stop, float(future.open[hit])))
 
 
@@ -195,7 +195,7 @@ async def test_mock_gap_opens_through_the_stop_and_fills_at_the_open() -> None:
     await m.process_pending()
     fill = (await m.fills_since(now + 1))[-1]
     bars = await m.history(sym, "1m", gap_at - gap_at % 60_000, 1)
-    assert fill.client_order_id == "e:sl" and fill.price == float(bars.open[0])
+    assert fill.client_order_id == "e-sl" and fill.price == float(bars.open[0])
     assert fill.price < q.bid * 0.98 * 0.99  # the gap, not the stop level
 
 

@@ -387,7 +387,7 @@ async def test_paper_stop_rests_in_the_engine_and_fills_at_the_stop_price(
     assert stop is not None and entered
     fills = orch.dao.load_fills(run_id="t1")
     exits = [f for f in fills if f.side is Side.SELL]
-    assert [f.client_order_id.endswith(":sl") for f in exits] == [True]
+    assert [f.client_order_id.endswith("-sl") for f in exits] == [True]
     (ex,) = exits
     assert ex.price == pytest.approx(stop)  # where the price touched it
     market = orch.adapter.venue  # the mock under the paper broker
