@@ -23,9 +23,15 @@ from ats.brain.agents import (
     SelectionInput,
 )
 from ats.brain.agents.execution import range_bps
-from ats.brain.cycle_support import book_fills, correlation_returns, funding_history
+from ats.brain.cycle_support import (
+    book_fills,
+    correlation_returns,
+    funding_history,
+    sync_venue_protection,
+)
 from ats.brain.report import cycle_text, signal_text
 from ats.domain import Position, Quote, StrategySignal, timeframe_ms
+from broker_adapters.base import VenueProtection
 from broker_adapters.errors import VenueError
 
 if TYPE_CHECKING:
@@ -136,6 +142,7 @@ async def run_stages(o: BrainOrchestrator, w: CycleWork) -> None:
         await _risk(o, w)
     with _Stage(w, "exec"):
         await _execute(o, w)
+        await sync_venue_protection(o, w)
     with _Stage(w, "monitor"):
         _monitor(o, w)
 
@@ -240,6 +247,8 @@ def _last_bar(o: BrainOrchestrator, sym: str) -> tuple[int, float, float] | None
 
 async def _risk(o: BrainOrchestrator, w: CycleWork) -> None:
     positions: dict[str, Position] = o.portfolio.positions
+    if o.connected and positions:
+        await sync_venue_protection(o, w)  # a stop moved since the last cycle goes out first
     if o.connected:
         for sym in positions:
             try:
@@ -260,7 +269,12 @@ async def _risk(o: BrainOrchestrator, w: CycleWork) -> None:
             book_fills(o, w, ExecResult(fills=early, quotes=dict(w.quotes)))
             w.execd.fills.extend(early)
             positions = o.portfolio.positions
-    last_bars = {s: b for s in positions if (b := _last_bar(o, s)) is not None}
+    # Where the venue holds the stop, the bar-close check is only the fallback for a venue
+    # that failed to act: it looks at the current quote, not at a bar range the venue has
+    # already matched (partly against an older stop).
+    held = o.exec_agent.venue_stops if isinstance(o.adapter, VenueProtection) else {}
+    last_bars = {s: b for s, p in positions.items()
+                 if held.get(s) != (p.stop, p.take) and (b := _last_bar(o, s)) is not None}
     protective = o.risk_agent.protect(positions, last_bars, w.quotes)
     lock = o.lock_status()
     bars = {k: o.windows[k].view() for k in w.new_bars}

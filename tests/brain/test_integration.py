@@ -401,3 +401,49 @@ async def test_paper_stop_rests_in_the_engine_and_fills_at_the_stop_price(
     assert any(f["price"] == ex.price for r in cyc for f in r.payload["fills"])
     assert len(orch.portfolio.closed_trades) == 1
     await orch.stop()
+
+
+async def test_trailed_stop_moves_at_the_venue_and_fills_there(tmp_path: Path) -> None:
+    """A stop moved in the book (trailing) is moved at the venue on the same cycle, and the
+    venue closes the position at the new level."""
+    cfg = config_dir(tmp_path, strategies=["once"])
+    sym = "BTC/USDT:USDT"
+    entered: list[float] = []
+
+    def once(ctx):  # type: ignore[no-untyped-def]
+        if entered:
+            return []
+        b = ctx.bars
+        px = float(b.close[-1])
+        entered.append(px)
+        return [StrategySignal("once", sym, "1m", Side.BUY, px, px * 0.95, 0.9, "in",
+                               int(b.ts[-1]) + MINUTE, take_hint=px * 1.5)]
+
+    orch, clock = make_brain(tmp_path, {"once": ScriptedStrategy("once", once)}, cfg=cfg,
+                             symbols=(sym,))
+    await orch.start()
+    await cycles(orch, clock, 1)
+    engine = orch.adapter.engine
+    wide = engine.protection(sym)["sl"].stop_price
+    market = orch.adapter.venue  # the mock: a function of time, so the test can look ahead
+    k = (clock.now_ms() - market.origin_ms) // MINUTE
+    near = market.bars_between(sym, "1m", k - 1, k + 2)  # replayed around the move
+    later = market.bars_between(sym, "1m", k + 2, k + 180)
+    floor = float(min(near.low)) - 1.0  # 10 ticks of margin below what is seen first
+    tight = float(max(lo for lo in later.low if lo < floor))  # touched later, not before
+    orch.portfolio.set_stops(sym, stop=tight)
+    await cycles(orch, clock, 1)
+    legs = engine.protection(sym)
+    if legs:  # still open: the venue's stop is the trailed one now
+        assert legs["sl"].stop_price == tight != wide
+        assert legs["tp"].limit_price == pytest.approx(entered[0] * 1.5, rel=1e-3)
+    for _ in range(240):
+        if not [p for p in orch.snapshot.positions if p.qty]:
+            break
+        await cycles(orch, clock, 1)
+    exits = [f for f in orch.dao.load_fills(run_id="t1") if f.side is Side.SELL]
+    assert len(exits) == 1 and exits[0].price == pytest.approx(tight)
+    assert exits[0].client_order_id.rsplit("-", 1)[-1].startswith("sl")
+    moved = [r.text for r in orch.dao.journal_tail(50, kind="event", run_id="t1")]
+    assert any("protection at" in t and str(tight) in t for t in moved)
+    await orch.stop()
