@@ -310,6 +310,11 @@ class Mt5Orders:
                 continue
             cid = (self._by_ticket.get(int(d["order"])) or by_comment.get(str(d["comment"]))
                    or str(d["order"]))
+            reason = int(d.get("reason") or 0)
+            entry = self._by_ticket.get(int(d.get("position_id") or 0))
+            if reason in (C.DEAL_REASON_SL, C.DEAL_REASON_TP) and entry:
+                # the server closed the position at its SL/TP: name it like other venues
+                cid = f"{entry}-{'sl' if reason == C.DEAL_REASON_SL else 'tp'}"
             intent = self._intents.get(cid)
             f = convert.fill(d, cid, self.offset_s, intent.strategy if intent else "",
                              self.virtual_asset)

@@ -166,6 +166,7 @@ async def test_server_closes_at_the_stop_and_trailing_moves_it() -> None:
         fills = await a.fills_since(NOW, "EURUSD")
         assert [f.side for f in fills] == [Side.BUY, Side.SELL]
         assert fills[-1].price == pytest.approx(pos.stop)
+        assert fills[-1].client_order_id == "t-1-sl"  # named after the entry, like elsewhere
         assert await a.positions() == []
         with pytest.raises(InvalidOrderError, match="no open position"):
             await a.set_protection("EURUSD", stop=1.0)
