@@ -15,7 +15,7 @@ import pytest
 from venue_bingx import FakeBingx, bingx_settings, make_adapter
 
 from ats.config.models import BingxAdapterConfig
-from ats.domain import FixedClock, OrderIntent, OrderStatus, OrderType, Side
+from ats.domain import FixedClock, Mode, OrderIntent, OrderStatus, OrderType, Side
 from broker_adapters.bingx import BingxAdapter
 from broker_adapters.bingx.venue_state import fill_time
 from broker_adapters.errors import AuthenticationError, InvalidOrderError, SessionFatalError
@@ -71,11 +71,9 @@ async def test_fake_refuses_a_position_side_that_does_not_fit_the_mode(fake: Fak
         with pytest.raises(ccxt.BadSymbol, match="timestamp mismatch"):  # ccxt's class for it
             await ex.fetch_balance({"type": "swap"})
         fake.clock_skew_ms = 0
-        bad = dict(ex.options)
         ex.secret = "other"
         with pytest.raises(ccxt.AuthenticationError, match="Signature"):
             await ex.fetch_balance({"type": "swap"})
-        ex.options = bad
     finally:
         await ex.close()
     assert not fake.fills
@@ -261,5 +259,5 @@ async def test_clock_outside_recv_window_is_named(fake: FakeBingx) -> None:
 
 async def test_settings_secrets_are_what_is_scrubbed() -> None:
     a = BingxAdapter(BingxAdapterConfig(), bingx_settings("k-123456", "s-abcdef"),
-                     mode=__import__("ats.domain", fromlist=["Mode"]).Mode.VST, symbols=[BTC])
+                     mode=Mode.VST, symbols=[BTC])
     assert a._secrets == ("k-123456", "s-abcdef")
