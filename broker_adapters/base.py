@@ -125,3 +125,25 @@ class FundingHistorySource(Protocol):
                               limit: int = 100) -> list[FundingRate]:
         """Settled rates, oldest first: from ``since_ms`` on, else the newest ``limit``."""
         ...
+
+
+@runtime_checkable
+class VenueProtection(Protocol):
+    """Stops and takes that rest at the venue, so they act between brain cycles and while
+    ATS is stopped. An entry's ``OrderIntent.stop_loss``/``take_profit`` places them; these
+    move them (trailing) and cancel them. ``None`` leaves a leg as it is. The result maps
+    ``"sl"``/``"tp"`` to the resting orders."""
+
+    async def set_protection(self, symbol: str, stop: float | None = None,
+                             take: float | None = None) -> dict[str, Order]: ...
+
+    async def cancel_protection(self, symbol: str) -> list[Order]: ...
+
+
+@runtime_checkable
+class VenueInventory(Protocol):
+    """What the venue holds, for adoption after a restart: resting orders listed with the
+    client order ids ATS gave them (protective legs as ``<entry id>-sl``/``-tp``), and
+    ``BrokerAdapter.positions()`` for positions. The ledger side reconciles with these."""
+
+    async def open_orders(self, symbol: str | None = None) -> list[Order]: ...

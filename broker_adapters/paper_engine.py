@@ -22,6 +22,16 @@ Fill rules (stated, because numbers are the product):
   the instrument's quote currency and is converted with the rates last given to ``set_fx``
   (JPY PnL of USDJPY on a USD account is divided by USDJPY). An order in an instrument whose
   quote currency has no rate is refused, never booked at 1:1.
+* protection: an entry that carries ``stop_loss``/``take_profit`` leaves, once filled, one
+  resting reduce-only STOP (``<entry id>-sl``) and one reduce-only LIMIT (``<entry id>-tp``)
+  per symbol, sized to the whole position — like a venue's position TP/SL. They are ordinary
+  orders (so whatever saves the engine's orders saves them), one cancels the other, and both
+  go when the position is flat. ``protect()`` moves them (trailing).
+* intrabar: ``on_bar()`` matches resting stops and limits against a closed bar's range.
+  A stop fills at its price when the bar's low (sell) / high (buy) reaches it, or at the
+  bar's open when the bar opened through it; a limit likewise at its price or a better open.
+  When one bar touches both a position's stop and its take, the stop is assumed first (the
+  bar does not say which came first; assuming the worse keeps paper results honest).
 """
 
 from __future__ import annotations
@@ -29,7 +39,7 @@ from __future__ import annotations
 import bisect
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ats.domain import (
     AccountState,
@@ -61,6 +71,8 @@ from broker_adapters.paper_state import (
 )
 
 log = logging.getLogger(__name__)
+
+PROTECTION_ROLES = ("sl", "tp")
 
 # Side.sign is a property on an enum; a dict lookup is ~10x cheaper in the fill loop.
 _SIGN: dict[Side, int] = {Side.BUY: 1, Side.SELL: -1}
@@ -142,6 +154,16 @@ class PaperEngine:
 
     def knows(self, client_order_id: str) -> bool:
         return client_order_id in self._orders
+
+    def open_orders(self, symbol: str | None = None) -> list[Order]:
+        """Resting (not terminal) orders, oldest first; all symbols when ``symbol`` is None."""
+        books = [self._open.get(symbol, {})] if symbol else list(self._open.values())
+        return sorted((r.snapshot() for b in books for r in b.values()),
+                      key=lambda o: (o.ts, o.client_order_id))
+
+    def protection(self, symbol: str) -> dict[str, Order]:
+        """The resting protective orders of ``symbol`` by role (``"sl"``, ``"tp"``)."""
+        return {role: rec.snapshot() for role, rec in self._protective(symbol).items()}
 
     def open_symbols(self) -> list[str]:
         return [s for s, orders in self._open.items() if orders]
@@ -245,6 +267,128 @@ class PaperEngine:
             if (rec.status, rec.filled) != before:
                 moved.append(rec.snapshot())
         return moved
+
+    def on_bar(self, symbol: str, open_: float, high: float, low: float, close: float,
+               ts: int) -> list[Order]:
+        """Match resting stops and limits of ``symbol`` against one closed bar; see the module
+        docstring. ``ts`` is when the bar closed (the fills' time). Returns orders that moved.
+        """
+        if not (math.isfinite(high) and math.isfinite(low) and high >= low > 0):
+            return []
+        moved: list[Order] = []
+        # stops first: with a stop and a take both inside one bar, the worse is assumed
+        recs = sorted(self._open.get(symbol, {}).values(),
+                      key=lambda r: 0 if r.intent.type is OrderType.STOP else 1)
+        for rec in recs:
+            if rec.status.is_terminal:
+                continue  # canceled by an earlier fill in this bar (the other protective leg)
+            it = rec.intent
+            buy = it.side is Side.BUY
+            if it.type is OrderType.STOP:
+                level = it.stop_price or 0.0
+                hit = high >= level if buy else low <= level
+                price = max(open_, level) if buy else min(open_, level)
+                maker = False
+            elif it.type is OrderType.LIMIT:
+                level = it.limit_price or 0.0
+                hit = low <= level if buy else high >= level
+                price = min(open_, level) if buy else max(open_, level)
+                maker = price == level
+            else:
+                continue
+            if not hit or level <= 0:
+                continue
+            rec.triggered = True
+            want = rec.remaining
+            if it.reduce_only:
+                have = -self.position_qty(it.symbol) * _SIGN[it.side]
+                if have <= EPS:
+                    status = OrderStatus.CANCELED if rec.filled > 0 else OrderStatus.REJECTED
+                    self._finish(rec, status, "reduce-only: no opposite position left")
+                    moved.append(rec.snapshot())
+                    continue
+                want = min(want, have)
+            self._fill(rec, want, price, ts, maker=maker)
+            moved.append(rec.snapshot())
+        self.mark(symbol, close)
+        return moved
+
+    # ------------------------------------------------------------------ protection
+    def protect(self, symbol: str, now_ms: int, *, stop: float | None = None,
+                take: float | None = None, parent: str | None = None,
+                strategy: str = "") -> dict[str, Order]:
+        """Place or move the position's resting stop-loss / take-profit (None keeps a leg
+        as it is). Refused with ``InvalidOrderError`` when the symbol has no position."""
+        qty = self.position_qty(symbol)
+        if abs(qty) <= EPS:
+            raise InvalidOrderError(f"no open position in {symbol} to protect",
+                                    venue=self.venue)
+        side = Side.SELL if qty > 0 else Side.BUY
+        have = self._protective(symbol)
+        for role, price in (("sl", stop), ("tp", take)):
+            if price is None:
+                continue
+            if not (price > 0 and math.isfinite(price)):
+                raise InvalidOrderError(f"{symbol}: protective {role} price must be > 0, "
+                                        f"got {price}", venue=self.venue)
+            rec = have.get(role)
+            if rec is not None:
+                field_ = "stop_price" if role == "sl" else "limit_price"
+                if getattr(rec.intent, field_) != price:
+                    rec.intent = replace(rec.intent, **{field_: price})
+                    rec.triggered = False
+                    rec._snap = None
+                continue
+            root = parent or strategy or symbol
+            cid = f"{root}-{role}"
+            n = 1
+            while cid in self._orders:  # an earlier position's leg kept its id
+                n += 1
+                cid = f"{root}-{role}{n}"
+            intent = OrderIntent(
+                cid, symbol, side, abs(qty),
+                type=OrderType.STOP if role == "sl" else OrderType.LIMIT,
+                stop_price=price if role == "sl" else None,
+                limit_price=price if role == "tp" else None,
+                reduce_only=True, strategy=strategy or self._pos[symbol].strategy,
+                virtual_asset=self.virtual_asset, parent_id=parent or root,
+            )
+            self.submit(intent, None, now_ms)
+        return self.protection(symbol)
+
+    def cancel_protection(self, symbol: str, now_ms: int,
+                          reason: str = "protection canceled") -> list[Order]:
+        out = []
+        for rec in self._protective(symbol).values():
+            self._finish(rec, OrderStatus.CANCELED, reason)
+            out.append(rec.snapshot())
+        return out
+
+    def _protective(self, symbol: str) -> dict[str, OrderRecord]:
+        out: dict[str, OrderRecord] = {}
+        for rec in self._open.get(symbol, {}).values():
+            role = _role(rec.intent)
+            if role and role not in out:
+                out[role] = rec
+        return out
+
+    def _after_fill(self, rec: OrderRecord, now_ms: int) -> None:
+        """Keep the position's protective legs in step with it after any fill."""
+        it = rec.intent
+        sym = it.symbol
+        if not it.reduce_only and (it.stop_loss or it.take_profit):
+            try:
+                self.protect(sym, now_ms, stop=it.stop_loss, take=it.take_profit,
+                             parent=it.client_order_id, strategy=it.strategy)
+            except OrderFatalError as exc:  # the brain's bar-close check still guards it
+                log.warning("paper protection for %s not placed: %s", it.client_order_id, exc)
+        qty = self.position_qty(sym)
+        for prec in list(self._protective(sym).values()):
+            if abs(qty) <= EPS or _SIGN[prec.intent.side] * qty > 0:
+                self._finish(prec, OrderStatus.CANCELED, "position closed")
+            elif abs(prec.qty - prec.filled - abs(qty)) > EPS:
+                prec.qty = prec.filled + abs(qty)
+                prec._snap = None
 
     def mark(self, symbol: str, price: float) -> None:
         if price > 0 and math.isfinite(price):
@@ -353,6 +497,8 @@ class PaperEngine:
               maker: bool) -> None:
         it = rec.intent
         fee = self.costs.fee(qty * price * self._value(it.symbol), maker=maker)
+        if self._fill_ts and now_ms < self._fill_ts[-1]:
+            now_ms = self._fill_ts[-1]  # fills stay in time order: fills_since bisects on it
         self._seq += 1
         self._fills.append(Fill(
             f"{self.venue}-paper-{self._seq}", it.client_order_id, it.symbol, it.side, qty,
@@ -363,6 +509,7 @@ class PaperEngine:
         self._apply(it.symbol, _SIGN[it.side] * qty, price, fee, now_ms, it.strategy)
         if rec.add_fill(qty, price):
             self._open.get(it.symbol, {}).pop(it.client_order_id, None)
+        self._after_fill(rec, now_ms)
 
     def _apply(self, symbol: str, dq: float, price: float, fee: float, ts: int, strat: str) -> None:
         """Net a signed fill into the position; realized PnL and fees hit the balance."""
@@ -394,6 +541,17 @@ class PaperEngine:
     def _finish(self, rec: OrderRecord, status: OrderStatus, reason: str) -> None:
         rec.move(status, reason)
         self._open.get(rec.intent.symbol, {}).pop(rec.intent.client_order_id, None)
+
+
+def _role(intent: OrderIntent) -> str:
+    """``"sl"``/``"tp"`` for a protective leg placed by ``protect()``, else ``""``."""
+    if not intent.reduce_only or not intent.parent_id:
+        return ""
+    tail = intent.client_order_id.rsplit("-", 1)[-1]
+    role = tail[:2]
+    if role in PROTECTION_ROLES and (tail == role or tail[2:].isdigit()):
+        return role
+    return ""
 
 
 __all__ = [

@@ -261,6 +261,12 @@ class ReplayVenue:
                                          max_bars_per_request=1_000_000)
         self._resampled: dict[tuple[str, str], Bars] = {}
 
+    @property
+    def bar_timeframe(self) -> str:
+        """The finest bars this venue has: ``PaperBroker`` matches resting stops and limits
+        against them intrabar (1m where a venue has 1m bars, the file's bars here)."""
+        return self.timeframe
+
     def warm_up(self, bars: int) -> int:
         """Start the clock after ``bars`` recorded bars (capped so 2 remain to trade); the
         brain fetches its windows from them at start. Returns the bars actually used."""

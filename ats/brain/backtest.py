@@ -13,8 +13,9 @@ Semantics that differ from the vectorized backtester, named (the parity test nam
   close without them);
 * sizing is the risk engine's (confidence, caps, lot steps), so quantities and money differ
   from the vectorized engine's fixed-risk sizing; bars, sides, prices and reasons do not;
-* a stop is seen on the bar that touches it and filled at the next bar's open (the paper
-  engine has no resting intrabar stops yet); the vectorized engine fills at the stop price.
+* stops and takes rest in the paper engine and fill intrabar (at their level, or at the
+  open when the bar gaps through), as in the vectorized engine; a venue without the bars to
+  match them falls back to the brain's bar-close check and exits at the next open.
 """
 
 from __future__ import annotations
@@ -32,8 +33,9 @@ import yaml
 from ats.brain.agents import ExecInput, ExitRequest
 from ats.brain.runtime import RunOptions, build_orchestrator
 from ats.config import config_dir as default_config_dir
-from ats.domain import Bars, InstrumentSpec, Regime
+from ats.domain import Bars, InstrumentSpec, OrderType, Regime
 from ats.domain.types import timeframe_ms
+from broker_adapters.errors import VenueError
 from research_lab.backtest.engine import YEAR_MS, BacktestResult, Trades
 from research_lab.backtest.metrics import compute_metrics
 
@@ -112,6 +114,13 @@ async def brain_backtest(strategy: Any, *, bars_path: Path | None = None, from_d
         equity.append(float(orch.portfolio.equity))
         orders = {o.client_order_id: o for o in orch.dao.load_orders(run_id=run_id)}
         fills = orch.dao.load_fills(run_id=run_id)
+        for f in fills:  # protective legs the venue created rest there, not in the orders table
+            if f.client_order_id not in orders:
+                try:
+                    orders[f.client_order_id] = await orch.adapter.fetch_order(
+                        f.client_order_id, f.symbol)
+                except VenueError:
+                    continue
         trades = list(orch.portfolio.closed_trades)
         summary = orch.summary()
         journal = orch.dao.journal_tail(10_000_000, kind="cycle", run_id=run_id)
@@ -119,18 +128,31 @@ async def brain_backtest(strategy: Any, *, bars_path: Path | None = None, from_d
     bars = venue.bars[symbol]
     step = timeframe_ms(bars.timeframe)
     start_bar = venue.warmup_bars
-    # bar index a fill at cycle time t happened on: the bar opening at t's cycle (t - 1 ms)
     def bar_of(ts: int) -> int:
-        return int(np.searchsorted(bars.ts, ts - 1, side="left"))
+        """The bar a fill at ``ts`` happened in: a market fill at a cycle (a close + 1 ms)
+        fills at the next recorded bar's open; a resting stop matched intrabar is stamped
+        with its bar's close and belongs to that bar."""
+        i = int(np.searchsorted(bars.ts, ts, side="right")) - 1
+        if i >= 0 and ts > int(bars.ts[i]) + step:
+            return i + 1  # after this bar's close, in a gap: the next bar
+        if i > 0 and ts == int(bars.ts[i]) and int(bars.ts[i - 1]) + step == ts:
+            return i - 1  # exactly at a close that is also the next open: the closing bar
+        return max(i, 0)
 
     rows: list[tuple[Any, ...]] = []
     reasons: list[str] = []
     for t in trades:
         # the exit order (reduce-only), not a reversal's new entry filled at the same time
         closing = [f for f in fills if f.symbol == symbol and f.ts == t.closed_ts
-                   and f.side is not t.side and orders[f.client_order_id].reduce_only]
-        text = orders[closing[-1].client_order_id].reason if closing else ""
-        text = text.removeprefix("exit signal: ")
+                   and f.side is not t.side and f.client_order_id in orders
+                   and orders[f.client_order_id].reduce_only]
+        order = orders.get(closing[-1].client_order_id) if closing else None
+        text = order.reason.removeprefix("exit signal: ") if order is not None else ""
+        if order is not None and order.type is not OrderType.MARKET:
+            # a protective order resting at the venue filled it: the stop or the take
+            kind = "stop" if order.type is OrderType.STOP else "take"
+            text = f"{kind} {order.stop_price or order.limit_price or 0:g} hit" \
+                + (f" (at the venue: {text})" if text else " (at the venue)")
         reasons.append(text)
         side = 1 if t.side.sign > 0 else -1
         e, x = bar_of(t.opened_ts), bar_of(t.closed_ts)

@@ -23,9 +23,15 @@ from ats.brain.agents import (
     SelectionInput,
 )
 from ats.brain.agents.execution import range_bps
-from ats.brain.cycle_support import book_fills, correlation_returns, funding_history
+from ats.brain.cycle_support import (
+    book_fills,
+    correlation_returns,
+    funding_history,
+    sync_venue_protection,
+)
 from ats.brain.report import cycle_text, signal_text
 from ats.domain import Position, Quote, StrategySignal, timeframe_ms
+from broker_adapters.base import VenueProtection
 from broker_adapters.errors import VenueError
 from storage.errors import DatabaseLockedError, InvalidDataError, StorageError
 
@@ -143,6 +149,8 @@ async def run_stages(o: BrainOrchestrator, w: CycleWork) -> None:
         await _housekeeping(o, w)
         if o.connected:
             await _fetch_bars(o, w)
+        if o.connected and o.portfolio.positions:
+            await _venue_fills(o, w)
     with _Stage(w, "regime"):
         _regimes(o, w)
     with _Stage(w, "strategy"):
@@ -151,6 +159,7 @@ async def run_stages(o: BrainOrchestrator, w: CycleWork) -> None:
         await _risk(o, w)
     with _Stage(w, "exec"):
         await _execute(o, w)
+        await sync_venue_protection(o, w)
     with _Stage(w, "monitor"):
         _monitor(o, w)
 
@@ -254,12 +263,29 @@ def _last_bar(o: BrainOrchestrator, sym: str) -> tuple[int, float, float] | None
     return int(v.ts[-1]) + timeframe_ms(o.fine_tf), float(v.high[-1]), float(v.low[-1])
 
 
+async def _venue_fills(o: BrainOrchestrator, w: CycleWork) -> None:
+    """Book what the venue filled since the last cycle (stops and takes resting there,
+    matched against the bars that just closed) before any strategy runs: a strategy must see
+    the position as it is — stopped out on this bar, it may enter again on this bar's
+    signal, as the vectorized backtester lets it."""
+    try:
+        early = await o.exec_agent.collect_fills()
+    except (VenueError, OSError) as exc:
+        _lost(o, w, "fills", exc)
+        return
+    if early:
+        book_fills(o, w, ExecResult(fills=early))
+        w.execd.fills.extend(early)
+
+
 async def _risk(o: BrainOrchestrator, w: CycleWork) -> None:
     if o.connected and (w.new_bars or o.portfolio.positions):
         note = await o.update_fx()
         if note:
             w.warn("risk", note)
     positions: dict[str, Position] = o.portfolio.positions
+    if o.connected and positions:
+        await sync_venue_protection(o, w)  # a stop moved since the last cycle goes out first
     if o.connected:
         for sym in positions:
             try:
@@ -267,7 +293,25 @@ async def _risk(o: BrainOrchestrator, w: CycleWork) -> None:
             except (VenueError, OSError) as exc:
                 _lost(o, w, f"quote {sym}", exc)
                 break
-    last_bars = {s: b for s in positions if (b := _last_bar(o, s)) is not None}
+    if o.connected and positions:
+        # Stops resting at the venue may have closed positions since the last cycle: book
+        # those fills first, so the bar-close check below is only the fallback for stops
+        # the venue does not hold, and never sends an exit for a position already gone.
+        try:
+            early = await o.exec_agent.collect_fills()
+        except (VenueError, OSError) as exc:
+            _lost(o, w, "fills", exc)
+            early = []
+        if early:
+            book_fills(o, w, ExecResult(fills=early, quotes=dict(w.quotes)))
+            w.execd.fills.extend(early)
+            positions = o.portfolio.positions
+    # Where the venue holds the stop, the bar-close check is only the fallback for a venue
+    # that failed to act: it looks at the current quote, not at a bar range the venue has
+    # already matched (partly against an older stop).
+    held = o.exec_agent.venue_stops if isinstance(o.adapter, VenueProtection) else {}
+    last_bars = {s: b for s, p in positions.items()
+                 if held.get(s) != (p.stop, p.take) and (b := _last_bar(o, s)) is not None}
     protective = o.risk_agent.protect(positions, last_bars, w.quotes)
     lock = o.lock_status()
     bars = {k: o.windows[k].view() for k in w.new_bars}
@@ -318,6 +362,7 @@ async def _execute(o: BrainOrchestrator, w: CycleWork) -> None:
             if lb is not None:
                 rb[p.symbol] = range_bps(lb[1], lb[2], p.entry)
         res = await o.exec_agent.execute(ExecInput(plans, exits, o.instruments, rb))
+        early = w.execd.fills  # booked by _risk already; kept for the journal
         w.execd = res
         w.rejections.extend(res.rejections)
         if res.venue_error:
@@ -326,6 +371,7 @@ async def _execute(o: BrainOrchestrator, w: CycleWork) -> None:
         elif res.rejections:
             w.warn("exec", res.rejections[-1].reason)
         book_fills(o, w, res)
+        res.fills[:0] = early
     finally:
         o.portfolio.clear_pending()
 

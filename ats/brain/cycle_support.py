@@ -13,6 +13,8 @@ import numpy as np
 
 from ats.brain.agents import ExecResult
 from ats.brain.funding import funding_for_cycle
+from broker_adapters.base import VenueProtection
+from broker_adapters.errors import VenueError
 
 if TYPE_CHECKING:
     from ats.brain.cycle import CycleWork
@@ -66,6 +68,42 @@ def book_fills(o: BrainOrchestrator, w: CycleWork, res: ExecResult) -> None:
                     o.dao.delete_position(sym, o.book_venue, o.run_id)
                 else:
                     o.dao.upsert_position(pos, o.run_id)
+
+
+async def sync_venue_protection(o: BrainOrchestrator, w: CycleWork) -> None:
+    """Send the book's stop/take moves (trailing) to the stops resting at the venue.
+
+    An entry carries its stop and take to the venue; afterwards the book's values are the
+    truth, and a change there becomes ``set_protection`` on venues that hold them. Without
+    it the venue would go on closing at the old stop while the brain trails a new one.
+    """
+    adapter = o.adapter
+    if not o.connected or not isinstance(adapter, VenueProtection):
+        return
+    sent = o.exec_agent.venue_stops
+    positions = o.portfolio.positions
+    for sym in [s for s in sent if s not in positions or not positions[s].qty]:
+        del sent[sym]
+    for sym, pos in positions.items():
+        if not pos.qty:
+            continue
+        want = (pos.stop, pos.take)
+        have = sent.setdefault(sym, want)  # first sight: what the entry carried
+        if want == have:
+            continue
+        stop = pos.stop if pos.stop != have[0] else None
+        take = pos.take if pos.take != have[1] else None
+        if stop is None and take is None:
+            sent[sym] = want
+            continue
+        try:
+            await adapter.set_protection(sym, stop=stop, take=take)
+        except (VenueError, OSError) as exc:
+            w.warn("exec", f"{sym}: stop not moved at {o.venue}: {exc}")
+            continue
+        sent[sym] = want
+        o.journal_event("event", f"{sym}: protection at {o.venue} moved to stop {pos.stop} "
+                        f"take {pos.take}")
 
 
 def correlation_returns(o: BrainOrchestrator) -> dict[str, np.ndarray]:

@@ -173,6 +173,8 @@ class BingxAdapterConfig(Strict):
     timeout_ms: Int = Field(10_000, ge=100)
     base_url: str | None = None
     fees: Fees = Fees()
+    # one_way | hedge: set at start when the account is flat; keep: use the account's mode
+    position_mode: Literal["one_way", "hedge", "keep"] = "one_way"
 
 
 class Mt5AdapterConfig(Strict):

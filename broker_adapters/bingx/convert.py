@@ -99,6 +99,9 @@ def order(
         status = OrderStatus.FILLED
     side = o.get("side") or (intent.side.value if intent else "buy")
     otype = o.get("type") or (intent.type.value if intent else "market")
+    if intent is not None and (o.get("stopLossPrice") is not None
+                               or o.get("takeProfitPrice") is not None):
+        otype = intent.type.value  # a protective leg: ccxt calls STOP_MARKET "market"
     tif = str(o.get("timeInForce") or "").lower()
     return Order(
         client_order_id=client_id,

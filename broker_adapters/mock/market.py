@@ -12,7 +12,9 @@ start/history agree on every bar, whichever window or order asked. Time comes fr
 Orders fill through the same ``PaperEngine`` as paper mode, against the mock's own quote and
 synthetic depth. Resting orders are matched whenever the mock is asked anything about that
 symbol or the account (quote, book, orders, positions, account, fills) and by
-``process_pending()``.
+``process_pending()``: first against every 1m bar that closed since the last match
+(``PaperEngine.on_bar``: stops and takes fill where the price touched them), then against
+the current quote.
 
 ``fail_next(n, exc)`` makes the next ``n`` calls raise (a dead connection by default), so the
 brain, the TUI and the synchronizer can be tested on reconnect.
@@ -55,6 +57,7 @@ from broker_adapters.paper_engine import BookView, PaperEngine
 DEFAULT_SYMBOLS = ("BTC/USDT:USDT", "ETH/USDT:USDT", "EURUSD", "GBPUSD", "XAUUSD")
 DEFAULT_START = "2026-01-05T00:00:00Z"
 BOOK_LEVELS = 20
+MAX_REPLAY_MINUTES = 7 * 1440  # a week offline: older resting orders see the current quote
 
 
 def parse_start(start: str | int) -> int:
@@ -124,6 +127,7 @@ class MockMarket:
         self._fail_exc: type[VenueError] = ConnectionLostError
         self._book_cache: dict[str, tuple[int, BookView]] = {}
         self._matched_minute: dict[str, int] = {}
+        self._bar_cursor: dict[str, int] = {}  # newest 1m bar matched against resting orders
 
     # ------------------------------------------------------------------ failures
     def fail_next(self, n: int = 1, exc: type[VenueError] = ConnectionLostError) -> None:
@@ -337,7 +341,26 @@ class MockMarket:
             if sym not in self.profiles or m < 1 or self._matched_minute.get(sym) == m:
                 continue
             self._matched_minute[sym] = m
+            moved.extend(self._replay_bars(sym, m))
             moved.extend(self.engine.on_book(sym, self.book_view(sym, now), now))
+        return moved
+
+    def _replay_bars(self, sym: str, m: int) -> list[Order]:
+        """Match resting orders against the 1m bars closed since the last match (intrabar)."""
+        last = self._bar_cursor.get(sym, m - 1)
+        self._bar_cursor[sym] = m - 1
+        if last >= m - 1 or sym not in self.engine.open_symbols():
+            return []
+        k0 = max(last + 1, m - MAX_REPLAY_MINUTES)
+        bars = self.gen.minutes(self.profiles[sym], k0, m)
+        moved: list[Order] = []
+        o, h, lo, c = bars["open"], bars["high"], bars["low"], bars["close"]
+        for i in range(len(c)):
+            close_ts = self.origin_ms + (k0 + i + 1) * MINUTE_MS
+            moved.extend(self.engine.on_bar(sym, float(o[i]), float(h[i]), float(lo[i]),
+                                            float(c[i]), close_ts))
+            if sym not in self.engine.open_symbols():
+                break
         return moved
 
     async def process_pending(self) -> list[Order]:
@@ -362,8 +385,27 @@ class MockMarket:
         self._match()
         order = self.engine.submit(intent, book, now)
         if book is not None:  # this minute's depth is taken: a remainder waits for the next
-            self._matched_minute[intent.symbol] = (now - self.origin_ms) // MINUTE_MS
+            m = (now - self.origin_ms) // MINUTE_MS
+            self._matched_minute[intent.symbol] = m
+            self._bar_cursor[intent.symbol] = m - 1  # bars before the order cannot fill it
         return order
+
+    async def set_protection(self, symbol: str, stop: float | None = None,
+                             take: float | None = None) -> dict[str, Order]:
+        """Place or move the position's resting stop-loss / take-profit (None keeps a leg)."""
+        self._gate("set_protection")
+        self._match()
+        return self.engine.protect(symbol, self.clock.now_ms(), stop=stop, take=take)
+
+    async def cancel_protection(self, symbol: str) -> list[Order]:
+        self._gate("cancel_protection")
+        return self.engine.cancel_protection(symbol, self.clock.now_ms())
+
+    async def open_orders(self, symbol: str | None = None) -> list[Order]:
+        """Resting orders with their client order ids (adoption after a restart)."""
+        self._gate("open_orders")
+        self._match()
+        return self.engine.open_orders(symbol)
 
     async def cancel_order(self, client_order_id: str, symbol: str) -> Order:
         self._gate("cancel_order")

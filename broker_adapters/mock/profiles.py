@@ -136,12 +136,16 @@ class Scenario:
     ``start_ms`` defaults to the mock market's clock time at construction.
     ``drift_per_hour`` adds a steady log-return per hour to named symbols (e.g. ``-0.002``
     for a slow bleed), on top of whatever regime is running.
+    ``gaps`` maps a symbol to ``(ts_ms, log_move)`` jumps: every price from the minute holding
+    ``ts_ms`` on is scaled by ``exp(log_move)``, so that minute opens away from the previous
+    close (a gap through resting stops, as after news or a weekend).
     """
 
     segments: tuple[tuple[Regime, int], ...] = ()
     timeframe: str = "1h"
     start_ms: int | None = None
     drift_per_hour: dict[str, float] = field(default_factory=dict)
+    gaps: dict[str, tuple[tuple[int, float], ...]] = field(default_factory=dict)
 
     def blocks(self, block_ms: int) -> list[tuple[int, int]]:
         """``(regime index, n_blocks)`` per segment."""

@@ -80,18 +80,27 @@ def instrument(info: dict[str, Any], leverage: float) -> InstrumentSpec:
 
 
 def filling_for(info: dict[str, Any], pending: bool) -> int:
-    """A ``type_filling`` the symbol accepts, from its ``filling_mode`` bit mask (A.8).
+    """A ``type_filling`` the symbol accepts, per MetaQuotes' rules (ENUM_ORDER_TYPE_FILLING).
 
-    The bits are SYMBOL_FILLING_FOK=1 and IOC=2, *not* the ORDER_FILLING_* enum values.
+    FOK and IOC need their bit in ``filling_mode`` (SYMBOL_FILLING_FOK=1, IOC=2 — *not* the
+    ORDER_FILLING_* enum values); RETURN is allowed only for symbols with Market or Exchange
+    execution. Pending orders prefer RETURN (a partly filled remainder keeps resting), market
+    deals FOK then IOC. Raises ``ValueError`` naming the symbol when none fits.
     """
-    if pending:
-        return C.ORDER_FILLING_RETURN
     mask = int(info.get("filling_mode") or 0)
+    exemode = int(info.get("trade_exemode") or 0)
+    can_return = exemode in (C.SYMBOL_TRADE_EXECUTION_MARKET, C.SYMBOL_TRADE_EXECUTION_EXCHANGE)
+    if pending and can_return:
+        return C.ORDER_FILLING_RETURN
     if mask & C.SYMBOL_FILLING_FOK:
         return C.ORDER_FILLING_FOK
     if mask & C.SYMBOL_FILLING_IOC:
         return C.ORDER_FILLING_IOC
-    return C.ORDER_FILLING_RETURN
+    if can_return:
+        return C.ORDER_FILLING_RETURN
+    raise ValueError(
+        f"{info.get('name')} accepts no filling mode: filling_mode={mask} allows neither FOK "
+        f"nor IOC and execution mode {exemode} (Request/Instant) does not allow RETURN")
 
 
 def position(p: dict[str, Any], offset_s: int, virtual_asset: str | None) -> Position:

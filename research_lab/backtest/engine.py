@@ -13,10 +13,11 @@ Fill semantics (the same text is in ``research_lab/README.md``):
   in bps)``; every fill pays the taker fee. These are the paper simulator's costs: one
   ``CostModel`` for both.
 * Stops and takes are resting orders checked **intrabar** from the fill bar on, at levels
-  anchored at the signal bar's close (the stop-loss a live entry order carries). The stop
-  fills at the stop price (plus the CostModel's base slippage), or at the open when the bar
-  gaps through it (the worse price); the take fills at the take price, never better. When
-  one bar touches both, the **stop is assumed first**.
+  anchored at the signal bar's close (the stop-loss a live entry order carries), matched
+  as the paper engine matches them (``PaperEngine.on_bar``): the stop fills at its level,
+  or at the open when the bar gaps through it (the worse price), taker fee; the take fills
+  at its level (maker fee), or at the open when the bar gaps through it. When one bar
+  touches both, the **stop is assumed first**.
 * ``max_hold_bars``: the position is closed at the open after that many bars.
 * A position still open after the last bar is closed at the last close (reason ``end``).
 * Sizing: ``risk`` sizes so that hitting the stop loses ``risk_per_trade`` of equity (the
@@ -256,17 +257,20 @@ def _run_loop(bars: Bars, sig: SignalArrays, cfg: BacktestConfig,
                 stop if isfinite(stop) else (-inf if side > 0 else inf),
                 take if isfinite(take) else (inf if side > 0 else -inf))
         next_t: int
+        maker_exit = False
         if k >= 0:
             xbar = k
+            # resting orders, matched like the paper engine's ``on_bar``: at their level, or
+            # at the open when the bar gaps through it (worse for a stop, better for a take)
             if is_stop:
                 gap = (o[k] <= stop) if side > 0 else (o[k] >= stop)
-                raw = float(o[k]) if gap else float(stop)
+                exit_px = float(o[k]) if gap else float(stop)
                 reason = "stop"
             else:
-                raw, reason = float(take), "take"
-            # protective orders rest at the venue: no spread crossing, fixed base slippage
-            xslip = cost.slippage_bps_base if reason == "stop" else 0.0
-            exit_px = raw * (1.0 - side * xslip / 10_000.0)
+                gap = (o[k] >= take) if side > 0 else (o[k] <= take)
+                exit_px = float(o[k]) if gap else float(take)
+                reason = "take"
+            maker_exit = reason == "take" and exit_px == take  # a limit resting at its level
             next_t = k
         elif max_hold is not None and j + max_hold - 1 < min(e, last):
             xbar = j + max_hold
@@ -285,7 +289,7 @@ def _run_loop(bars: Bars, sig: SignalArrays, cfg: BacktestConfig,
             reason = "end"
             exit_px = float(c[last])
             next_t = n
-        fee_out = cost.fee(qty * exit_px)
+        fee_out = cost.fee(qty * exit_px, maker=maker_exit)
         paid = 0.0
         if funding is not None:  # funding events at closes while held: bars j .. xbar-1
             for t in np.flatnonzero(np.isfinite(funding[j:xbar])) + j:

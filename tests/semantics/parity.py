@@ -6,19 +6,24 @@ Named differences, each checked precisely rather than tolerated loosely:
 * ``first fill`` — the brain trades only from its first cycle after the warm-up window;
   the vectorized run gets the same start (entries before ``start_bar`` are masked), so both
   begin flat on the same bar.
-* ``stop timing`` — a stop is filled intrabar at the stop price by the vectorized engine;
-  the brain sees the touch on the bar's close and exits at the next bar's open (the paper
-  engine has no resting intrabar stops yet). Such a trade must have the same entry, the
-  brain's exit one bar later, at the next open priced by the same cost model.
+* ``stop tick`` — both engines rest the stop at signal close ± distance on the tick grid;
+  the brain computes the distance on its rolling window, the vectorized engine on the
+  whole history, and when the level sits on a tick boundary float rounding can put them
+  one tick apart. A stop exit on the same bar within one tick counts as identical.
+* ``stop timing`` — where the paper engine cannot match a stop intrabar (no bars as fine
+  as the trade's), the brain sees the touch on the bar's close and exits at the next
+  open. Such a trade must have the same entry, the brain's exit one bar later, at the
+  next open priced by the same cost model.
 * ``after a shifted exit`` — a signal on the bar the vectorized engine stopped out on finds
   the brain still in the position: refused (``position_open``, in the brain's rejections
   at that bar) or, for the side it already holds, not emitted at all. Such a vector-only
   trade must start right after a stop the brain took one bar later.
-* ``sizing and locks`` — quantities and money come from the risk engine in the brain
-  (caps, lot steps, the strategy's own Kelly record); an entry it refuses
-  (``below_min_qty``, ``negative_edge``) or a lock blocks (``daily_lock``,
-  ``kill_switch``) must be in its rejections at the signal bar. Prices, bars, sides and
-  exit reasons are compared, not quantities.
+* ``sizing, guards and locks`` — quantities and money come from the risk engine in the
+  brain (caps, lot steps, the strategy's own Kelly record); an entry it refuses
+  (``below_min_qty``, ``negative_edge``), the execution guard refuses (``slippage``,
+  ``liquidity``: expected slippage or spread above ``max_slippage_bps``) or a lock blocks
+  (``daily_lock``, ``kill_switch``) must be in its rejections at the signal bar. Prices,
+  bars, sides and exit reasons are compared, not quantities.
 * ``close at end`` — both close an open position when the data ends; the brain pays the
   spread and slippage of that market close, the vectorized engine books the last close.
 """
@@ -38,14 +43,16 @@ from research_lab.dsl.evaluate import evaluate
 
 # the brain's own refusals, each a named difference: a position still open (after a stop
 # it took a bar later), the risk engine's sizing (minimum lot; no edge on the strategy's own
-# Kelly record), and the governance locks the vectorized engine does not model
+# Kelly record), the execution guards (expected slippage or spread above governance
+# max_slippage_bps) and the governance locks — none of which the vectorized engine models
 EXCUSES = ("position_open", "one_per_symbol", "below_min_qty", "negative_edge",
-           "daily_lock", "kill_switch")
+           "slippage", "liquidity", "daily_lock", "kill_switch")
 
 
 @dataclass(slots=True)
 class Parity:
     same: int = 0  # identical trades (bars, side, prices, reason)
+    same_stops: int = 0  # of which closed by a stop filled intrabar in both engines
     stop_shifted: int = 0  # the named stop-timing difference, checked exactly
     end: int = 0  # both closed at the end of the data
     excused: list[tuple[int, str]] = field(default_factory=list)  # vector-only, with reason
@@ -55,7 +62,8 @@ class Parity:
 
     def row(self) -> dict[str, Any]:
         return {"vector_trades": self.vector_trades, "brain_trades": self.brain_trades,
-                "identical": self.same, "stop_one_bar_later": self.stop_shifted,
+                "identical": self.same, "identical_stop_exits": self.same_stops,
+                "stop_one_bar_later": self.stop_shifted,
                 "closed_at_end": self.end, "vector_only_refused_by_brain": len(self.excused),
                 "unexplained": len(self.mismatches)}
 
@@ -78,6 +86,7 @@ def parity_cost(cost: CostModel) -> CostModel:
 
 
 def compare(bt: Any, vr: BacktestResult, cost: CostModel, rel: float = 1e-9) -> Parity:
+    tick = float(bt.instrument.tick_size) if bt.instrument is not None else 0.0
     bars = bt.bars
     b, v = bt.result.trades, vr.trades
     out = Parity(vector_trades=len(v), brain_trades=len(b))
@@ -107,8 +116,10 @@ def compare(bt: Any, vr: BacktestResult, cost: CostModel, rel: float = 1e-9) -> 
         if vr_ == "end" and br_ == "end":
             out.end += 1
         elif vr_ == br_ and int(b.exit_bar[i]) == int(v.exit_bar[k]) and np.isclose(
-                b.exit_price[i], v.exit_price[k], rtol=rel, atol=0):
+                b.exit_price[i], v.exit_price[k], rtol=rel,
+                atol=tick * (1 + 1e-6) if vr_ == "stop" else 0):
             out.same += 1
+            out.same_stops += vr_ == "stop"
         elif vr_ == "stop" and br_ == "stop" and int(b.exit_bar[i]) == int(v.exit_bar[k]) + 1:
             x = int(b.exit_bar[i])
             side = Side.SELL if key[1] > 0 else Side.BUY

@@ -56,6 +56,8 @@ class ExecutionAgent:
         self._seen_order: deque[str] = deque()
         self._seen_cap = seen_fills
         self.fill_cursor_ms: int = 0
+        # symbol -> (stop, take) resting at the venue, to send the book's stop moves there
+        self.venue_stops: dict[str, tuple[float | None, float | None]] = {}
 
     @property
     def adapter(self) -> Any:
