@@ -160,7 +160,7 @@ def test_live_book_returns_include_challengers_and_name_what_was_skipped(tmp_pat
 
     root = Path(__file__).resolve().parents[2]
     cfg = tmp_path / "configs"
-    shutil.copytree(root / "configs", cfg)
+    shutil.copytree(root / "configs", cfg, ignore=shutil.ignore_patterns("local"))
     a, b = DeterministicGenerator(seed=5).generate(2)
     promote(a, cfg, promoted_at="t", source_run="r")
     promote(b, cfg, promoted_at="t", source_run="r")
