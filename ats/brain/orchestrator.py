@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from time import perf_counter
 from typing import Any
 
+from ats.brain.actions import ActionQueue, ActionResult
+from ats.brain.actions import drain as drain_actions
 from ats.brain.agents import (
     ExecInput,
     ExecResult,
@@ -142,6 +144,8 @@ class BrainOrchestrator:
         self.last_journal_id: int | None = None
         self._snapshot = BrainSnapshot(run_id=run_id, mode=mode, venue=venue)
         self._cycle_lock = asyncio.Lock()
+        self.actions = ActionQueue()  # the trader's actions, drained at the start of a cycle
+        self.action_results: deque[ActionResult] = deque(maxlen=50)
         self._started = False
         self._stopped = False
         self._wall0 = time.monotonic()
@@ -346,6 +350,8 @@ class BrainOrchestrator:
             self.counters.cycles += 1
             self.ctx.ts, self.ctx.cycle = ts, self.counters.cycles
             work = CycleWork(ts=ts, cycle=self.counters.cycles)
+            if len(self.actions):
+                await drain_actions(self, work)
             await run_stages(self, work)
             work.latency_ms = (perf_counter() - t0) * 1000.0
             self.counters.latencies_ms.append(work.latency_ms)
@@ -356,6 +362,15 @@ class BrainOrchestrator:
             except Exception as exc:
                 log.warning("publishing the snapshot failed: %s", exc)
             return self._snapshot
+
+    async def apply_actions_now(self) -> list[ActionResult]:
+        """Drain the trader's queued actions between cycles (used while paused)."""
+        async with self._cycle_lock:
+            work = CycleWork(ts=self.clock.now_ms(), cycle=self.counters.cycles)
+            work.monitor_only = True
+            results = await drain_actions(self, work)
+            self._refresh_snapshot()
+            return results
 
     def lock_status(self) -> LockStatus:
         code, reason = self.locks.status()

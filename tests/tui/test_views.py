@@ -48,6 +48,18 @@ def test_bar_fills_in_eighths_and_clips() -> None:
     assert filled == "██▏" and empty == "─"
 
 
+def test_regime_view_shows_its_inputs_and_the_timeframe_of_held_bars() -> None:
+    snap = sample_snapshot()
+    views = tuple(replace(v, timeframe="4h", adx=31.4, atr_pct=0.0123, ema_slope=-0.0042,
+                          vol_quantile=0.91) for v in snap.regimes)
+    lines = text_of(regime_view(replace(snap, regimes=views), 38), width=38).splitlines()
+    assert "12×4h" in lines[0]
+    assert lines[1].split() == ["ADX", "31", "ATR", "1.23%", "EMA", "-0.42%", "vq", ".91"]
+    assert all(len(line) <= 38 for line in lines)
+    narrow = text_of(regime_view(replace(snap, regimes=views), 20), width=20).splitlines()
+    assert "1.23%" in "\n".join(narrow) and "-0.42%" in "\n".join(narrow)  # never cut
+
+
 def test_regime_view_marks_focus_and_held_bars() -> None:
     out = text_of(regime_view(sample_snapshot(), 38))
     lines = out.splitlines()
@@ -83,7 +95,9 @@ def test_risk_rows_measure_losses_against_negative_limits() -> None:
                     daily_lock_limit=-0.018, trailing_dd=-0.035, kill_switch_limit=-0.035,
                     portfolio_risk=0.0, risk_cap=0.03)
     used = [u for _, _, u in risk_rows(risk)]
-    assert used == [0.5, 0.5, 1.0, 0.0]
+    # the next trade's risk is measured against the governance cap per trade (1 %)
+    assert used == [0.4, 0.5, 1.0, 0.0]
+    assert risk_rows(risk)[0][1] == "0.40% / 1.00%"
     profit = replace(risk, daily_pnl=0.01)
     assert risk_rows(profit)[1][2] == 0.0
 
