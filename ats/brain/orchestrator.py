@@ -144,6 +144,7 @@ class BrainOrchestrator:
         self.last_journal_id: int | None = None
         self._snapshot = BrainSnapshot(run_id=run_id, mode=mode, venue=venue)
         self._cycle_lock = asyncio.Lock()
+        self.warm_start = True  # the first cycle evaluates every timeframe (see cycle.py)
         self.actions = ActionQueue()  # the trader's actions, drained at the start of a cycle
         self.action_results: deque[ActionResult] = deque(maxlen=50)
         self._started = False

@@ -56,16 +56,19 @@ async def test_flatten_a_position_from_the_palette(db: Path, clock: FixedClock) 
     async with app.run_test(size=SIZE) as pilot:
         await run_minutes(app, clock, MINUTES)
         await settle(pilot)
-        [pos] = snap(app).positions
+        held = snap(app).positions
+        assert len(held) == 2  # GBPUSD (warm start, cycle 1) and the ETH short (cycle 171)
+        pos = next(p for p in held if p.symbol.startswith("ETH"))
         fills_before = app.brain.counters.fills
         await palette(pilot, "Flatten a position")
         assert isinstance(app.screen, PickScreen)
-        await pilot.press("enter")  # the only position
+        app.screen.query_one(OptionList).highlighted = held.index(pos)
+        await pilot.press("enter")
         assert isinstance(app.screen, ConfirmAction)
         await pilot.press(*"news in 5 min", "enter")
         await settle(pilot)
         assert not isinstance(app.screen, ConfirmAction)
-        assert snap(app).positions == ()
+        assert [p.symbol for p in snap(app).positions] == ["GBPUSD"]  # only the chosen one
         assert app.brain.counters.fills == fills_before + 1
         [text] = actions(app)
         assert text.startswith(f"trader flattened {pos.symbol}: news in 5 min")
@@ -73,8 +76,7 @@ async def test_flatten_a_position_from_the_palette(db: Path, clock: FixedClock) 
         assert any(f.symbol == pos.symbol and f.side == pos.side.opposite.value
                    for f in app.fills)
         await run_minutes(app, clock, 3)  # the brain goes on; the book stays flat
-        assert all(p.symbol != pos.symbol for p in snap(app).positions) or \
-            snap(app).positions[0].ts > pos.ts
+        assert all(p.symbol != pos.symbol or p.ts > pos.ts for p in snap(app).positions)
 
 
 async def test_cancel_orders_of_a_symbol(db: Path, clock: FixedClock) -> None:
@@ -154,7 +156,7 @@ async def test_kill_switch_cancels_resting_orders_and_can_flatten(
         assert s.risk.kill_switch and s.positions == () and s.open_orders == ()
         [text] = actions(app)
         assert text.startswith("trader engaged the kill switch: drill; cancelled 1 resting")
-        assert "flattened 1 fill(s)" in text
+        assert "flattened 2 fill(s)" in text  # both positions closed
         # the banner says it persists and how to release it; the header says locked
         banner = str(app.desk.banner.render())  # type: ignore[union-attr]
         assert "KILL SWITCH" in banner and "ats unlock --kill-switch" in banner

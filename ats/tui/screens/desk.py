@@ -18,7 +18,7 @@ from textual.screen import Screen
 from ats.brain.state import BrainSnapshot
 from ats.domain import Bars
 from ats.tui.widgets.banner import LockBanner
-from ats.tui.widgets.charts import EquityChart, FillMark, PriceChart
+from ats.tui.widgets.charts import CachedPlot, EquityChart, FillMark, PriceChart
 from ats.tui.widgets.graph import GraphPanel
 from ats.tui.widgets.header import DeskHeader, HeaderInfo
 from ats.tui.widgets.journal_log import JournalLog
@@ -31,6 +31,7 @@ from ats.tui.widgets.strategies import StrategiesPanel
 
 NARROW_WIDTH = 110
 SINGLE_WIDTH = 70
+CHART_INTERVAL = 2.0  # seconds between chart rebuilds on the live desk (CPU budget)
 
 
 class DeskScreen(Screen[None]):
@@ -83,6 +84,9 @@ class DeskScreen(Screen[None]):
             self.query_one(DeskHeader).info = info
 
     def on_mount(self) -> None:
+        live = getattr(self.app, "refresh_interval", None) is not None
+        for chart in self.query(CachedPlot):
+            chart.min_interval = CHART_INTERVAL if live else 0.0
         if self._header_info is not None:
             self.query_one(DeskHeader).info = self._header_info
         events = getattr(self.app, "events", None)

@@ -34,11 +34,11 @@ def banner_text(risk: RiskView, since_ms: int | None, db: str | None) -> Text | 
         return None
     out = Text()
     out.append(f" {title.upper()} ", style="bold white on red")
-    out.append(" " + t("desk2.banner.no_new_risk"), style="bold")
     if since_ms is not None:
-        out.append("  " + t("desk2.banner.since", when=clock_text(since_ms)), style="bold")
+        out.append(" " + t("desk2.banner.since", when=clock_text(since_ms)), style="bold")
+    out.append(" — " + t("desk2.banner.no_new_risk"), style="bold")
     if risk.lock_reason:
-        out.append("\n" + t("desk2.banner.reason", reason=risk.lock_reason))
+        out.append(" — " + t("desk2.banner.reason", reason=risk.lock_reason))
     out.append("\n" + hint, style="bold")
     return out
 
@@ -50,7 +50,13 @@ class LockBanner(Static):
     LockBanner.shown { display: block; }
     """
 
+    _shown: str | None = None
+
     def show_lock(self, risk: RiskView, since_ms: int | None, db: str | None) -> None:
         text = banner_text(risk, since_ms, db)
+        plain = text.plain if text is not None else None
+        if plain == self._shown:  # unchanged: no relayout five times a second
+            return
+        self._shown = plain
         self.set_class(text is not None, "shown")
         self.update(text if text is not None else "")

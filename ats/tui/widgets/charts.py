@@ -1,8 +1,9 @@
 """Charts a trader reads: the focused symbol's candles and the account's equity with drawdown.
 
 Both are plotext plots (through ``textual-plotext``) with real axes and scales. Building a
-plotext figure costs milliseconds, so a chart rebuilds only when its data or its size
-changed, never on a plain repaint; the desk refreshes five times a second.
+plotext figure costs some 20 ms, so a chart rebuilds only when its data or its size
+changed, never on a plain repaint, and at most once per ``min_interval`` (2 s on the live
+desk, which refreshes its panels five times a second; 0 in tests, so every shot is exact).
 
 The price chart draws the last bars of the brain's own window (what the strategies saw),
 the open position's entry (blue), stop (red) and take (green) as horizontal lines, and the
@@ -12,6 +13,7 @@ fills of this run as ▲ (buy) / ▼ (sell) at their price and bar.
 from __future__ import annotations
 
 import bisect
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -58,11 +60,29 @@ class CachedPlot(PlotextPlot):
         self._key: object = None
         self._cache: tuple[object, Text] | None = None
         self.builds = 0  # how often the figure was actually rebuilt (tests, the benchmark)
+        self.min_interval = 0.0  # seconds between rebuilds for new data (set by the desk)
+        self._built_at = 0.0
+        self._pending = False
 
     def set_key(self, key: object) -> None:
-        if key != self._key:
-            self._key = key
+        if key == self._key:
+            return
+        self._key = key
+        wait = self._built_at + self.min_interval - time.monotonic()
+        if wait <= 0 or self._cache is None:
             self.refresh()
+        elif not self._pending:
+            self._pending = True
+            self.set_timer(wait, self._catch_up)
+
+    def set_title(self, title: str) -> None:
+        """Set the border title only when it changed (each set repaints the whole plot)."""
+        if title != self.border_title:
+            self.border_title = title
+
+    def _catch_up(self) -> None:
+        self._pending = False
+        self.refresh()
 
     def draw(self) -> None:
         """Fill ``self.plt`` for the current data (subclasses)."""
@@ -78,6 +98,7 @@ class CachedPlot(PlotextPlot):
         assert isinstance(text, Text)
         self._cache = (full, text)
         self.builds += 1
+        self._built_at = time.monotonic()
         return text
 
 
@@ -99,8 +120,8 @@ class PriceChart(CachedPlot):
         self.fills = mine
         pos = next((p for p in snapshot.positions if p.symbol == symbol), None)
         last_ts = int(bars.ts[-1]) if bars is not None and len(bars) else None
-        self.border_title = t("desk2.chart.price_of", symbol=symbol) if symbol else \
-            t("desk2.chart.price")
+        self.set_title(t("desk2.chart.price_of", symbol=symbol) if symbol else
+                       t("desk2.chart.price"))
         self.set_key((symbol, last_ts, len(bars) if bars is not None else 0,
                       (pos.entry_price, pos.stop, pos.take) if pos else None, mine))
 
@@ -150,9 +171,9 @@ class EquityChart(CachedPlot):
     def show(self, snapshot: BrainSnapshot) -> None:
         self.snapshot = snapshot
         hist = snapshot.equity_history
-        self.border_title = t("desk2.chart.equity_of", equity=f"{snapshot.equity:,.2f}",
-                              pnl=f"{snapshot.pnl_total:+,.2f}",
-                              dd=f"{snapshot.drawdown * 100:+.2f}%")
+        self.set_title(t("desk2.chart.equity_of", equity=f"{snapshot.equity:,.2f}",
+                         pnl=f"{snapshot.pnl_total:+,.2f}",
+                         dd=f"{snapshot.drawdown * 100:+.2f}%"))
         self.set_key((len(hist), hist[-1] if hist else None))
 
     def draw(self) -> None:

@@ -118,6 +118,7 @@ def graph_view(snapshot: BrainSnapshot, width: int) -> RenderableType:
 
 class GraphPanel(SnapshotPanel):
     TITLE_KEY = "tui.panel.graph"
+    FIXED_HEIGHT = True
 
     def view(self, snapshot: BrainSnapshot, width: int) -> RenderableType:
         return graph_view(snapshot, width)

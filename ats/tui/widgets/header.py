@@ -103,7 +103,20 @@ class DeskHeader(Widget):
     DEFAULT_CSS = """
     DeskHeader { dock: top; height: auto; background: $panel; }
     """
-    info: reactive[HeaderInfo | None] = reactive(None, layout=True)
+    info: reactive[HeaderInfo | None] = reactive(None)
+    _lines = 0
+
+    def watch_info(self, info: HeaderInfo | None) -> None:
+        """Relayout only when the header's number of lines changes (not every tick)."""
+        lines = header_view(info, max(20, self.size.width)).plain.count("\n") + 1 \
+            if info is not None else 0
+        if lines != self._lines:
+            self._lines = lines
+            self.refresh(layout=True)
+
+    def on_resize(self) -> None:
+        self._lines = -1
+        self.watch_info(self.info)
 
     def render(self) -> Text:
         if self.info is None:

@@ -54,7 +54,7 @@ def log_entries(
         if needle and needle not in kind.lower() and needle not in label.lower() \
                 and needle not in text.lower():
             continue
-        line = Text(no_wrap=True, overflow="ellipsis")
+        line = Text()  # wrapping is the panel's CSS: ellipsis when wide, wrap when narrow
         line.append(hms(ts) + " ", style="dim")
         line.append(f"{label:<7}", style=KIND_STYLE.get(kind, "white"))
         line.append(" " + " ".join(text.split()))
@@ -79,7 +79,7 @@ class JournalLog(Vertical):
     JournalLog > Horizontal { height: 1; }
     JournalLog FilterInput { height: 1; border: none; padding: 0 1; width: 1fr;
                              background: $boost; }
-    JournalLog FilterInput:focus { background: $primary 30%; }
+    JournalLog FilterInput:focus { border: none; background: $primary 30%; }
     JournalLog #log-count { width: auto; color: $text-muted; padding: 0 1; }
     JournalLog > OptionList {
         height: 1fr; border: none; text-wrap: nowrap; text-overflow: ellipsis;
@@ -146,7 +146,9 @@ class JournalLog(Vertical):
             options.add_option(Option(Text(t(key, query=self.query_text.strip()),
                                            style="dim"), disabled=True))
         count = self.query_one("#log-count", Static)
-        count.update(t("desk2.log.count", n=len(entries)) if self.query_text.strip() else "")
+        label = t("desk2.log.count", n=len(entries)) if self.query_text.strip() else ""
+        if str(count.content) != label:
+            count.update(label)
 
     def action_clear_filter(self) -> None:
         self.query_one("#log-filter", Input).value = ""

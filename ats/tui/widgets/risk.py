@@ -59,14 +59,14 @@ def flags_line(risk: RiskView) -> Text:
     line.append(safe, style="bold yellow" if risk.safe_mode else "green")
     line.append(" │ ", style="dim")
     line.append(f"{t('desk2.risk.corr')} {risk.max_correlation:.2f}", style="dim")
-    for flag, key in (
+    badges = [t(key) for flag, key in (
         (risk.daily_lock, "tui.risk.daily_lock"),
         (risk.kill_switch, "tui.risk.kill_switch"),
         (risk.governance_locked, "tui.risk.governance_locked"),
-    ):
-        if flag:
-            line.append("  ")
-            line.append(f" {t(key)} ", style="bold white on red")
+    ) if flag]
+    for n, badge in enumerate(badges):  # on their own line: a badge never wraps in half
+        line.append("\n" if n == 0 else " ")
+        line.append(f" {badge} ", style="bold white on red")
     if risk.lock_reason:
         line.append(f"\n{risk.lock_reason}", style="red")
     return line
