@@ -10,6 +10,7 @@ from ats.cli.db_cmd import db_group, search_cmd
 from ats.cli.report_cmd import report_command
 from ats.cli.research_cmd import backtest_command, research_group
 from ats.cli.run_cmd import run_command
+from ats.cli.runs_cmd import runs_command
 from ats.cli.sync_cmd import sync_command
 from ats.cli.tui_cmd import tui_command
 from ats.cli.unlock_cmd import unlock_command
@@ -38,3 +39,4 @@ main.add_command(unlock_command)
 main.add_command(report_command)
 main.add_command(research_group)
 main.add_command(backtest_command)
+main.add_command(runs_command)

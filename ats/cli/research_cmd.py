@@ -303,7 +303,11 @@ def status_cmd(run_id: str | None, reports_dir: str) -> None:
         return
     table = Table(title=t("research.runs.title", dir=reports_dir))
     for col in ("run", "created", "generator", "candidates", "furthest", "promoted"):
-        table.add_column(t(f"research.runs.{col}"))
+        if col == "run":  # an id is copied into the next command: never cut it
+            table.add_column(t(f"research.runs.{col}"), overflow="fold",
+                             min_width=max(len(r) for r in runs))
+        else:
+            table.add_column(t(f"research.runs.{col}"))
     for rid in runs:
         st = _load(reports_dir, rid)
         order = ("generated", *STAGES)
