@@ -7,6 +7,7 @@ import click
 from ats import __version__
 from ats.cli.config_cmd import config_group
 from ats.cli.db_cmd import db_group, search_cmd
+from ats.cli.help_i18n import LocalizedGroup, install_click_gettext, localize
 from ats.cli.report_cmd import report_command
 from ats.cli.research_cmd import backtest_command, research_group
 from ats.cli.run_cmd import run_command
@@ -16,12 +17,23 @@ from ats.cli.tui_cmd import tui_command
 from ats.cli.unlock_cmd import unlock_command
 from ats.i18n import set_language, t
 
+install_click_gettext()  # click's own words ("Usage:", "Options") from the catalogue
 
-@click.group(help=t("cli.help"))
+
+def _choose_language(ctx: click.Context, param: click.Parameter, lang: str | None) -> str | None:
+    """Eager, so ``ats --lang ru --help`` and every subcommand's help are already Russian."""
+    if lang:
+        set_language(lang)
+    install_click_gettext()
+    localize(ctx.command)
+    return lang
+
+
+@click.group(cls=LocalizedGroup, help=t("cli.help"))
 @click.version_option(__version__, prog_name="ats")
 @click.option(
     "--lang", type=click.Choice(["en", "ru"]), default=None, envvar="ATS_LANG",
-    help="Language of messages (en, ru).",
+    help="Language of messages (en, ru).", is_eager=True, callback=_choose_language,
 )
 def main(lang: str | None) -> None:
     if lang:

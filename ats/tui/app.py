@@ -446,5 +446,13 @@ class DeskApp(DeskActions, DeskDialogs, App[None]):
         return base / "screenshots"
 
     # ------------------------------------------------------------------ palette
+    def action_command_palette(self) -> None:
+        """Textual's palette, with its search prompt from the catalogue."""
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(id="--command-palette",
+                                            placeholder=t("desk2.palette.placeholder")))
+
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from desk_commands(self, screen)

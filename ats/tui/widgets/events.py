@@ -40,6 +40,12 @@ def _side(side: Any) -> str:
     return t(f"desk2.side.{side}") if side in ("buy", "sell") else str(side)
 
 
+def _status(status: Any) -> str:
+    key = f"desk2.order.{status}"
+    text = t(key)
+    return str(status) if text == key else text
+
+
 def record_lines(r: JournalRecord) -> list[LogLine]:
     """The log lines of one journal record (none for a quiet cycle)."""
     p = r.payload if isinstance(r.payload, dict) else {}
@@ -61,7 +67,8 @@ def record_lines(r: JournalRecord) -> list[LogLine]:
     for x in p.get("orders") or []:
         out.append(LogLine(r.ts, "order", t("desk2.ev.order", side=_side(x.get("side")),
                                             qty=_num(x.get("qty")), symbol=x.get("symbol"),
-                                            status=x.get("status"), id=x.get("id")), r.id))
+                                            status=_status(x.get("status")), id=x.get("id")),
+                           r.id))
     for x in p.get("fills") or []:
         out.append(LogLine(r.ts, "fill", t("desk2.ev.fill", side=_side(x.get("side")),
                                            qty=_num(x.get("qty")), symbol=x.get("symbol"),
