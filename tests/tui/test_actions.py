@@ -191,3 +191,14 @@ async def test_actions_wait_for_a_running_cycle(db: Path, clock: FixedClock) -> 
         kinds = [r.kind for r in records]
         assert kinds[-2:] == ["action", "cycle"]  # journaled before the cycle's record
         assert records[-2].text == "trader disabled strategy breakout_4h: test"
+
+
+async def test_screenshot_from_the_palette_lands_in_the_data_dir(db: Path,
+                                                                 clock: FixedClock) -> None:
+    app = real_desk(db, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await run_minutes(app, clock, 1)
+        await palette(pilot, "Screenshot")
+        shots = list((db.parent / "screenshots").glob("*.svg"))
+        assert len(shots) == 1 and shots[0].read_text().startswith("<svg")
+        assert any(f"screenshot saved to {shots[0]}" in e.text for e in app.events)
