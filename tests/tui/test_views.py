@@ -15,8 +15,6 @@ from ats.brain.state import (
 from ats.domain import Order, OrderStatus, OrderType, Position, Side
 from ats.i18n import set_language
 from ats.tui.fmt import age_text, bar, money, pct, price, qty, truncate, usage_style
-from ats.tui.widgets.chart import column_chart, resample
-from ats.tui.widgets.equity import equity_view
 from ats.tui.widgets.graph import LIT, UNLIT, graph_view
 from ats.tui.widgets.header import HeaderInfo, feed_style, header_view
 from ats.tui.widgets.positions import position_rows, positions_view
@@ -149,27 +147,6 @@ def test_positions_rows_list_positions_then_orders() -> None:
                    "+12.50"]
     assert [c.plain for c in rows[1]][:4] == ["EURUSD", "SHORT", "750", "1.10000"]
     assert "limit order, new" in rows[1][6].plain
-
-
-def test_equity_view_draws_equity_and_drawdown() -> None:
-    out = text_of(equity_view(sample_snapshot(), 40, 8), width=40).splitlines()
-    assert out[0].startswith("Equity 10,012.50") and "DD -0.40%" in out[0]
-    assert len(out) == 8
-    assert "█" in out[-3] and out[-1].strip()
-    narrow = text_of(equity_view(sample_snapshot(), 24, 8), width=24).splitlines()
-    assert narrow[0].startswith("10,012.50  +12.50")
-    empty = text_of(equity_view(BrainSnapshot(), 30, 8), width=30)
-    assert "collecting" in empty
-
-
-def test_column_chart_scales_between_min_and_max() -> None:
-    rows = column_chart([0, 1, 2, 3], 4, 2)
-    assert len(rows) == 2 and all(len(r) == 4 for r in rows)
-    assert rows[1][0] == "▁" and rows[0][3] == "█" and rows[0][0] == " "
-    assert column_chart([], 3, 2) == ["   ", "   "]
-    assert column_chart([5, 5], 3, 1) == ["▁▁ "]
-    assert column_chart([0.0, 0.02], 2, 1, floor=0.0) == [" █"]
-    assert resample(list(range(10)), 5) == [1, 3, 5, 7, 9]
 
 
 def test_header_shows_clock_time_mode_and_connection() -> None:

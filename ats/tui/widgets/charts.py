@@ -35,6 +35,10 @@ class FillMark:
     price: float
 
 
+MIN_SPAN = 0.005  # the equity axis spans at least 0.5 % of equity
+MIN_DD = -0.005  # the drawdown axis reaches at least -0.5 %
+
+
 def _hm(ms: int) -> str:
     return ms_to_datetime(ms).strftime("%H:%M")
 
@@ -188,5 +192,11 @@ class EquityChart(CachedPlot):
         plt.plot(xs, [p.drawdown * 100 for p in hist], color="red", yside="right")
         ticks, labels = _ticks([p.ts for p in hist], max(2, self.size.width // 14))
         plt.xticks(ticks, labels)
+        # Scales never shrink below MIN_SPAN of equity / MIN_DD: a 0.04 % dip stays a small
+        # step instead of being stretched over the whole panel.
+        lo, hi = min(p.equity for p in hist), max(p.equity for p in hist)
+        span = max(hi - lo, MIN_SPAN * hi)
+        mid = (hi + lo) / 2
+        plt.ylim(mid - span / 2, mid + span / 2)
         low = min(p.drawdown for p in hist) * 100
-        plt.ylim(min(low * 1.2, -0.1), 0, yside="right")
+        plt.ylim(min(low * 1.2, MIN_DD * 100), 0, yside="right")
