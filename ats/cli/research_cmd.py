@@ -209,8 +209,10 @@ _stage("shadow", "stage_shadow")
 @click.option("--dry-run", is_flag=True, help="Show the diff, write nothing.")
 @click.option("--db", default=None, help="Journal database for the promotion record "
               "(default ATS_DB).")
+@click.option("--into-shipped", "shipped", is_flag=True,
+              help="Edit the tracked enable_map.yaml instead of the git-ignored local/ layer.")
 def promote_cmd(run_id: str, reports_dir: str, config_dir: str | None, candidate: str | None,
-                dry_run: bool, db: str | None) -> None:
+                dry_run: bool, db: str | None, shipped: bool) -> None:
     from research_lab.pipeline_ci import stages
     from research_lab.pipeline_ci.pipeline import make_lab
 
@@ -221,7 +223,7 @@ def promote_cmd(run_id: str, reports_dir: str, config_dir: str | None, candidate
         stages.choose(st, candidate)  # refuse before opening anything
         if not dry_run:
             journal = lab.journal = _journal(db)
-        res = stages.stage_promote(st, lab, candidate, dry_run=dry_run)
+        res = stages.stage_promote(st, lab, candidate, dry_run=dry_run, shipped=shipped)
     except (KeyError, ValueError, ConfigError) as exc:
         fail(str(exc).strip("'\""))
     finally:
@@ -234,6 +236,14 @@ def promote_cmd(run_id: str, reports_dir: str, config_dir: str | None, candidate
     st.save()
     console.print(t("research.promoted", name=res.name, path=str(res.enable_map),
                     patch=str(res.patch_path)))
+    if not shipped:
+        _say_local(res.enable_map, lab.config_dir)
+
+
+def _say_local(written: Path, cfg: Path) -> None:
+    """Tell where a promotion went when it went into the git-ignored local layer."""
+    console.print(t("desk2.research.local", path=str(written),
+                    shipped=str(Path(cfg) / "enable_map.yaml")))
 
 
 @research_group.command("run", help=t("research.run.help"))
@@ -276,6 +286,13 @@ def run_cmd(run_id: str | None, reports_dir: str, config_dir: str | None, count:
     except (ValueError, ConfigError) as exc:
         fail(str(exc))
     show_table(st)
+    if st.promoted:
+        from ats.config.loader import local_override
+
+        written = local_override(lab.config_dir / "enable_map.yaml")
+        console.print(t("research.promoted", name=st.promoted, path=str(written),
+                        patch=str(out.get("patch", "-"))))
+        _say_local(written, lab.config_dir)
     console.print(t("research.report", path=str(out["report"])))
 
 
@@ -294,7 +311,11 @@ def status_cmd(run_id: str | None, reports_dir: str) -> None:
         return
     table = Table(title=t("research.runs.title", dir=reports_dir))
     for col in ("run", "created", "generator", "candidates", "furthest", "promoted"):
-        table.add_column(t(f"research.runs.{col}"))
+        if col == "run":  # an id is copied into the next command: never cut it
+            table.add_column(t(f"research.runs.{col}"), overflow="fold",
+                             min_width=max(len(r) for r in runs))
+        else:
+            table.add_column(t(f"research.runs.{col}"))
     for rid in runs:
         st = _load(reports_dir, rid)
         order = ("generated", *STAGES)

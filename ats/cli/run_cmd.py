@@ -210,6 +210,9 @@ def run_command(paper: bool, mode: str | None, live: bool, adapter: str | None,
     except OSError as exc:
         fail(t("brain.run.os_error", error=exc))
     console.print(summary_table(summary))
+    from ats.cli.runs_cmd import exit_line
+
+    console.print(exit_line(str(summary.get("run_id", "")), db_path))
     halted = summary.get("halted")
     if halted is not None:
         raise halted  # after the summary: one line on stderr, exit code 4

@@ -162,12 +162,12 @@ def choose(st: RunState, name: str | None = None) -> str:
 
 
 def stage_promote(st: RunState, lab: Lab, name: str | None = None, *,
-                  dry_run: bool = False) -> Promotion:
+                  dry_run: bool = False, shipped: bool = False) -> Promotion:
     chosen = choose(st, name)
     c = st.candidates[chosen]
     when = ms_to_datetime(lab.clock.now_ms()).strftime("%Y-%m-%dT%H:%M:%SZ")
     res = promote(c.spec, lab.config_dir, promoted_at=when, source_run=st.run_id,
-                  patch_dir=st.dir, dry_run=dry_run)
+                  patch_dir=st.dir, dry_run=dry_run, shipped=shipped)
     if not dry_run:
         c.stages["promoted"] = {"passed": True, "at": when, "spec": str(res.spec_path),
                                 "patch": str(res.patch_path)}
