@@ -38,6 +38,8 @@ BLOCKS_PER_DAY = DAY_MIN // BLOCK_MIN
 EPOCH_BLOCKS = BLOCKS_PER_DAY * 64
 GLOBAL_ID = 0
 _FIELDS = ("open", "high", "low", "close", "volume", "spread")
+# Shared (global + group) shock arrays kept: a few groups × a couple of days × two tags.
+_COMMON_CACHE = 256
 
 
 def _rng(*key: int) -> np.random.Generator:
@@ -118,11 +120,16 @@ class SymbolPath:
         self._drift_extra = dph * BLOCK_MIN / 60.0
 
     def shocks(self, key: int, tag: int, n: int, extra: int = 0) -> tuple[np.ndarray, np.ndarray]:
-        """Factor-mixed standard normal shocks (and ``extra`` rows of own noise)."""
-        seed, ld = self.gen.seed, self.load
-        g = _rng(seed, GLOBAL_ID, key, tag).standard_normal(n)
-        c = _rng(seed, self.gid, key, tag).standard_normal(n)
-        own = _rng(seed, self.sid, key, tag).standard_normal((1 + extra, n))
+        """Factor-mixed standard normal shocks (and ``extra`` rows of own noise).
+
+        The global and group streams are shared by every symbol of the market, so they come
+        from the generator's small cache: one symbol-day builds one random generator (its
+        own), not three.
+        """
+        ld = self.load
+        g = self.gen.common(GLOBAL_ID, key, tag, n)
+        c = self.gen.common(self.gid, key, tag, n)
+        own = _rng(self.gen.seed, self.sid, key, tag).standard_normal((1 + extra, n))
         return ld.glob * g + ld.group * c + ld.own * own[0], own[1:]
 
     def levels_upto(self, n_blocks: int) -> np.ndarray:
@@ -165,6 +172,9 @@ class PathGenerator:
         cross: float | None = None, scenario: Scenario | None = None,
         params: RegimeParams | None = None, cache_days: int = 512,
     ) -> None:
+        """``cache_days`` is a floor: the day cache also grows to hold three days per symbol
+        seen (see ``cache_capacity``), so a market of more symbols than the floor does not
+        regenerate every day on every call."""
         if origin_ms % DAY_MS:
             raise ValueError("origin_ms must be a UTC midnight")
         self.seed = int(seed)
@@ -182,6 +192,47 @@ class PathGenerator:
         self._paths: dict[str, SymbolPath] = {}
         self._days: OrderedDict[tuple[str, int], dict[str, np.ndarray]] = OrderedDict()
         self._cache_days = cache_days
+        self._common: OrderedDict[tuple[int, int, int, int], np.ndarray] = OrderedDict()
+
+    def common(self, stream: int, key: int, tag: int, n: int) -> np.ndarray:
+        """Standard normals of a shared stream (global or one group) for ``(key, tag)``.
+
+        Exactly what ``_rng(seed, stream, key, tag).standard_normal(n)`` returns, kept for
+        the other symbols that mix the same factor. The arrays are read-only: a caller that
+        wrote into one would change every other symbol's path.
+        """
+        ck = (stream, key, tag, n)
+        hit = self._common.get(ck)
+        if hit is not None:
+            self._common.move_to_end(ck)
+            return hit
+        z = _rng(self.seed, stream, key, tag).standard_normal(n)
+        z.flags.writeable = False
+        self._common[ck] = z
+        if len(self._common) > _COMMON_CACHE:
+            self._common.popitem(last=False)
+        return z
+
+    @property
+    def cache_capacity(self) -> int:
+        """Symbol-days the LRU keeps: the floor, or three per symbol seen (yesterday, today
+        and tomorrow's prefetch), whichever is more."""
+        return max(self._cache_days, 3 * len(self._paths) + 16)
+
+    def prefetch(self, prof: SymbolProfile, m: int) -> bool:
+        """Build tomorrow's day for ``prof`` ahead of midnight, if ``m`` is its turn.
+
+        Each symbol has its own lead time (1 to 5 hours before midnight, from its stable
+        id), so a market of 1000 symbols builds a few of them per bar through the evening
+        instead of all 1000 inside the first cycle of the new day. The bars are the same
+        either way (a pure function of seed and time); only the moment of work moves.
+        """
+        d, minute = divmod(m, DAY_MIN)
+        lead = 60 + _sid(prof.symbol) % 240
+        if minute < DAY_MIN - lead or (prof.symbol, d + 1) in self._days:
+            return False
+        self.day(prof, d + 1)
+        return True
 
     def schedule(self, group: str) -> RegimeSchedule:
         if group not in self._schedules:
@@ -209,7 +260,7 @@ class PathGenerator:
             return hit
         out = self._make_day(prof, d)
         self._days[key] = out
-        if len(self._days) > self._cache_days:
+        if len(self._days) > self.cache_capacity:
             self._days.popitem(last=False)
         return out
 

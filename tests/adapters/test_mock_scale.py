@@ -1,0 +1,104 @@
+"""Mock market at many symbols: the day cache holds every symbol, shared shocks are reused,
+tomorrow is prefetched through the evening, and none of it changes a single price."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ats.domain import FixedClock
+from broker_adapters.mock import MockMarket, parse_start
+from broker_adapters.mock.paths import DAY_MIN, DAY_MS, GLOBAL_ID, MINUTE_MS, PathGenerator, _rng
+from broker_adapters.mock.profiles import profile_for
+from broker_adapters.mock.profiles import stable_id as sid
+
+ORIGIN = parse_start("2026-01-01T00:00:00Z")
+SYMS = [f"SYN{i:04d}" for i in range(40)] + ["BTC/USDT:USDT", "EURUSD"]
+
+
+class CountingGen(PathGenerator):
+    """Counts the days actually generated (cache misses)."""
+
+    made = 0
+
+    def _make_day(self, prof, d):  # type: ignore[no-untyped-def]
+        self.made += 1
+        return super()._make_day(prof, d)
+
+
+def test_more_symbols_than_the_cache_floor_hit_the_cache() -> None:
+    gen = CountingGen(seed=3, origin_ms=ORIGIN, cache_days=8)  # floor far below 42 symbols
+    profs = [profile_for(s) for s in SYMS]
+    for p in profs:
+        gen.minutes(p, 3 * DAY_MIN + 10, 3 * DAY_MIN + 15)
+    assert gen.made == len(profs)
+    for _ in range(3):  # the next bars of the same day: no symbol-day is rebuilt
+        for p in profs:
+            gen.minutes(p, 3 * DAY_MIN + 20, 3 * DAY_MIN + 25)
+    assert gen.made == len(profs)
+    assert gen.cache_capacity >= 2 * len(profs)
+
+
+def test_shared_shocks_equal_a_fresh_generator_per_symbol() -> None:
+    """The cached global/group streams are exactly the ones the old code drew per symbol."""
+    gen = PathGenerator(seed=9, origin_ms=ORIGIN)
+    prof = profile_for("ETH/USDT:USDT")
+    sp = gen.path(prof)
+    z, own = sp.shocks(5, 2, DAY_MIN, extra=4)
+    ld = sp.load
+    g = _rng(9, GLOBAL_ID, 5, 2).standard_normal(DAY_MIN)
+    c = _rng(9, sid(prof.group), 5, 2).standard_normal(DAY_MIN)
+    o = _rng(9, sid(prof.symbol), 5, 2).standard_normal((5, DAY_MIN))
+    np.testing.assert_array_equal(z, ld.glob * g + ld.group * c + ld.own * o[0])
+    np.testing.assert_array_equal(own, o[1:])
+    assert not gen.common(GLOBAL_ID, 5, 2, DAY_MIN).flags.writeable
+
+
+def test_days_are_identical_whatever_the_cache_or_order() -> None:
+    big = PathGenerator(seed=5, origin_ms=ORIGIN)
+    tiny = PathGenerator(seed=5, origin_ms=ORIGIN, cache_days=1)
+    profs = [profile_for(s) for s in SYMS[:6]]
+    for d in (2, 0, 1):
+        for p in profs:
+            big.day(p, d)
+    for d in (0, 1, 2):
+        for p in reversed(profs):
+            a, b = big.day(p, d), tiny.day(p, d)
+            for col in a:
+                np.testing.assert_array_equal(a[col], b[col])
+
+
+async def test_prefetch_spreads_tomorrow_over_the_evening_and_keeps_prices() -> None:
+    """Served 1m bars through an evening: each symbol's next day is built once, before
+    midnight, a few symbols per minute — and the bars after midnight are the same ones a
+    market that never prefetched serves."""
+    start = ORIGIN + 5 * DAY_MS + 18 * 3_600_000
+    clock = FixedClock(start)
+    mk = MockMarket(clock=clock, seed=11, symbols=SYMS, start=ORIGIN, history_days=0)
+    made: list[int] = []
+    real = mk.gen._make_day
+
+    def counting(prof, d):  # type: ignore[no-untyped-def]
+        made.append(d)
+        return real(prof, d)
+
+    mk.gen._make_day = counting  # type: ignore[method-assign]
+    per_minute: list[int] = []
+    for _ in range(6 * 60):  # 18:00 -> 00:00
+        clock.advance(MINUTE_MS)
+        before = len(made)
+        for s in SYMS:
+            await mk.latest_bars(s, "1m", 1)
+        per_minute.append(len(made) - before)
+    tomorrow = 5 + 1
+    assert made.count(tomorrow) == len(SYMS)  # every symbol, exactly once, before midnight
+    assert max(per_minute[1:]) <= 3  # spread out, not all in one minute
+    clock.advance(5 * MINUTE_MS)
+    fresh = MockMarket(clock=FixedClock(clock.now_ms()), seed=11, symbols=SYMS, start=ORIGIN,
+                       history_days=0)
+    n = len(made)
+    for s in SYMS:
+        a = await mk.latest_bars(s, "1m", 30)
+        b = await fresh.latest_bars(s, "1m", 30)
+        np.testing.assert_array_equal(a.close, b.close)
+        np.testing.assert_array_equal(a.spread, b.spread)
+    assert len(made) == n  # nothing rebuilt after midnight
