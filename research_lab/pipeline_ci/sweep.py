@@ -1,0 +1,93 @@
+"""A walk-forward sweep cut into independent tasks: candidate × symbol × fold.
+
+The expensive part of a walk-forward is training: every variant of a candidate backtested
+on every fold's training window. Those are independent of each other, so each
+``(candidate, market/symbol, fold)`` becomes one ``FoldTask`` that any executor (this
+process, a process pool, a Dask cluster) can run; it returns the chosen variant and its
+training Sharpe. The parent then stitches the out-of-sample test windows in fold order
+(each fold starts from the previous fold's equity, so that part is sequential and cheap).
+A task is a pure function of its fields, so results are bit-identical on every executor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from ats.domain import Bars
+from research_lab.backtest.engine import BacktestConfig
+from research_lab.dsl.evaluate import SignalArrays, evaluate
+from research_lab.dsl.models import StrategySpec
+from research_lab.pipeline_ci import market as mk
+from research_lab.pipeline_ci.executor import Executor, SerialExecutor
+from research_lab.pipeline_ci.walkforward import (
+    WalkForwardResult,
+    folds_for,
+    variants_of,
+    walk_forward,
+    window_backtest,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FoldTask:
+    """Train one candidate's variants on one fold of one market's history."""
+
+    spec_json: str  # the candidate, as its DSL JSON (small, picklable, a cache key)
+    market: mk.MarketSpec  # the symbol's history is rebuilt (deterministically) by the worker
+    cfg: BacktestConfig
+    train: tuple[int, int]
+    variants: int
+    seed: int
+
+
+@lru_cache(maxsize=8)
+def _history(market: mk.MarketSpec) -> Bars:
+    return mk.history(market)
+
+
+@lru_cache(maxsize=16)
+def _signals(spec_json: str, market: mk.MarketSpec, variants: int, seed: int
+             ) -> tuple[SignalArrays, ...]:
+    """Every variant's signals over the whole history, kept for the candidate's other folds
+    that land on the same worker."""
+    spec = StrategySpec.model_validate_json(spec_json)
+    bars = _history(market)
+    return tuple(evaluate(c, bars) for c in variants_of(spec, variants, seed))
+
+
+def train_fold(task: FoldTask) -> tuple[int, float]:
+    """The variant with the best training Sharpe on ``task.train`` and that Sharpe."""
+    bars = _history(task.market)
+    sigs = _signals(task.spec_json, task.market, task.variants, task.seed)
+    ta, tb = task.train
+    scores = [window_backtest(bars, s, ta, tb, task.cfg).metrics.sharpe for s in sigs]
+    best = int(np.argmax(scores))
+    return best, float(scores[best])
+
+
+def walk_forward_many(
+    specs: Sequence[StrategySpec], market: mk.MarketSpec, cfg: BacktestConfig, *,
+    train: int, test: int, variants: int, seed: int, executor: Executor | None = None,
+    progress: Callable[[int, int], None] | None = None, bars: Bars | None = None,
+) -> list[WalkForwardResult]:
+    """``walk_forward`` of every spec on ``market``, training folds run by ``executor``.
+
+    Results come back in ``specs`` order and equal ``walk_forward(spec, ...)`` exactly.
+    """
+    if not specs:
+        return []
+    bars = _history(market) if bars is None else bars
+    plan = folds_for(len(bars), train, test)
+    if not plan:  # walk_forward raises the one clear message for it
+        walk_forward(specs[0], bars, cfg, train=train, test=test, variants=variants, seed=seed)
+    tasks = [FoldTask(s.model_dump_json(), market, cfg, fold, variants, seed)
+             for s in specs for fold, _ in plan]
+    run = executor or SerialExecutor()
+    res = run.map(train_fold, tasks, progress or (lambda done, total: None))
+    k = len(plan)
+    return [walk_forward(s, bars, cfg, train=train, test=test, variants=variants, seed=seed,
+                         chosen=res[i * k:(i + 1) * k]) for i, s in enumerate(specs)]
