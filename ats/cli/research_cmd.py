@@ -135,7 +135,7 @@ def sweep_executor(lab: Lab, kind: str, scheduler: str | None, workers: int | No
     from research_lab.pipeline_ci.executor import make_executor
 
     if kind == "local" and scheduler:
-        raise click.UsageError("--scheduler goes with --executor dask")
+        raise click.UsageError(t("scale.scheduler_needs_dask"))
     ex = make_executor(kind, scheduler, workers)
     lab.executor = ex
     try:
