@@ -52,7 +52,7 @@ async def run(args: argparse.Namespace, tmp: Path) -> None:
     orch, clock = await build(args.symbols, "1m", tmp, history_days=3)
     if args.mock_cache_days is not None:  # the reference: the mock's old fixed-size day cache
         venue = orch.adapter._inner  # type: ignore[attr-defined]
-        venue.gen._cache_days = args.mock_cache_days
+        getattr(venue, "venue", venue).gen._cache_days = args.mock_cache_days  # paper over mock
     step = timeframe_ms("1m")
     marks = sorted({args.warmup, *(args.warmup + (args.cycles - args.warmup) * k // 4
                                    for k in range(1, 5))})
