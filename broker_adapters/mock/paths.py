@@ -230,7 +230,9 @@ class PathGenerator:
         either way (a pure function of seed and time); only the moment of work moves.
         """
         d, minute = divmod(m, DAY_MIN)
-        lead = 60 + _sid(prof.symbol) % 240
+        if minute < DAY_MIN - 300:  # before the earliest lead: nothing to do
+            return False
+        lead = 60 + self.path(prof).sid % 240
         if minute < DAY_MIN - lead or (prof.symbol, d + 1) in self._days:
             return False
         self.day(prof, d + 1)
