@@ -69,25 +69,49 @@ def train_fold(task: FoldTask) -> tuple[int, float]:
     return best, float(scores[best])
 
 
+def sweep(
+    specs: Sequence[StrategySpec], markets: Sequence[mk.MarketSpec], cfg: BacktestConfig, *,
+    train: int, test: int, variants: int, seed: int, executor: Executor | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    bars: dict[mk.MarketSpec, Bars] | None = None,
+) -> list[list[WalkForwardResult]]:
+    """Walk-forward of every spec on every market (symbol): ``out[i][j]`` is ``specs[i]`` on
+    ``markets[j]``, equal to ``walk_forward(specs[i], history(markets[j]), ...)``.
+
+    All candidate × symbol × fold training tasks go to ``executor`` in one batch (so a
+    cluster sees the whole sweep at once); the stitching happens here, in a fixed order.
+    """
+    if not specs or not markets:
+        return [[] for _ in specs]
+    given = bars or {}
+    hist = {m: given[m] if m in given else _history(m) for m in markets}
+    plans = {m: folds_for(len(hist[m]), train, test) for m in markets}
+    for m in markets:
+        if not plans[m]:  # walk_forward raises the one clear message for it
+            walk_forward(specs[0], hist[m], cfg, train=train, test=test, variants=variants,
+                         seed=seed)
+    tasks = [FoldTask(s.model_dump_json(), m, cfg, fold, variants, seed)
+             for s in specs for m in markets for fold, _ in plans[m]]
+    run = executor or SerialExecutor()
+    res = iter(run.map(train_fold, tasks, progress or (lambda done, total: None)))
+    out: list[list[WalkForwardResult]] = []
+    for s in specs:
+        row = []
+        for m in markets:
+            chosen = [next(res) for _ in plans[m]]
+            row.append(walk_forward(s, hist[m], cfg, train=train, test=test,
+                                    variants=variants, seed=seed, chosen=chosen))
+        out.append(row)
+    return out
+
+
 def walk_forward_many(
     specs: Sequence[StrategySpec], market: mk.MarketSpec, cfg: BacktestConfig, *,
     train: int, test: int, variants: int, seed: int, executor: Executor | None = None,
     progress: Callable[[int, int], None] | None = None, bars: Bars | None = None,
 ) -> list[WalkForwardResult]:
-    """``walk_forward`` of every spec on ``market``, training folds run by ``executor``.
-
-    Results come back in ``specs`` order and equal ``walk_forward(spec, ...)`` exactly.
-    """
-    if not specs:
-        return []
-    bars = _history(market) if bars is None else bars
-    plan = folds_for(len(bars), train, test)
-    if not plan:  # walk_forward raises the one clear message for it
-        walk_forward(specs[0], bars, cfg, train=train, test=test, variants=variants, seed=seed)
-    tasks = [FoldTask(s.model_dump_json(), market, cfg, fold, variants, seed)
-             for s in specs for fold, _ in plan]
-    run = executor or SerialExecutor()
-    res = run.map(train_fold, tasks, progress or (lambda done, total: None))
-    k = len(plan)
-    return [walk_forward(s, bars, cfg, train=train, test=test, variants=variants, seed=seed,
-                         chosen=res[i * k:(i + 1) * k]) for i, s in enumerate(specs)]
+    """``sweep`` over one market (the research pipeline's run has one symbol)."""
+    rows = sweep(specs, [market], cfg, train=train, test=test, variants=variants, seed=seed,
+                 executor=executor, progress=progress,
+                 bars=None if bars is None else {market: bars})
+    return [r[0] for r in rows]

@@ -28,11 +28,12 @@ from research_lab.pipeline_ci.executor import (
     make_executor,
 )
 from research_lab.pipeline_ci.market import MarketSpec, history
-from research_lab.pipeline_ci.sweep import walk_forward_many
+from research_lab.pipeline_ci.sweep import sweep, walk_forward_many
 from research_lab.pipeline_ci.walkforward import WalkForwardResult, walk_forward
 
 ROOT = Path(__file__).resolve().parents[2]
 MARKET = MarketSpec(history_bars=1200)
+ETH = MarketSpec(symbol="ETH/USDT:USDT", history_bars=1200)
 TRAIN, TEST, VARIANTS, SEED = 300, 150, 3, 4
 
 
@@ -81,22 +82,31 @@ def test_serial_sweep_equals_the_fold_loop() -> None:
 
 @pytest.mark.slow
 def test_process_pool_and_dask_equal_the_reference(cluster) -> None:  # type: ignore[no-untyped-def]
-    ref = _reference()
+    """Candidates × two symbols × folds, on a spawned pool and on the Dask cluster."""
+    cfg = for_timeframe("1h")
+    specs = _specs(2)
+    ref = [[walk_forward(s, history(m), cfg, train=TRAIN, test=TEST, variants=VARIANTS,
+                         seed=SEED) for m in (MARKET, ETH)] for s in specs]
+    kw = {"train": TRAIN, "test": TEST, "variants": VARIANTS, "seed": SEED}
     pool = LocalExecutor(workers=2)
     try:
-        got_pool = _sweep(pool, [])
+        got_pool = sweep(specs, [MARKET, ETH], cfg, executor=pool, **kw)  # type: ignore[arg-type]
     finally:
         pool.close()
     dask = DaskExecutor(cluster.scheduler_address)
     seen: list[tuple[int, int]] = []
     try:
-        got_dask = _sweep(dask, seen)
+        got_dask = sweep(specs, [MARKET, ETH], cfg, executor=dask,  # type: ignore[arg-type]
+                         progress=lambda d, n: seen.append((d, n)), **kw)
     finally:
         dask.close()
-    for a, b, c in zip(ref, got_pool, got_dask, strict=True):
-        _same(a, b)
-        _same(a, c)
-    assert [d for d, _ in seen] == list(range(1, len(seen) + 1))
+    for i in range(len(specs)):
+        assert ref[i][0].to_dict() != ref[i][1].to_dict()  # the symbols differ for real
+        for j in range(2):
+            _same(ref[i][j], got_pool[i][j])
+            _same(ref[i][j], got_dask[i][j])
+    n_tasks = sum(len(r.folds) for row in ref for r in row)
+    assert seen == [(d, n_tasks) for d in range(1, n_tasks + 1)]
 
 
 def test_task_errors_surface_with_their_own_message(cluster) -> None:  # type: ignore[no-untyped-def]
