@@ -10,11 +10,13 @@ newly closed bar for every symbol — the worst case. Prints a table.
 Goals: p99 < 20 ms at 10 symbols; 1000 symbols p50 < 250 ms and p99 < 400 ms; memory flat
 (see scripts/bench_memory.py for the long run with tracemalloc).
 
-Measured on the 2-core shared dev box (2026-12, issue 15): 10 symbols p50 1.8 ms / p99
-14 ms; 100 symbols p50 14 ms / p99 48 ms; 1000 symbols p50 117 ms / p99 361 ms, of which
-the brain's own share is p50 76 ms / p99 285 ms — across a midnight, where the mock market
-builds every symbol's next day (prefetched through the evening, so no single cycle pays
-for all 1000).
+Measured on the 2-core shared dev box (2026-12, issue 15, load average ~2.4): 10 symbols
+p50 1.8 ms / p99 14 ms; 100 symbols p50 14 ms / p99 48 ms; 1000 symbols p50 117 ms / p99
+361 ms, of which the brain's own share is p50 76 ms / p99 285 ms — across a midnight, where
+the mock market builds every symbol's next day (prefetched through the evening, so no single
+cycle pays for all 1000). At load average ~7 the same run gave 1000 symbols p50 297 ms /
+p99 675 ms (brain p50 188 ms). Before issue 15 (every lookup missed the mock's 512-day
+cache): 1000 symbols p50 635 ms.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import argparse
 import asyncio
 import gc
 import logging
+import os
 import shutil
 import statistics
 import sys
@@ -174,6 +177,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="ats-bench-"))
     try:
         rows = []
+        load0 = os.getloadavg()[0]
         for n in (int(x) for x in args.sizes.split(",")):
             cycles = args.big_cycles if n >= 1000 else args.cycles
             rows.append(asyncio.run(latency(n, cycles, args.timeframe, tmp, args.warmup)))
@@ -185,6 +189,9 @@ def main() -> None:
         print(f"{'symbols':>8} {'cycles':>7} {'start s':>8} {'first':>8} {'all p50':>9} "
               f"{'all p99':>9} {'all max':>9} {'brain p50':>10} {'brain p99':>10} "
               f"{'brain max':>10} {'orders':>7}")
+        print(f"(machine: {os.cpu_count()} CPUs, load average {load0:.1f} at the start and "
+              f"{os.getloadavg()[0]:.1f} at the end: a shared box is noisy, compare runs "
+              "at similar load)")
         for r in rows:
             print(f"{r['symbols']:>8} {r['cycles']:>7} {r['start_s']:>8.2f} {r['first']:>8.1f} "
                   f"{r['p50']:>9.2f} "
