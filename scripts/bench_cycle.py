@@ -186,12 +186,12 @@ def main() -> None:
         print("(all = whole cycle; brain = the cycle minus time spent inside venue calls; "
               f"first = the first cycle after start, one of the {args.warmup} warm-up cycles "
               "not in the percentiles)")
-        print(f"{'symbols':>8} {'cycles':>7} {'start s':>8} {'first':>8} {'all p50':>9} "
-              f"{'all p99':>9} {'all max':>9} {'brain p50':>10} {'brain p99':>10} "
-              f"{'brain max':>10} {'orders':>7}")
         print(f"(machine: {os.cpu_count()} CPUs, load average {load0:.1f} at the start and "
               f"{os.getloadavg()[0]:.1f} at the end: a shared box is noisy, compare runs "
               "at similar load)")
+        print(f"{'symbols':>8} {'cycles':>7} {'start s':>8} {'first':>8} {'all p50':>9} "
+              f"{'all p99':>9} {'all max':>9} {'brain p50':>10} {'brain p99':>10} "
+              f"{'brain max':>10} {'orders':>7}")
         for r in rows:
             print(f"{r['symbols']:>8} {r['cycles']:>7} {r['start_s']:>8.2f} {r['first']:>8.1f} "
                   f"{r['p50']:>9.2f} "
