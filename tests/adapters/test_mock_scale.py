@@ -102,3 +102,20 @@ async def test_prefetch_spreads_tomorrow_over_the_evening_and_keeps_prices() -> 
         np.testing.assert_array_equal(a.close, b.close)
         np.testing.assert_array_equal(a.spread, b.spread)
     assert len(made) == n  # nothing rebuilt after midnight
+
+
+def test_the_day_cache_stays_bounded_over_a_long_run() -> None:
+    """Memory flat over a long run: the cache never holds more than three days per symbol
+    (a fixed 512-day cache once grew for weeks of simulated time and looked like a leak)."""
+    gen = PathGenerator(seed=1, origin_ms=ORIGIN)
+    profs = [profile_for(s) for s in SYMS[:5]]
+    sizes = []
+    for d in range(40):
+        for minute in (0, 600, 1300, 1439):
+            for p in profs:
+                gen.minutes(p, d * DAY_MIN + minute, d * DAY_MIN + minute + 1)
+                gen.prefetch(p, d * DAY_MIN + minute)
+        sizes.append(len(gen._days))
+    assert gen.cache_capacity == max(16, 3 * len(profs))
+    assert max(sizes) <= gen.cache_capacity and sizes[-1] == sizes[10]
+    assert len(gen._common) <= 64
