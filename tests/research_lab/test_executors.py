@@ -89,8 +89,10 @@ def test_process_pool_and_dask_equal_the_reference(cluster) -> None:  # type: ig
                          seed=SEED) for m in (MARKET, ETH)] for s in specs]
     kw = {"train": TRAIN, "test": TEST, "variants": VARIANTS, "seed": SEED}
     pool = LocalExecutor(workers=2)
+    seen_pool: list[tuple[int, int]] = []
     try:
-        got_pool = sweep(specs, [MARKET, ETH], cfg, executor=pool, **kw)  # type: ignore[arg-type]
+        got_pool = sweep(specs, [MARKET, ETH], cfg, executor=pool,  # type: ignore[arg-type]
+                         progress=lambda d, n: seen_pool.append((d, n)), **kw)
     finally:
         pool.close()
     dask = DaskExecutor(cluster.scheduler_address)
@@ -107,6 +109,8 @@ def test_process_pool_and_dask_equal_the_reference(cluster) -> None:  # type: ig
             _same(ref[i][j], got_dask[i][j])
     n_tasks = sum(len(r.folds) for row in ref for r in row)
     assert seen == [(d, n_tasks) for d in range(1, n_tasks + 1)]
+    done = [d for d, _ in seen_pool]  # chunks: fewer ticks, still rising to the total
+    assert done == sorted(done) and seen_pool[-1] == (n_tasks, n_tasks)
 
 
 def test_task_errors_surface_with_their_own_message(cluster) -> None:  # type: ignore[no-untyped-def]
