@@ -105,6 +105,8 @@ class MockMarket:
             cross=cross_correlation, scenario=scenario, params=regime_params,
         )
         self.profiles: dict[str, SymbolProfile] = {s: profile_for(s) for s in symbols}
+        for prof in self.profiles.values():  # known up front: caches sized, paths grown together
+            self.gen.path(prof)
         self.specs: dict[str, InstrumentSpec] = {
             s: p.spec(self.name) for s, p in self.profiles.items()
         }

@@ -40,6 +40,8 @@ GLOBAL_ID = 0
 _FIELDS = ("open", "high", "low", "close", "volume", "spread")
 # Shared (global + group) shock arrays kept: a few groups × a couple of days × two tags.
 _COMMON_CACHE = 64
+# Symbols stepped together by PathGenerator._grow_batch (arrays of 6144 x 256 doubles).
+_GROW_CHUNK = 256
 
 
 def _rng(*key: int) -> np.random.Generator:
@@ -135,7 +137,7 @@ class SymbolPath:
     def levels_upto(self, n_blocks: int) -> np.ndarray:
         """Log levels at block boundaries ``0..n_blocks`` (``n_blocks + 1`` values)."""
         while len(self.levels) <= n_blocks:
-            self._grow_epoch()
+            self.gen.grow_with_peers(self)
         return self.levels[: n_blocks + 1]
 
     def _grow_epoch(self) -> None:
@@ -249,6 +251,63 @@ class PathGenerator:
         if prof.symbol not in self._paths:
             self._paths[prof.symbol] = SymbolPath(self, prof)
         return self._paths[prof.symbol]
+
+    def grow_with_peers(self, sp: SymbolPath) -> None:
+        """Grow ``sp`` by one epoch, together with every known path at the same length.
+
+        The block recurrence is sequential in time but independent across symbols, so a
+        market of 1000 symbols steps all of them at once (numpy over symbols) instead of
+        1000 Python loops: ~20 ms of start-up per symbol and 400 days of history becomes a
+        fraction of a second in all. Every number is computed with the same IEEE operations
+        in the same order as ``SymbolPath._grow_epoch``, so the paths are bit-identical.
+        """
+        n = len(sp.levels)
+        peers = [q for q in self._paths.values() if len(q.levels) == n]
+        if len(peers) < 2:
+            sp._grow_epoch()
+            return
+        for i in range(0, len(peers), _GROW_CHUNK):  # bounded temporaries, cache-sized rows
+            self._grow_batch(peers[i:i + _GROW_CHUNK])
+
+    def _grow_batch(self, peers: list[SymbolPath]) -> None:
+        b0 = len(peers[0].levels) - 1
+        epoch = b0 // EPOCH_BLOCKS
+        p = self.params_arr
+        # Block-major (one row per block, one column per symbol): each step reads
+        # contiguous rows.
+        z = np.stack([q.shocks(epoch, 1, EPOCH_BLOCKS)[0] for q in peers], axis=1)
+        regs = np.stack([self.schedule(q.prof.group).upto(b0 + EPOCH_BLOCKS)[b0:]
+                         for q in peers], axis=1).astype(np.intp)
+        sb = np.array([q.prof.sigma_min * np.sqrt(BLOCK_MIN) for q in peers])
+        # (p * sb)[r] == p[r] * sb: one product of the same two doubles
+        step = p["drift"][regs] * sb + p["vol"][regs] * sb * z  # drift[r] + vol[r] * zj
+        kappa = p["kappa"][regs]
+        extra = np.array([q._drift_extra for q in peers])
+        bleed = np.nonzero(extra)[0] if self.scripted_start_block is not None else []
+        level = np.array([float(q.levels[-1]) for q in peers])
+        anchor = np.array([q._anchor for q in peers])
+        prev = np.array([q._prev for q in peers], dtype=np.intp)
+        out = np.empty((EPOCH_BLOCKS, len(peers)), dtype=np.float64)
+        tmp = np.empty(len(peers), dtype=np.float64)
+        extra_from = self.scripted_start_block
+        for j in range(EPOCH_BLOCKS):
+            r = regs[j]
+            changed = r != prev
+            if changed.any():
+                np.copyto(anchor, level, where=changed)
+                prev = r
+            # level += step - kappa * (level - anchor), the scalar loop's operations
+            np.subtract(level, anchor, out=tmp)
+            np.multiply(kappa[j], tmp, out=tmp)
+            np.subtract(step[j], tmp, out=tmp)
+            level += tmp
+            if len(bleed) and extra_from is not None and b0 + j >= extra_from:
+                level[bleed] += extra[bleed]
+                anchor[bleed] += extra[bleed]
+            out[j] = level
+        for i, q in enumerate(peers):
+            q.levels = np.concatenate([q.levels, out[:, i]])
+            q._anchor, q._prev = float(anchor[i]), int(prev[i])
 
     def regime_at(self, prof: SymbolProfile, ts_ms: int) -> int:
         b = max(0, (ts_ms - self.origin_ms) // BLOCK_MS)

@@ -119,3 +119,30 @@ def test_the_day_cache_stays_bounded_over_a_long_run() -> None:
     assert gen.cache_capacity == max(16, 3 * len(profs))
     assert max(sizes) <= gen.cache_capacity and sizes[-1] == sizes[10]
     assert len(gen._common) <= 64
+
+
+def test_paths_grown_together_equal_paths_grown_alone() -> None:
+    """The vectorized growth over symbols is bit-identical to the per-symbol loop, with
+    groups, a negatively loaded symbol, a scripted scenario and a per-symbol drift."""
+    from ats.domain import Regime
+    from broker_adapters.mock import Scenario
+    from broker_adapters.mock.paths import BLOCKS_PER_DAY, EPOCH_BLOCKS
+
+    syms = ["BTC/USDT:USDT", "ETH/USDT:USDT", "EURUSD", "GBPUSD", "USDJPY", "XAUUSD",
+            "SYN0001", "SYN0002"]
+    scen = Scenario(segments=((Regime.PANIC, 40), (Regime.TREND_UP, 300)), timeframe="15m",
+                    start_ms=ORIGIN + 70 * DAY_MS, drift_per_hour={"ETH/USDT:USDT": -0.001})
+    together = PathGenerator(seed=8, origin_ms=ORIGIN, scenario=scen, correlation=-0.4)
+    profs = [profile_for(s) for s in syms]
+    for p in profs:
+        together.path(p)
+    n = 2 * EPOCH_BLOCKS + 5 * BLOCKS_PER_DAY  # three epochs, scripted part in the second
+    got = {p.symbol: together.path(p).levels_upto(n).copy() for p in profs}
+    for p in profs:
+        alone = PathGenerator(seed=8, origin_ms=ORIGIN, scenario=scen, correlation=-0.4)
+        ref = alone.path(p).levels_upto(n)
+        assert ref.tobytes() == got[p.symbol].tobytes(), p.symbol
+        sp, sq = alone.path(p), together.path(p)
+        assert (sp._anchor, sp._prev) == (sq._anchor, sq._prev)
+    assert {profile_for(s).sign for s in syms} == {1.0, -1.0}  # both loadings covered
+    assert len({profile_for(s).group for s in syms}) >= 4
