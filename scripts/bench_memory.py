@@ -20,6 +20,9 @@ Found with it (2026-12): the ~0.39 MiB per 1000 cycles was the mock market's day
 fixed 512 symbol-days (35 MiB) LRU that a 10-symbol run fills over 51 simulated days
 (73k cycles of 1m bars); it is now sized three days per symbol. What remains is bounded:
 the brain's latency ring (20k floats) and SQLite's page cache (2.3 MiB).
+Measured: 200k cycles, warm-up 20k: RSS 128.5 -> 130.2 MiB (+1.3 %, +0.010 MiB per 1000
+cycles; the rest is the mock's block levels, 8 bytes per symbol per 15 minutes simulated).
+Same box, 40k cycles with ``--mock-cache-days 512``: +0.478 MiB per 1000 cycles (+13 %).
 """
 
 from __future__ import annotations
