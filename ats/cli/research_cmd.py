@@ -115,6 +115,40 @@ def with_common(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
+executor_opts = [
+    click.option("--executor", "executor_kind", type=click.Choice(("local", "dask")),
+                 default="local", show_default=True, help=t("scale.opt_executor")),
+    click.option("--scheduler", default=None, help=t("scale.opt_scheduler")),
+    click.option("--workers", type=click.IntRange(min=1), default=None,
+                 help=t("scale.opt_workers")),
+]
+
+
+def with_executor(f: Callable[..., Any]) -> Callable[..., Any]:
+    for opt in reversed(executor_opts):
+        f = opt(f)
+    return f
+
+
+@contextmanager
+def sweep_executor(lab: Lab, kind: str, scheduler: str | None, workers: int | None
+                   ) -> Iterator[None]:
+    """Give the lab its executor for this command and always shut it down after."""
+    from research_lab.pipeline_ci.executor import make_executor
+
+    if kind == "local" and scheduler:
+        raise click.UsageError(t("scale.scheduler_needs_dask"))
+    ex = make_executor(kind, scheduler, workers)
+    lab.executor = ex
+    try:
+        yield
+    finally:
+        lab.executor = None
+        ex.close()
+    where = getattr(ex, "scheduler", None) or f"{getattr(ex, 'workers', 1)} worker(s)"
+    console.print(t("scale.executor_used", executor=ex.name, where=where))
+
+
 @click.group("research", help=t("research.help"))
 def research_group() -> None:
     pass
@@ -177,9 +211,9 @@ def generate_cmd(run_id: str | None, reports_dir: str, config_dir: str | None, c
     show_table(st)
 
 
-def _stage(name: str, fn_name: str) -> Callable[..., None]:
-    @with_common
-    def cmd(run_id: str, reports_dir: str, config_dir: str | None) -> None:
+def _stage(name: str, fn_name: str, *, sweep: bool = False) -> Callable[..., None]:
+    def body(run_id: str, reports_dir: str, config_dir: str | None, executor_kind: str,
+             scheduler: str | None, workers: int | None) -> None:
         from research_lab.pipeline_ci import stages
         from research_lab.pipeline_ci.pipeline import make_lab
 
@@ -189,17 +223,33 @@ def _stage(name: str, fn_name: str) -> Callable[..., None]:
             lab = make_lab(_cfg(config_dir), RealClock())
             with progress_hook() as hook:
                 lab.progress = hook
+                if sweep:
+                    with sweep_executor(lab, executor_kind, scheduler, workers):
+                        fn(st, lab)
+                        _finish(st, lab)  # the report reuses the lab's walk-forwards
+                    return
                 fn(st, lab)
         except (ValueError, ConfigError) as exc:
             fail(str(exc))
         _finish(st, lab)
 
+    if sweep:
+        @with_common
+        @with_executor
+        def cmd(run_id: str, reports_dir: str, config_dir: str | None, executor_kind: str,
+                scheduler: str | None, workers: int | None) -> None:
+            body(run_id, reports_dir, config_dir, executor_kind, scheduler, workers)
+    else:
+        @with_common
+        def cmd(run_id: str, reports_dir: str, config_dir: str | None) -> None:  # type: ignore[misc]
+            body(run_id, reports_dir, config_dir, "serial", None, None)
+
     return research_group.command(name, help=t(f"research.{name}.help"))(cmd)
 
 
 _stage("backtest", "stage_backtest")
-_stage("walkforward", "stage_walkforward")
-_stage("gate", "stage_gates")
+_stage("walkforward", "stage_walkforward", sweep=True)
+_stage("gate", "stage_gates", sweep=True)
 _stage("shadow", "stage_shadow")
 
 
@@ -258,9 +308,11 @@ def _say_local(written: Path, cfg: Path) -> None:
 @click.option("--shadow-cycles", default=480, type=click.IntRange(0, 1_000_000),
               show_default=True)
 @click.option("--no-promote", is_flag=True)
+@with_executor
 def run_cmd(run_id: str | None, reports_dir: str, config_dir: str | None, count: int,
             seed: int, market: str, history_bars: int, shadow_cycles: int,
-            no_promote: bool) -> None:
+            no_promote: bool, executor_kind: str, scheduler: str | None,
+            workers: int | None) -> None:
     from research_lab.pipeline_ci.market import MarketSpec
     from research_lab.pipeline_ci.pipeline import (
         GeneratorChoice,
@@ -278,7 +330,7 @@ def run_cmd(run_id: str | None, reports_dir: str, config_dir: str | None, count:
     try:
         st = new_run(reports_dir, settings, clock, run_id)
         lab = make_lab(_cfg(config_dir), clock)
-        with progress_hook() as hook:
+        with progress_hook() as hook, sweep_executor(lab, executor_kind, scheduler, workers):
             lab.progress = hook
             gen = make_generator(GeneratorChoice(), st, journal=None, clock=clock,
                                  seeds=existing_specs(lab.config_dir))
