@@ -229,6 +229,9 @@ def run_command(paper: bool, mode: str | None, live: bool, adapter: str | None,
     except ValueError as exc:  # a bars file the replay venue refused: one line, what to fix
         fail(str(exc))
     console.print(summary_table(summary))
+    from ats.cli.runs_cmd import exit_line
+
+    console.print(exit_line(str(summary.get("run_id", "")), db_path))
     halted = summary.get("halted")
     if halted is not None:
         raise halted  # after the summary: one line on stderr, exit code 4
