@@ -151,10 +151,12 @@ def parity_section(path: Path) -> list[str]:
             par, _ = run_parity(p, sym, fees)
             r = par.row()
             rows.append(f"| {label} | {r['vector_trades']} | {r['brain_trades']} | "
-                        f"{r['identical']} | {r['stop_one_bar_later']} | {r['closed_at_end']} | "
+                        f"{r['identical']} | {r['identical_stop_exits']} | "
+                        f"{r['stop_one_bar_later']} | {r['closed_at_end']} | "
                         f"{r['vector_only_refused_by_brain']} | {r['unexplained']} |")
-    return ["| bars | vectorized trades | brain trades | identical | stop one bar later | "
-            "closed at end | refused by the brain | unexplained |", "|" + "---|" * 8, *rows]
+    return ["| bars | vectorized trades | brain trades | identical | of which stop exits | "
+            "stop one bar later | closed at end | refused by the brain | unexplained |",
+            "|" + "---|" * 9, *rows]
 
 
 def main() -> None:
@@ -188,13 +190,16 @@ def main() -> None:
         *research_section(path), "",
         "## Parity: vectorized backtester vs brain replay (DSL EMA 10/30 cross, 3 ATR stop)",
         "", *parity_section(path), "",
-        "Named differences (see `tests/semantics/parity.py`): a stop is filled intrabar at its "
-        "price by the vectorized engine and at the next open by the brain (no resting "
-        "intrabar stops in the paper engine yet); entries the brain's risk engine refuses "
-        "(below the minimum lot) exist only in the vectorized list; both start flat at the "
-        "brain's first cycle after its warm-up. The parity runs turn the brain's loss "
-        "cooldowns and its Kelly cap on the strategy's own record off (the vectorized engine "
-        "has neither); the strategy rows above keep them on, as shipped.", ""]
+        "Both engines rest stops and takes and fill them intrabar at their level (or at the "
+        "open when a bar gaps through), so stop exits are identical too (to the tick: the "
+        "brain computes the ATR distance on its window). Named differences (see "
+        "`tests/semantics/parity.py`): entries only the brain refuses (its sizing, its "
+        "execution guard on expected slippage, its locks) are in its rejections at the "
+        "signal bar; both start flat at the brain's first cycle after its warm-up; the "
+        "brain's close at the end of the data pays spread and slippage. The parity runs turn "
+        "the brain's loss cooldowns and its Kelly cap on the strategy's own record off (the "
+        "vectorized engine has neither); the strategy rows above keep them on, as shipped.",
+        ""]
     args.out.write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
 
