@@ -17,6 +17,7 @@ from broker_adapters.base import BrokerAdapter
 from broker_adapters.paper import PaperBroker
 
 ADAPTERS = ("mock", "bingx", "mt5")
+REPLAY = "replay"  # recorded bars under the paper engine; see ``create_replay``
 _CURRENCY = {"mock": "USD", "bingx": "USDT", "mt5": "USD"}
 
 
@@ -90,3 +91,36 @@ def create_adapter(
             currency=str(overrides.get("currency") or _CURRENCY[name]),
         )
     return venue
+
+
+def fees_venue_for(symbols: list[str] | tuple[str, ...]) -> str:
+    """Whose fees recorded bars pay when nobody says: ccxt-style crypto symbols
+    (``BASE/QUOTE``) trade on BingX, anything else (EURUSD, XAUUSD...) on MT5."""
+    return "bingx" if any("/" in s for s in symbols) else "mt5"
+
+
+def create_replay(
+    bars: dict[str, Any],
+    *,
+    adapters_cfg: AdaptersConfig,
+    settings: Settings,
+    fees_of: str = "mock",
+    specs: dict[str, Any] | None = None,
+    funding: dict[str, Any] | None = None,
+) -> PaperBroker:
+    """The replay venue over ``bars`` (symbol -> ``Bars``), filled by the paper engine.
+
+    Fees are those of the venue the bars come from (``fees_of``: mock, bingx or mt5), with
+    the shared paper slippage: the same ``CostModel`` a paper run on that venue pays. The
+    clock is the venue's own (``venue.clock``): time comes from the data.
+    """
+    from broker_adapters.replay import ReplayVenue
+
+    costs = cost_model_for(fees_of, adapters_cfg)
+    venue = ReplayVenue(bars, specs=specs, funding=funding)
+    quote = {v.quote_currency for v in venue.specs.values()}
+    return PaperBroker(
+        venue, costs=costs, clock=venue.clock, starting_balance=settings.virtual_equity,
+        virtual_asset=settings.effective_virtual_asset,
+        currency=quote.pop() if len(quote) == 1 else _CURRENCY[fees_of],
+    )

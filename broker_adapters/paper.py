@@ -42,6 +42,7 @@ from ats.domain import (
     Quote,
 )
 from ats.domain.costs import CostModel
+from ats.domain.types import timeframe_ms
 from broker_adapters.base import (
     BrokerAdapter,
     Capabilities,
@@ -164,7 +165,11 @@ class PaperBroker:
             await self.instruments()
 
     async def _range_bps(self, symbol: str) -> float:
-        """Range of the last closed 1m bar in bps, cached per clock minute."""
+        """Range of the last closed 1m bar in bps, cached per clock minute (a venue that
+        knows its own bar range, like the replay venue, answers directly)."""
+        own = getattr(self.venue, "bar_range_bps", None)
+        if callable(own):
+            return float(own(symbol))
         minute = self.clock.now_ms() // MINUTE_MS
         hit = self._range.get(symbol)
         if hit is not None and hit[0] == minute:
@@ -210,8 +215,15 @@ class PaperBroker:
                 moved.extend(self._match(symbol, await self._book(symbol)))
         return moved
 
+    def _bar_ms(self) -> int:
+        """The bars resting orders are matched against: 1m, or the venue's own bar when it
+        has no finer ones (the replay venue over recorded H1 bars)."""
+        tf = getattr(self.venue, "bar_timeframe", None)
+        return timeframe_ms(tf) if isinstance(tf, str) else MINUTE_MS
+
     def _last_closed_open(self) -> int:
-        return (self.clock.now_ms() // MINUTE_MS - 1) * MINUTE_MS
+        step = self._bar_ms()
+        return (self.clock.now_ms() // step - 1) * step
 
     async def _replay_bars(self, symbol: str) -> list[Order]:
         """Match resting orders against the venue's 1m bars closed since the last replay."""
@@ -220,9 +232,11 @@ class PaperBroker:
         if last is None or last >= newest or symbol not in self.engine.open_symbols():
             self._bar_cursor[symbol] = max(newest, last or newest)
             return []
-        n = min(MAX_REPLAY_BARS, (newest - last) // MINUTE_MS)
+        step = self._bar_ms()
+        n = min(MAX_REPLAY_BARS, (newest - last) // step)
         try:
-            bars = await self.venue.latest_bars(symbol, "1m", int(n))
+            bars = await self.venue.latest_bars(symbol, getattr(self.venue, "bar_timeframe",
+                                                                None) or "1m", int(n))
         except (VenueError, ValueError):
             return []  # no bars now: the quote still matches; the bars are tried next time
         moved: list[Order] = []
@@ -234,7 +248,7 @@ class PaperBroker:
             self._bar_cursor[symbol] = ts
             moved.extend(self.engine.on_bar(
                 symbol, float(bars.open[i]), float(bars.high[i]), float(bars.low[i]),
-                float(bars.close[i]), min(ts + MINUTE_MS, now)))
+                float(bars.close[i]), min(ts + step, now)))
             if symbol not in self.engine.open_symbols():
                 break
         self._bar_cursor[symbol] = max(self._bar_cursor[symbol], newest)

@@ -149,6 +149,8 @@ async def run_stages(o: BrainOrchestrator, w: CycleWork) -> None:
         await _housekeeping(o, w)
         if o.connected:
             await _fetch_bars(o, w)
+        if o.connected and o.portfolio.positions:
+            await _venue_fills(o, w)
     with _Stage(w, "regime"):
         _regimes(o, w)
     with _Stage(w, "strategy"):
@@ -259,11 +261,27 @@ async def _select(o: BrainOrchestrator, w: CycleWork) -> None:
 
 
 def _last_bar(o: BrainOrchestrator, sym: str) -> tuple[int, float, float] | None:
+    """(close time, high, low) of the symbol's newest closed bar of the finest timeframe."""
     win = o.windows.get((sym, o.fine_tf))
     if win is None or not len(win):
         return None
     v = win.view()
-    return int(v.ts[-1]), float(v.high[-1]), float(v.low[-1])
+    return int(v.ts[-1]) + timeframe_ms(o.fine_tf), float(v.high[-1]), float(v.low[-1])
+
+
+async def _venue_fills(o: BrainOrchestrator, w: CycleWork) -> None:
+    """Book what the venue filled since the last cycle (stops and takes resting there,
+    matched against the bars that just closed) before any strategy runs: a strategy must see
+    the position as it is — stopped out on this bar, it may enter again on this bar's
+    signal, as the vectorized backtester lets it."""
+    try:
+        early = await o.exec_agent.collect_fills()
+    except (VenueError, OSError) as exc:
+        _lost(o, w, "fills", exc)
+        return
+    if early:
+        book_fills(o, w, ExecResult(fills=early))
+        w.execd.fills.extend(early)
 
 
 async def _risk(o: BrainOrchestrator, w: CycleWork) -> None:

@@ -52,6 +52,12 @@ class RunOptions:
     run_id: str | None = None
     max_cycles: int | None = None
     max_seconds: float | None = None
+    # replay venue (adapter "replay"): a CSV/Parquet file, or the bars `ats sync` mirrored
+    bars_path: Path | str | None = None
+    from_db: bool = False
+    # where --from-db reads bars (default: db_path if given, else the configured database)
+    bars_db: Path | str | None = None
+    fees_of: str | None = None  # whose fees the replay pays (mock, bingx, mt5)
 
 
 def new_run_id(clock: Clock) -> str:
@@ -108,10 +114,23 @@ def build_orchestrator(
 
         known = set(strategy_registry.names())
     enable_map = load_enable_map(cfg / "enable_map.yaml", known)
-    symbols = tuple(opts.symbols or symbols_cfg.symbols_for(adapter_name))
-    timeframes = tuple(opts.timeframes or symbols_cfg.timeframes_for(adapter_name))
+    symbols: tuple[str, ...] = ()
+    timeframes: tuple[str, ...] = ()
+    if adapter_name != "replay":
+        symbols = tuple(opts.symbols or symbols_cfg.symbols_for(adapter_name))
+        timeframes = tuple(opts.timeframes or symbols_cfg.timeframes_for(adapter_name))
 
-    clock = opts.clock
+    replay = None
+    if adapter_name == "replay":
+        from ats.brain.replay_setup import replay_adapter, replay_timeframes
+
+        if adapter is None:
+            db_for_bars = Path(opts.bars_db or opts.db_path or settings.db_path)
+            adapter = replay_adapter(opts, adapters_cfg, settings, db_for_bars)
+        replay = adapter.venue
+        symbols = tuple(opts.symbols or replay.bars)
+        timeframes = replay_timeframes(replay, opts.timeframes, symbols_cfg.timeframes)
+    clock = opts.clock if replay is None else replay.clock
     if clock is None:
         if adapter_name == "mock":
             from broker_adapters.mock import parse_start
@@ -139,19 +158,25 @@ def build_orchestrator(
 
     from storage.dao import PersistDAO
 
+    run_id = opts.run_id or new_run_id(clock)
     db_path = Path(opts.db_path) if opts.db_path is not None else settings.db_path
+    if replay is not None and opts.db_path is None:
+        # a replay is a backtest: its own fresh database, so a second replay of the same bars
+        # gives the same result and the trading account's history is never mixed with it
+        db_path = settings.db_path.parent / "replays" / f"{run_id}.db"
     db_path.parent.mkdir(parents=True, exist_ok=True)
     dao = PersistDAO(db_path)
     gov = governance.governance
     risk_engine = RiskEngine(RiskSettings.from_governance(gov))
     portfolio = PortfolioController(gov, settings.virtual_equity)
-    run_id = opts.run_id or new_run_id(clock)
     orch = BrainOrchestrator(
         governance=governance, enable_map=enable_map, adapter=adapter, dao=dao, clock=clock,
         registry=registry or default_registry(), portfolio=portfolio, risk_engine=risk_engine,
         symbols=symbols, timeframes=timeframes, strategies=live, challengers=shadow,
         run_id=run_id, mode=opts.mode, venue=adapter_name,
-        virtual_asset=settings.effective_virtual_asset, skip_feed_check=opts.skip_feed_check,
+        virtual_asset=settings.effective_virtual_asset,
+        # recorded bars have no freshness to check (and may carry no spread)
+        skip_feed_check=opts.skip_feed_check or replay is not None,
         owns_dao=True, sinks=list(sinks), max_cycles=opts.max_cycles,
         max_seconds=opts.max_seconds,
     )
@@ -162,4 +187,10 @@ def build_orchestrator(
     if opts.mode in (Mode.VST, Mode.DEMO):
         orch.ctx.equity_cap = settings.virtual_equity
     orch.declared_currencies = dict(symbols_cfg.instruments)
+    if replay is not None:
+        from ats.brain.replay_setup import warm_up
+
+        # the replay's paper engine prices fills with the same model the risk plans with
+        orch.ctx.cost_model = adapter.engine.costs
+        warm_up(orch, replay, opts.max_cycles)
     return orch

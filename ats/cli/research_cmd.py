@@ -49,6 +49,16 @@ def progress_hook() -> Iterator[Callable[[str, int, int], None]]:
         yield hook
 
 
+def _market(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """A research market: one of ``MARKETS`` or ``file:PATH`` naming an existing file."""
+    if value in MARKETS:
+        return value
+    if value.startswith("file:") and Path(value[5:]).is_file():
+        return value
+    raise click.BadParameter(f"{value!r}: use {', '.join(MARKETS)} or file:PATH of an "
+                             "existing CSV/Parquet OHLCV file")
+
+
 def _cfg(path: str | None) -> Path:
     return config_dir(path)
 
@@ -164,7 +174,8 @@ def research_group() -> None:
 @click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--generator", "gen_kind", default="deterministic", show_default=True,
               help="deterministic | ollama | replay:<run id>")
-@click.option("--market", type=click.Choice(MARKETS), default="mock-trending", show_default=True)
+@click.option("--market", default="mock-trending", show_default=True, callback=_market,
+              help="mock, mock-trending, or file:PATH (recorded OHLCV bars, CSV or Parquet).")
 @click.option("--symbol", default="BTC/USDT:USDT", show_default=True)
 @click.option("--timeframe", default="1h", show_default=True)
 @click.option("--history-bars", default=4000, type=click.IntRange(100, 1_000_000),
@@ -302,17 +313,21 @@ def _say_local(written: Path, cfg: Path) -> None:
 @click.option("--config-dir", default=None)
 @click.option("-n", "--count", default=12, type=click.IntRange(1, 10_000), show_default=True)
 @click.option("--seed", type=SEED, default=0, show_default=True)
-@click.option("--market", type=click.Choice(MARKETS), default="mock-trending", show_default=True)
+@click.option("--market", default="mock-trending", show_default=True, callback=_market,
+              help="mock, mock-trending, or file:PATH (recorded OHLCV bars, CSV or Parquet).")
 @click.option("--history-bars", default=4000, type=click.IntRange(100, 1_000_000),
               show_default=True)
 @click.option("--shadow-cycles", default=480, type=click.IntRange(0, 1_000_000),
               show_default=True)
 @click.option("--no-promote", is_flag=True)
+@click.option("--symbol", default="BTC/USDT:USDT", show_default=True)
+@click.option("--timeframe", default="1h", show_default=True)
 @with_executor
 def run_cmd(run_id: str | None, reports_dir: str, config_dir: str | None, count: int,
             seed: int, market: str, history_bars: int, shadow_cycles: int,
             no_promote: bool, executor_kind: str, scheduler: str | None,
-            workers: int | None) -> None:
+            workers: int | None, symbol: str = "BTC/USDT:USDT",
+            timeframe: str = "1h") -> None:
     from research_lab.pipeline_ci.market import MarketSpec
     from research_lab.pipeline_ci.pipeline import (
         GeneratorChoice,
@@ -325,7 +340,8 @@ def run_cmd(run_id: str | None, reports_dir: str, config_dir: str | None, count:
     from research_lab.pipeline_ci.state import ResearchSettings
 
     clock = RealClock()
-    settings = ResearchSettings(market=MarketSpec(market, history_bars=history_bars),
+    settings = ResearchSettings(market=MarketSpec(market, symbol, timeframe,
+                                                  history_bars=history_bars),
                                 n_candidates=count, seed=seed, shadow_cycles=shadow_cycles)
     try:
         st = new_run(reports_dir, settings, clock, run_id)
@@ -397,8 +413,15 @@ def _parse_day(text: str) -> int:
 @click.option("--seed", type=SEED, default=42, show_default=True, help="Mock market seed.")
 @click.option("--db", default=None, help="Read bars from this database instead of the mock.")
 @click.option("--out", default=None, help="Directory for report.md and equity.png.")
+@click.option("--engine", type=click.Choice(["vector", "brain"]), default="vector",
+              show_default=True, help=t("semantics.backtest.opt_engine"))
+@click.option("--bars", "bars_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help=t("semantics.backtest.opt_bars"))
+@click.option("--fees-of", type=click.Choice(["mock", "mt5", "bingx"]), default=None,
+              help=t("semantics.replay.opt_fees_of"))
 def backtest_command(strategy: str, symbol: str, from_: str, to: str, seed: int,
-                     db: str | None, out: str | None) -> None:
+                     db: str | None, out: str | None, engine: str = "vector",
+                     bars_path: Path | None = None, fees_of: str | None = None) -> None:
     from research_lab.backtest.engine import for_timeframe, run_backtest
     from research_lab.backtest.report import backtest_report
     from research_lab.backtest.source import bars_for, strategy_signals
@@ -407,17 +430,41 @@ def backtest_command(strategy: str, symbol: str, from_: str, to: str, seed: int,
     start, end = _parse_day(from_), _parse_day(to)
     if end <= start:
         fail(t("research.backtest_cmd.range", start=from_, end=to))
+    if bars_path is not None and symbol == "BTC/USDT:USDT":
+        symbol = bars_path.stem.upper()  # the default symbol names the mock, not a file
     try:
         strat, signals_of = strategy_signals(strategy)
-        bars = bars_for(symbol, strat.timeframe, start, end, seed=seed, db=db)
-        if len(bars) < strat.bars_needed + 2:
-            fail(t("research.backtest_cmd.short", n=len(bars), need=strat.bars_needed + 2))
-        res = run_backtest(bars, signals_of(bars), for_timeframe(strat.timeframe))
-    except (KeyError, ValueError, DslError) as exc:
+        if engine == "brain":
+            if bars_path is None and db is None:
+                fail(t("semantics.backtest.brain_needs_bars"))
+            res, bars, n = _brain(strat, bars_path, db, symbol, fees_of)
+        else:
+            if bars_path is not None:
+                from broker_adapters.replay import load_bars_file
+
+                bars = load_bars_file(bars_path, symbol)
+                if bars.timeframe != strat.timeframe:
+                    from broker_adapters.replay import resample
+
+                    bars = resample(bars, strat.timeframe)
+            else:
+                bars = bars_for(symbol, strat.timeframe, start, end, seed=seed, db=db)
+            if len(bars) < strat.bars_needed + 2:
+                fail(t("research.backtest_cmd.short", n=len(bars), need=strat.bars_needed + 2))
+            cost = None
+            if bars_path is not None:
+                cost = _file_costs(fees_of, symbol)
+            cfg = for_timeframe(strat.timeframe, **({"cost": cost} if cost else {}))
+            res = run_backtest(bars, signals_of(bars), cfg)
+            n = len(bars)
+    except (KeyError, ValueError, DslError, OSError) as exc:
         fail(str(exc).strip("'\""))
     m = res.metrics
-    table = Table(title=t("research.backtest_cmd.title", name=strat.name, symbol=symbol,
-                          tf=strat.timeframe, n=len(bars)))
+    title = (t("semantics.backtest.title", name=strat.name, symbol=symbol, n=n)
+             if engine == "brain" else
+             t("research.backtest_cmd.title", name=strat.name, symbol=symbol,
+               tf=strat.timeframe, n=len(bars)))
+    table = Table(title=title)
     table.add_column(t("research.col.metric"))
     table.add_column(t("research.col.value"), justify="right")
     for key, fmt in (("trades", "{}"), ("net_pnl", "{:,.2f}"), ("total_return", "{:.2%}"),
@@ -426,7 +473,34 @@ def backtest_command(strategy: str, symbol: str, from_: str, to: str, seed: int,
                      ("expectancy", "{:,.2f}"), ("win_rate", "{:.1%}"), ("exposure", "{:.1%}"),
                      ("capacity_notional", "{:,.0f}")):
         table.add_row(key, fmt.format(getattr(m, key)))
+    codes = [str(r) for r in res.trades.reason]
+    table.add_row(t("semantics.backtest.exit_reasons"),
+                  ", ".join(f"{c}: {codes.count(c)}" for c in sorted(set(codes))) or "-")
     console.print(table)
     if out:
         path = backtest_report(Path(out), strat.name, bars, res)
         console.print(t("research.report", path=str(path)))
+
+
+def _file_costs(fees_of: str | None, symbol: str) -> Any:
+    """The cost model a replay of the same file pays (same venue fees, same slippage)."""
+    from broker_adapters.factory import fees_venue_for
+    from research_lab.pipeline_ci.market import recorded_costs
+
+    return recorded_costs(fees_of or fees_venue_for((symbol,)), config_dir(None))
+
+
+def _brain(strat: Any, bars_path: Path | None, db: str | None, symbol: str,
+           fees_of: str | None) -> tuple[Any, Any, int]:
+    import asyncio
+
+    from ats.brain.backtest import brain_backtest
+    from broker_adapters.replay import BarsFileError
+
+    try:
+        bt = asyncio.run(brain_backtest(
+            strat, bars_path=bars_path, from_db=bars_path is None, symbol=symbol,
+            bars_db=Path(db) if (db and bars_path is None) else None, fees_of=fees_of))
+    except BarsFileError as exc:
+        fail(str(exc))
+    return bt.result, bt.bars.slice(bt.start_bar), len(bt.result.equity)

@@ -136,6 +136,8 @@ async def run_brain(options: dict[str, Any], *, max_cycles: int | None,
             await orch.start()
             console.print(t("brain.run.started", run_id=orch.run_id, venue=orch.venue,
                             mode=orch.mode.value, n=len(orch.symbols)))
+            if orch.venue == "replay":
+                console.print(t("semantics.replay.db", path=str(orch.dao.path)))
             await orch.run(max_cycles=max_cycles, max_seconds=max_seconds,
                            stop_event=stop_event)
             summary = orch.summary()
@@ -154,8 +156,14 @@ async def run_brain(options: dict[str, Any], *, max_cycles: int | None,
 
 @click.command("run", help=t("brain.run.help"))
 @mode_options
-@click.option("--adapter", type=click.Choice(["mock", "mt5", "bingx"]), default=None,
+@click.option("--adapter", type=click.Choice(["mock", "mt5", "bingx", "replay"]), default=None,
               help=t("brain.run.opt_adapter"))
+@click.option("--bars", "bars_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help=t("semantics.replay.opt_bars"))
+@click.option("--from-db", is_flag=True, help=t("semantics.replay.opt_from_db"))
+@click.option("--symbols", default=None, help=t("semantics.replay.opt_symbols"))
+@click.option("--fees-of", type=click.Choice(["mock", "mt5", "bingx"]), default=None,
+              help=t("semantics.replay.opt_fees_of"))
 @click.option("--max-cycles", type=click.IntRange(min=1), default=None,
               help=t("brain.run.opt_max_cycles"))
 @click.option("--max-seconds", type=POSITIVE, default=None,
@@ -183,8 +191,13 @@ def run_command(paper: bool, mode: str | None, live: bool, adapter: str | None,
                 use_mock_feed: bool, speed: float, seed: int, db_path: Path | None,
                 run_id: str | None, config_dir: Path | None, timeframes: str | None,
                 metrics_port: int | None, metrics_host: str, no_metrics: bool,
-                telemetry: Path | None) -> None:
+                telemetry: Path | None, bars_path: Path | None = None, from_db: bool = False,
+                symbols: str | None = None, fees_of: str | None = None) -> None:
     guard_live(mode, live)
+    if (bars_path is not None or from_db) and adapter is None:
+        adapter = "replay"
+    if adapter == "replay" and (bars_path is None) == (not from_db):
+        fail(t("semantics.replay.need_source"))
     tfs = parse_timeframes(timeframes)
     chosen = Mode.PAPER if paper or mode is None else Mode(mode)
     options: dict[str, Any] = {
@@ -193,6 +206,10 @@ def run_command(paper: bool, mode: str | None, live: bool, adapter: str | None,
         "use_mock_feed": use_mock_feed, "skip_feed_check": skip_feed_check,
         "max_cycles": max_cycles, "max_seconds": max_seconds,
     }
+    if adapter == "replay":
+        options.update(bars_path=bars_path, from_db=from_db, fees_of=fees_of)
+    if symbols:
+        options["symbols"] = tuple(x.strip() for x in symbols.split(",") if x.strip())
     if tfs:
         options["timeframes"] = tfs
     try:
@@ -209,6 +226,8 @@ def run_command(paper: bool, mode: str | None, live: bool, adapter: str | None,
         raise  # one line, exit code 4 (ats.cli.errors)
     except OSError as exc:
         fail(t("brain.run.os_error", error=exc))
+    except ValueError as exc:  # a bars file the replay venue refused: one line, what to fix
+        fail(str(exc))
     console.print(summary_table(summary))
     from ats.cli.runs_cmd import exit_line
 

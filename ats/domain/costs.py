@@ -1,7 +1,10 @@
-"""One trading-cost model shared by the paper fill simulator and the backtester.
+"""One trading-cost model: fees, spread, slippage and funding, in one place.
 
-Keeping a single definition means a strategy's backtest pays the same fees, spread and
-slippage as its paper trades; two models would drift and flatter one of them.
+The paper engine (every paper venue, the replay venue included), the vectorized backtester
+and walk-forward all price fills with this class, built from the venue's fees and the
+shared paper slippage settings by ``broker_adapters.factory.cost_model_for``. A single
+definition means a strategy's backtest pays the same fees, spread and slippage as its paper
+trades (the parity test checks it trade for trade); two models would drift and flatter one.
 """
 
 from __future__ import annotations
@@ -38,3 +41,18 @@ class CostModel:
 
     def fee(self, notional: float, *, maker: bool = False) -> float:
         return abs(notional) * (self.maker_fee if maker else self.taker_fee)
+
+    @staticmethod
+    def bar_quote(price: float, spread: float) -> tuple[float, float]:
+        """(bid, ask) around a recorded price with its recorded spread (price units) — how
+        the backtester and the replay venue turn a bar's open into a quote."""
+        half = spread / 2.0
+        return price - half, price + half
+
+    @staticmethod
+    def funding_payment(signed_notional: float, rate: float) -> float:
+        """Cash a position pays at a funding event (negative: it receives).
+
+        Perpetual convention: a positive rate means longs pay shorts ``notional * rate``.
+        """
+        return signed_notional * rate

@@ -12,10 +12,12 @@ Fill semantics (the same text is in ``research_lab/README.md``):
   then slip against the trader by ``CostModel.slippage_bps(qty, bar volume, signal-bar range
   in bps)``; every fill pays the taker fee. These are the paper simulator's costs: one
   ``CostModel`` for both.
-* Stops and takes are resting orders checked **intrabar** from the fill bar on. The stop
-  fills at the stop price (plus the CostModel's base slippage), or at the open when the bar
-  gaps through it (the worse price); the take fills at the take price, never better. When
-  one bar touches both, the **stop is assumed first**.
+* Stops and takes are resting orders checked **intrabar** from the fill bar on, at levels
+  anchored at the signal bar's close (the stop-loss a live entry order carries), matched
+  as the paper engine matches them (``PaperEngine.on_bar``): the stop fills at its level,
+  or at the open when the bar gaps through it (the worse price), taker fee; the take fills
+  at its level (maker fee), or at the open when the bar gaps through it. When one bar
+  touches both, the **stop is assumed first**.
 * ``max_hold_bars``: the position is closed at the open after that many bars.
 * A position still open after the last bar is closed at the last close (reason ``end``).
 * Sizing: ``risk`` sizes so that hitting the stop loses ``risk_per_trade`` of equity (the
@@ -30,7 +32,7 @@ equity curve is a cumulative sum of per-fill deltas — Python only loops once p
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from math import inf, isfinite, nan
+from math import ceil, floor, inf, isfinite, nan
 from typing import Literal
 
 import numpy as np
@@ -55,6 +57,9 @@ class BacktestConfig:
     cost: CostModel = field(default_factory=CostModel)
     max_hold_bars: int | None = None
     bars_per_year: float = 365 * 24  # 1h bars; ``for_timeframe`` sets it
+    # price grid of stop/take levels (0 = none); the brain's plan_stops rounds the stop away
+    # from the entry and the take to the nearest tick, and so does the backtest when set
+    tick_size: float = 0.0
 
 
 def for_timeframe(timeframe: str, **kwargs: object) -> BacktestConfig:
@@ -133,13 +138,19 @@ def _first_touch(low: np.ndarray, high: np.ndarray, start: int, stop_at: int, si
 
 
 def run_backtest(bars: Bars, sig: SignalArrays, cfg: BacktestConfig, *,
-                 allow_fast: bool = True) -> BacktestResult:
+                 allow_fast: bool = True, funding: np.ndarray | None = None) -> BacktestResult:
     """Simulate ``sig`` over ``bars`` with the fill semantics of the module docstring.
 
     Without stops, takes, time exits and size-dependent impact the loop-free path of
     ``fastpath`` gives the same trades (tested); ``allow_fast=False`` forces the loop.
+    ``funding`` (perpetuals): the rate settled at each bar's close (NaN where none); a
+    position held through that close pays ``CostModel.funding_payment`` at the close price.
     """
     no_protect = not np.isfinite(sig.stop_dist).any()
+    if funding is not None:
+        if len(funding) != len(bars):
+            raise ValueError(f"funding has {len(funding)} values for {len(bars)} bars")
+        return _run_loop(bars, sig, cfg, funding)
     if (allow_fast and cfg.max_hold_bars is None and cfg.cost.depth_impact_bps == 0
             and not np.isfinite(sig.take_dist).any() and no_protect and len(bars) > 1):
         return _run_fast(bars, sig, cfg)
@@ -179,7 +190,8 @@ def _finish(bars: Bars, trades: Trades, qty_d: np.ndarray, cash_d: np.ndarray,
     return BacktestResult(trades, eq, position, metrics)
 
 
-def _run_loop(bars: Bars, sig: SignalArrays, cfg: BacktestConfig) -> BacktestResult:
+def _run_loop(bars: Bars, sig: SignalArrays, cfg: BacktestConfig,
+              funding: np.ndarray | None = None) -> BacktestResult:
     o, h, lo, c = bars.open, bars.high, bars.low, bars.close
     vol, spread = bars.volume, bars.spread
     n = len(c)
@@ -216,14 +228,22 @@ def _run_loop(bars: Bars, sig: SignalArrays, cfg: BacktestConfig) -> BacktestRes
         if qty <= 0 or not isfinite(qty):
             t = s + 1
             continue
-        half = spread[j] / 2.0
         slip = cost.slippage_bps(qty, float(vol[j]), float(range_bps[s]))
         bside = Side.BUY if side > 0 else Side.SELL
-        entry = cost.taker_price(bside, ref - half, ref + half, slip)
+        entry = cost.taker_price(bside, *cost.bar_quote(ref, float(spread[j])), slip)
         fee_in = cost.fee(qty * entry)
-        stop = entry - side * sd if isfinite(sd) and sd > 0 else nan
+        # levels anchored at the signal bar's close: what a live entry order carries as its
+        # stop-loss / take-profit (the brain's stop_hint), not the fill it has not seen yet
+        anchor = float(c[s])
+        stop = anchor - side * sd if isfinite(sd) and sd > 0 else nan
         td = float(take_d[s])
-        take = entry + side * td if isfinite(td) and td > 0 else nan
+        take = anchor + side * td if isfinite(td) and td > 0 else nan
+        tick = cfg.tick_size
+        if tick > 0:
+            if isfinite(stop):
+                stop = (floor(stop / tick) if side > 0 else ceil(stop / tick)) * tick
+            if isfinite(take):
+                take = round(take / tick) * tick
         # exit by signal: signal at close of e, fill at open of e + 1
         e = int(nxt_lexit[j] if side > 0 else nxt_sexit[j])
         last = n - 1
@@ -237,28 +257,31 @@ def _run_loop(bars: Bars, sig: SignalArrays, cfg: BacktestConfig) -> BacktestRes
                 stop if isfinite(stop) else (-inf if side > 0 else inf),
                 take if isfinite(take) else (inf if side > 0 else -inf))
         next_t: int
+        maker_exit = False
         if k >= 0:
             xbar = k
+            # resting orders, matched like the paper engine's ``on_bar``: at their level, or
+            # at the open when the bar gaps through it (worse for a stop, better for a take)
             if is_stop:
                 gap = (o[k] <= stop) if side > 0 else (o[k] >= stop)
-                raw = float(o[k]) if (gap and k > j) else float(stop)
+                exit_px = float(o[k]) if gap else float(stop)
                 reason = "stop"
             else:
-                raw, reason = float(take), "take"
-            # protective orders rest at the venue: no spread crossing, fixed base slippage
-            xslip = cost.slippage_bps_base if reason == "stop" else 0.0
-            exit_px = raw * (1.0 - side * xslip / 10_000.0)
+                gap = (o[k] >= take) if side > 0 else (o[k] <= take)
+                exit_px = float(o[k]) if gap else float(take)
+                reason = "take"
+            maker_exit = reason == "take" and exit_px == take  # a limit resting at its level
             next_t = k
         elif max_hold is not None and j + max_hold - 1 < min(e, last):
             xbar = j + max_hold
             reason = "time"
-            exit_px = _market_exit(cost, side, float(o[xbar]), spread[xbar] / 2.0, qty,
+            exit_px = _market_exit(cost, side, float(o[xbar]), float(spread[xbar]), qty,
                                    float(vol[xbar]), float(range_bps[xbar - 1]))
             next_t = xbar
         elif e < last:
             xbar = e + 1
             reason = "signal"
-            exit_px = _market_exit(cost, side, float(o[xbar]), spread[xbar] / 2.0, qty,
+            exit_px = _market_exit(cost, side, float(o[xbar]), float(spread[xbar]), qty,
                                    float(vol[xbar]), float(range_bps[e]))
             next_t = e  # a reversal entry on bar e fills at the same open
         else:
@@ -266,8 +289,14 @@ def _run_loop(bars: Bars, sig: SignalArrays, cfg: BacktestConfig) -> BacktestRes
             reason = "end"
             exit_px = float(c[last])
             next_t = n
-        fee_out = cost.fee(qty * exit_px)
-        pnl = side * qty * (exit_px - entry) - fee_in - fee_out
+        fee_out = cost.fee(qty * exit_px, maker=maker_exit)
+        paid = 0.0
+        if funding is not None:  # funding events at closes while held: bars j .. xbar-1
+            for t in np.flatnonzero(np.isfinite(funding[j:xbar])) + j:
+                pay = cost.funding_payment(side * qty * float(c[t]), float(funding[t]))
+                cash_d[t] -= pay
+                paid += pay
+        pnl = side * qty * (exit_px - entry) - fee_in - fee_out - paid
         rows.append((side, s, j, xbar, entry, exit_px, qty, fee_in + fee_out, pnl,
                      pnl / equity, reason))
         qty_d[j] += side * qty
@@ -279,10 +308,11 @@ def _run_loop(bars: Bars, sig: SignalArrays, cfg: BacktestConfig) -> BacktestRes
     return _finish(bars, _trades(rows), qty_d, cash_d, cfg)
 
 
-def _market_exit(cost: CostModel, side: int, ref: float, half: float, qty: float,
+def _market_exit(cost: CostModel, side: int, ref: float, spread: float, qty: float,
                  volume: float, rng_bps: float) -> float:
     xside = Side.SELL if side > 0 else Side.BUY
-    return cost.taker_price(xside, ref - half, ref + half, cost.slippage_bps(qty, volume, rng_bps))
+    return cost.taker_price(xside, *cost.bar_quote(ref, spread),
+                            cost.slippage_bps(qty, volume, rng_bps))
 
 
 def _trades(rows: list[tuple[int, int, int, int, float, float, float, float, float, float, str]]

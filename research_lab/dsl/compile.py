@@ -63,6 +63,12 @@ class DslStrategy(TradingStrategy):
         short_in = bool(sig.short_entry[i]) and not sig.long_entry[i]
         if self.allows_entry_in(ctx.regime) and (long_in or short_in):
             side = Side.BUY if long_in else Side.SELL
+            if held == -side.sign and not out:
+                # a reversal: close the held side first (the backtester's reversal exits and
+                # enters at the same open; the brain runs the exit, then the new entry)
+                block = spec.entry.long if long_in else spec.entry.short
+                out.append(self.signal(ctx, bars, side, confidence=1.0, is_exit=True,
+                                       reason=_reason("reverse", block)))
             if held != side.sign:
                 sd, td = float(sig.stop_dist[i]), float(sig.take_dist[i])
                 take = close + side.sign * td if np.isfinite(td) else None

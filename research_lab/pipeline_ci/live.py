@@ -19,7 +19,7 @@ from research_lab.backtest.engine import BacktestConfig, for_timeframe, run_back
 from research_lab.backtest.replay import strategy_arrays
 from research_lab.dsl.errors import DslError, read_spec
 from research_lab.dsl.evaluate import SignalArrays, evaluate
-from research_lab.pipeline_ci.market import MarketSpec, mock_market
+from research_lab.pipeline_ci.market import MarketSpec, history, is_file, mock_market, recorded
 
 DAY_MS = 86_400_000
 
@@ -61,9 +61,14 @@ def live_daily_returns(config_dir: Path, market: MarketSpec, cfg: BacktestConfig
     except ConfigError as exc:
         skipped.append(f"enable map: {exc}")
         return {}
-    mkt = mock_market(market)
-    end_ms = int(mkt.bars_between(market.symbol, market.timeframe, market.history_bars - 1,
-                                  market.history_bars).ts[-1]) + timeframe_ms(market.timeframe)
+    if is_file(market):
+        mkt: object = _Recorded(recorded(market))
+        end_ms = int(history(market).ts[-1]) + timeframe_ms(market.timeframe)
+    else:
+        mkt = mock_market(market)
+        end_ms = int(mkt.bars_between(  # type: ignore[attr-defined]
+            market.symbol, market.timeframe, market.history_bars - 1,
+            market.history_bars).ts[-1]) + timeframe_ms(market.timeframe)
     out: dict[str, np.ndarray] = {}
     from ats.strategies import registry
 
@@ -73,8 +78,12 @@ def live_daily_returns(config_dir: Path, market: MarketSpec, cfg: BacktestConfig
         except (KeyError, ValueError) as exc:
             skipped.append(f"{name}: {exc}")
             continue
-        bars = _bars_until(mkt, market.symbol, strat.timeframe, end_ms, start_ms,
-                           int(strat.bars_needed))
+        try:
+            bars = _bars_until(mkt, market.symbol, strat.timeframe, end_ms, start_ms,
+                               int(strat.bars_needed))
+        except ValueError as exc:
+            skipped.append(f"{name}: {exc}")
+            continue
         tf_cfg = for_timeframe(strat.timeframe, risk_per_trade=cfg.risk_per_trade,
                                leverage_cap=cfg.leverage_cap, cost=cfg.cost)
         out[name] = _series(bars, strategy_arrays(strat, bars), tf_cfg, start_ms)
@@ -86,8 +95,12 @@ def live_daily_returns(config_dir: Path, market: MarketSpec, cfg: BacktestConfig
         except DslError as exc:
             skipped.append(f"challenger {ch.name}: {exc}")
             continue
-        bars = _bars_until(mkt, market.symbol, spec.timeframe, end_ms, start_ms,
-                           spec.bars_needed())
+        try:
+            bars = _bars_until(mkt, market.symbol, spec.timeframe, end_ms, start_ms,
+                               spec.bars_needed())
+        except ValueError as exc:
+            skipped.append(f"challenger {ch.name}: {exc}")
+            continue
         tf_cfg = for_timeframe(spec.timeframe, risk_per_trade=cfg.risk_per_trade,
                                leverage_cap=cfg.leverage_cap, cost=cfg.cost)
         out[f"challenger:{ch.name}"] = _series(bars, evaluate(spec, bars), tf_cfg, start_ms)
@@ -101,3 +114,23 @@ def _bars_until(mkt: object, symbol: str, timeframe: str, end_ms: int, start_ms:
     origin = int(mkt.origin_ms)  # type: ignore[attr-defined]
     k0 = max(0, (start_ms - origin) // tf - warmup)
     return mkt.bars_between(symbol, timeframe, k0, (end_ms - origin) // tf)  # type: ignore[attr-defined]
+
+
+class _Recorded:
+    """Recorded bars behind the mock market's ``bars_between`` (bar k opens at origin + k·tf),
+    resampled to coarser timeframes; a finer one cannot be made and is refused."""
+
+    def __init__(self, bars: Bars) -> None:
+        self.bars = bars
+        self.origin_ms = int(bars.ts[0])
+
+    def bars_between(self, symbol: str, timeframe: str, k0: int, k1: int) -> Bars:
+        from broker_adapters.replay import resample
+
+        if timeframe_ms(timeframe) < timeframe_ms(self.bars.timeframe):
+            raise ValueError(f"the recorded market has {self.bars.timeframe} bars, no "
+                             f"{timeframe} bars")
+        b = resample(self.bars, timeframe)
+        tf = timeframe_ms(timeframe)
+        lo, hi = self.origin_ms + k0 * tf, self.origin_ms + k1 * tf
+        return b.slice(int(np.searchsorted(b.ts, lo)), int(np.searchsorted(b.ts, hi)))

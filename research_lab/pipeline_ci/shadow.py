@@ -8,7 +8,8 @@ will — on the paper venue over the mock feed, with a fixed clock this stage st
 at a time: every cycle the brain evaluates the candidate, sizes its plans like live ones
 and scores them in its shadow book; challenger plans are never sent. The brain's mock
 market is its own path (a different market than the research history), so these bars are
-genuinely unseen.
+genuinely unseen. On a recorded market (``file:PATH``) the brain runs on the replay venue
+over the bars after the research history — held out, equally unseen.
 
 Pass: every cycle ran, the challenger never raised, it produced at least one plan, and its
 shadow P&L did not lose more than the governance drawdown allowance.
@@ -25,7 +26,7 @@ from ats.domain import FixedClock, Mode
 from ats.domain.types import timeframe_ms
 from broker_adapters.mock import parse_start
 from research_lab.dsl.models import StrategySpec
-from research_lab.pipeline_ci.market import START
+from research_lab.pipeline_ci.market import START, is_file, recorded
 from research_lab.pipeline_ci.promote import promote
 
 if TYPE_CHECKING:
@@ -62,13 +63,24 @@ async def _drive(spec: StrategySpec, cfg_dir: Path, db: Path, settings: Research
     )
     # no ``strategies=``: the brain loads the live book from the registry and the challenger
     # through research_lab.dsl.load_strategy, exactly as `ats run` will after promotion
+    replay = None
+    if is_file(settings.market):
+        # a recorded market: the brain replays the bars held out after the research history
+        replay, opts = _replay_options(settings, spec, opts, db.parent)
     orch = build_orchestrator(opts, env={})
+    if replay is not None:
+        venue = orch.adapter.venue
+        venue.warm_up(max(venue.warmup_bars, settings.market.history_bars))
+        cycles = min(cycles, venue.cycles_left())
     done = 0
     errors: list[str] = []
     try:
         await orch.start()
         for _ in range(cycles):
-            clock.advance(step)
+            if replay is not None:
+                await orch.clock.sleep(step / 1000.0)
+            else:
+                clock.advance(step)
             snap = await orch.run_cycle()
             done += 1
             errs = getattr(orch.selection, "error_counts", {})
@@ -86,6 +98,22 @@ async def _drive(spec: StrategySpec, cfg_dir: Path, db: Path, settings: Research
         "wins": score.wins if score else 0, "pnl": score.pnl if score else 0.0,
         "open_positions": score.open_positions if score else 0, "equity": equity,
     }
+
+
+def _replay_options(settings: ResearchSettings, spec: StrategySpec, opts: Any,
+                   workdir: Path) -> tuple[Path, Any]:
+    """Run options for the replay venue over the recorded market (all of it: the clock is
+    then moved past the research history so only held-out bars are traded)."""
+    import dataclasses
+
+    import pandas as pd
+
+    b = recorded(settings.market)
+    path = workdir / "market.csv"
+    pd.DataFrame({"ts": b.ts, "open": b.open, "high": b.high, "low": b.low, "close": b.close,
+                  "volume": b.volume, "spread": b.spread}).to_csv(path, index=False)
+    return path, dataclasses.replace(opts, adapter="replay", bars_path=path,
+                                     use_mock_feed=False, clock=None)
 
 
 def shadow_run(spec: StrategySpec, lab: Lab, settings: ResearchSettings, *,

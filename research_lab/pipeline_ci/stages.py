@@ -59,9 +59,12 @@ class Lab:
         return self._bars[key]
 
     def backtest_config(self, st: RunState) -> BacktestConfig:
+        """Sizing from governance; costs from the one ``CostModel`` a paper or replay run on
+        the market's venue pays (its fees from ``adapters.yaml``, the shared slippage)."""
         return for_timeframe(st.settings.market.timeframe,
                              risk_per_trade=self.governance.risk.base_risk_per_trade,
-                             leverage_cap=self.governance.risk.leverage_cap)
+                             leverage_cap=self.governance.risk.leverage_cap,
+                             cost=mk.cost_model(st.settings.market, self.config_dir))
 
 
 def stage_generate(st: RunState, lab: Lab, gen: Generator) -> list[str]:

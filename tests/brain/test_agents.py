@@ -155,7 +155,8 @@ def test_risk_agent_plans_and_rejects_with_reasons() -> None:
     agent, pf = risk_setup()
     b = {("BTC", "1m"): bars_from(np.linspace(99, 100, 60), spread=0.002, symbol="BTC")}
     res = agent.evaluate(RiskInput([signal(), signal(conf=0.5)], b, SPEC))
-    assert len(res.plans) == 1 and res.plans[0].stop < 100.0 < res.plans[0].take
+    # a protective stop where the signal gives none, and no invented take
+    assert len(res.plans) == 1 and res.plans[0].stop < 100.0 and res.plans[0].take is None
     assert [r.code for r in res.rejections] == ["one_per_symbol"]
     assert pf.pending  # added so later plans in the cycle see it
     locked = agent.evaluate(RiskInput([signal()], b, SPEC,
@@ -186,13 +187,13 @@ def test_protect_fires_stop_and_take_only_after_entry() -> None:
            "S": Position("S", -1.0, 100.0, T0, stop=105.0, take=90.0),
            "N": Position("N", 1.0, 100.0, T0)}
     q = {"L": Quote("L", T0, 99.0, 99.1), "S": Quote("S", T0, 89.0, 89.5)}
-    exits = agent.protect(pos, {"L": (T0, 101.0, 94.0)}, q)
+    exits = agent.protect(pos, {"L": (T0 + 60_000, 101.0, 94.0)}, q)
     by = {e.symbol: e for e in exits}
     assert "stop" in by["L"].reason and by["L"].side is Side.SELL
     assert "take" in by["S"].reason and by["S"].side is Side.BUY
     assert "N" not in by
-    early = agent.protect({"L": pos["L"]}, {"L": (T0 - 60_000, 101.0, 94.0)}, {})
-    assert early == []  # a bar from before the entry cannot stop it out
+    early = agent.protect({"L": pos["L"]}, {"L": (T0, 101.0, 94.0)}, {})
+    assert early == []  # a bar that closed when the entry filled cannot stop it out
 
 
 def test_shadow_plans_ignore_locks_and_portfolio() -> None:

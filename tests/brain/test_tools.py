@@ -162,10 +162,10 @@ def test_guard_drawdown_uses_governance_limits() -> None:
 def test_plan_stops_atr_multiples_hints_and_ticks() -> None:
     reg = default_registry()
     long = reg.call("plan_stops", ctx(), side=Side.BUY, entry=100.0, atr=2.0)
-    assert (long.stop, long.take, long.source) == (pytest.approx(97.6), pytest.approx(105.0),
-                                                    "atr")
+    # No take is invented: a strategy without a take hint manages its own exit.
+    assert (long.stop, long.take, long.source) == (pytest.approx(97.6), None, "atr")
     short = reg.call("plan_stops", ctx(), side=Side.SELL, entry=100.0, atr=2.0)
-    assert short.stop == pytest.approx(102.4) and short.take == pytest.approx(95.0)
+    assert short.stop == pytest.approx(102.4) and short.take is None
     hinted = reg.call("plan_stops", ctx(), side=Side.BUY, entry=100.0, atr=2.0, stop_hint=99.0,
                       take_hint=110.0)
     assert (hinted.stop, hinted.take, hinted.source) == (99.0, 110.0, "hint")

@@ -66,14 +66,16 @@ def test_stop_is_assumed_first_when_one_bar_touches_stop_and_take() -> None:
     assert r.trades.exit_bar[0] == 2
 
 
-def test_stop_gap_fills_at_the_worse_open_and_take_never_better_than_its_price() -> None:
+def test_stop_gap_fills_at_the_worse_open_and_a_gapped_take_at_the_better_open() -> None:
+    """Resting orders as the paper engine matches them (``PaperEngine.on_bar``): a stop the
+    bar gaps through fills at the open (worse), a take limit at the open (better)."""
     b = mk([100, 100, 90, 90], [100, 101, 91, 90], [100, 99, 89, 90], [100, 100, 90, 90])
     r = run_backtest(b, sig(4, le=[0], stop=5.0), cfg(), allow_fast=False)
     assert r.trades.exit_price[0] == 90  # gapped through 95
     b2 = mk([100, 100, 120, 120], [100, 101, 121, 120], [100, 99, 119, 120],
             [100, 100, 120, 120])
     r2 = run_backtest(b2, sig(4, le=[0], stop=5.0, take=5.0), cfg(), allow_fast=False)
-    assert r2.trades.reason[0] == "take" and r2.trades.exit_price[0] == 105
+    assert r2.trades.reason[0] == "take" and r2.trades.exit_price[0] == 120
 
 
 def test_short_reversal_exits_and_enters_at_the_same_open() -> None:

@@ -93,7 +93,7 @@ class ExecutionAgent:
         price = q.bid if ex.side.sign < 0 else q.ask
         placed = await self.registry.acall(
             "place_order", self.ctx, symbol=ex.symbol, side=ex.side, qty=ex.qty, price=price,
-            instrument=spec, strategy=ex.strategy, reduce_only=True)
+            instrument=spec, strategy=ex.strategy, reduce_only=True, reason=ex.reason)
         self._booked(placed, res)
 
     async def _entry(self, plan: TradePlan, inp: ExecInput, res: ExecResult) -> None:

@@ -3,8 +3,11 @@
 Entries pass the lock gate (daily lock, kill switch, governance edit), the drawdown guard,
 stop planning, sizing (``RiskEngine`` through ``plan_position``) and the portfolio's room
 (``PortfolioController.can_allocate``, shrinking the plan when only size is the problem).
-Exits are never blocked by a lock: closing risk is always allowed. ``protect`` turns open
-positions whose stop or take was touched into exit requests.
+Exits are never blocked by a lock: closing risk is always allowed. Each strategy owns its
+exits: a position carries the strategy's own stop and take (a protective ATR stop only when
+the strategy gave none, never an invented take), and ``protect`` turns a touched stop or
+take into an exit request; partial takes, trailing and time stops arrive as the strategy's
+exit signals and are carried out as sent (``qty_fraction``).
 """
 
 from __future__ import annotations
@@ -80,6 +83,7 @@ class RiskManagerAgent:
         res = RiskResult()
         positions: dict[str, Position] = self.portfolio.positions
         planned: set[str] = set()
+        closing: set[str] = set()  # symbols whose whole position an exit closes this cycle
         # Exits first: they free risk for the entries behind them.
         for sig in inp.signals:
             if not sig.is_exit:
@@ -99,9 +103,15 @@ class RiskManagerAgent:
                 qty = part if part > 0 else qty
             res.exits.append(ExitRequest(sig.symbol, pos.side.opposite, qty,
                                          f"exit signal: {sig.reason}", sig.strategy))
+            if qty >= abs(pos.qty):
+                closing.add(sig.symbol)
         entries = sorted((s for s in inp.signals if not s.is_exit), key=lambda s: -s.confidence)
         for sig in entries:
-            rej = self._entry(sig, inp, positions, planned, res)
+            # a position closed by this cycle's exit does not block an entry the other way
+            # (a reversal: the exit goes to the venue first, then the entry)
+            held = {k: v for k, v in positions.items()
+                    if not (k in closing and k == sig.symbol and v.side is not sig.side)}
+            rej = self._entry(sig, inp, held, planned, res)
             if rej is not None:
                 res.rejections.append(rej)
         return res
@@ -194,8 +204,9 @@ class RiskManagerAgent:
                 float]], quotes: dict[str, Quote]) -> list[ExitRequest]:
         """Exit requests for positions whose stop or take was reached.
 
-        ``last_bars`` maps symbol -> (open ts, high, low) of its newest closed bar; a bar
-        counts only if it opened at or after the position (no stop hit from before entry).
+        ``last_bars`` maps symbol -> (close ts, high, low) of its newest closed bar; a bar
+        counts only if it closed after the position opened (no stop hit from before entry,
+        but the bar the entry filled in does count: its range after the fill is real).
         """
         out: list[ExitRequest] = []
         for sym, pos in positions.items():
@@ -203,7 +214,7 @@ class RiskManagerAgent:
                 continue
             lo = hi = None
             bar = last_bars.get(sym)
-            if bar is not None and bar[0] >= pos.ts:
+            if bar is not None and bar[0] > pos.ts:
                 hi, lo = bar[1], bar[2]
             q = quotes.get(sym)
             if q is not None:

@@ -8,7 +8,7 @@ never an order the database does not know about.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ats.brain.tools.base import ToolContext, ToolError, ToolSpec
@@ -142,7 +142,10 @@ class PlaceOrder:
                        price: float, instrument: InstrumentSpec | None = None,
                        visible_depth: float = math.inf, strategy: str = "",
                        reduce_only: bool = False, stop_loss: float | None = None,
-                       take_profit: float | None = None, **_: Any) -> PlaceResult:
+                       take_profit: float | None = None, reason: str = "",
+                       **_: Any) -> PlaceResult:
+        """``reason`` (why an exit is sent: the strategy's exit rule, a stop, a lock) is kept
+        on the order row so the desk and ``ats audit`` can show why a position closed."""
         if ctx.adapter is None:
             raise ToolError("place_order: the tool context has no adapter")
         if not (qty > 0 and math.isfinite(qty)):
@@ -169,7 +172,8 @@ class PlaceOrder:
                 client_order_id=intent.client_order_id, symbol=symbol, side=side, qty=part,
                 type=intent.type, status=OrderStatus.NEW, ts=ctx.ts, reduce_only=reduce_only,
                 strategy=strategy, venue=ctx.venue, virtual_asset=ctx.virtual_asset,
-                reason=f"child of {parent}" if parent else "",
+                reason="; ".join(x for x in (reason, f"child of {parent}" if parent else "")
+                                 if x)[:500],
             )
             if ctx.dao is not None:
                 ctx.dao.record_order(pending, ctx.run_id)  # the intent is on disk first
@@ -182,6 +186,8 @@ class PlaceOrder:
                 order = _rejected(pending, f"not sent: {exc}")
                 result.errors.append(f"{symbol}: venue error: {exc}")
                 result.fatal = True
+            if pending.reason and not order.reason:
+                order = replace(order, reason=pending.reason)
             if ctx.dao is not None:
                 try:
                     ctx.dao.record_order(order, ctx.run_id)

@@ -53,19 +53,26 @@ class GuardDrawdown:
 @dataclass(frozen=True, slots=True)
 class StopPlan:
     stop: float
-    take: float
-    source: str  # "hint" | "atr"
+    take: float | None  # None: the strategy manages its exit itself (partials, trailing)
+    source: str  # "hint" (the strategy's own stop) | "atr" (protective stop added here)
 
 
 class PlanStops:
-    """Protective stop and take: the strategy's hints when usable, else ATR multiples."""
+    """The position's stop and take: the strategy's own levels, a protective stop if none.
+
+    Each strategy owns its exits: a stop hint is kept as given, a take hint is kept as given,
+    and no take is invented — Breakout4H's partials at 1R/2R and channel exit, VolExp15M's
+    trailing and time stops are signals the strategy sends later, and a take here would cut
+    them short. Only when a strategy gives no usable stop does the risk layer add a
+    protective one at ``stop_atr`` x ATR (``source="atr"``).
+    """
 
     spec = ToolSpec("plan_stops", "risk.stops", "risk",
-                    description="stop 1.2x ATR, take 2.5x ATR (or usable strategy hints)")
+                    description="the strategy's stop and take; a 1.2x ATR protective stop "
+                                "only where it gives none")
 
-    def __init__(self, stop_atr: float = 1.2, take_atr: float = 2.5) -> None:
+    def __init__(self, stop_atr: float = 1.2) -> None:
         self.stop_atr = stop_atr
-        self.take_atr = take_atr
 
     def __call__(self, ctx: ToolContext, *, side: Side, entry: float, atr: float,
                  stop_hint: float | None = None, take_hint: float | None = None,
@@ -75,7 +82,7 @@ class PlanStops:
         sign = side.sign
         source = "atr"
         stop = entry - sign * self.stop_atr * atr
-        take = entry + sign * self.take_atr * atr
+        take: float | None = None
         if stop_hint is not None and math.isfinite(stop_hint) and stop_hint > 0 \
                 and (entry - stop_hint) * sign > 0:
             stop, source = stop_hint, "hint"
@@ -86,7 +93,8 @@ class PlanStops:
             # Round away from the entry for the stop (never tighter than planned).
             n = (stop / tick_size)
             stop = (math.floor(n) if sign > 0 else math.ceil(n)) * tick_size
-            take = round(take / tick_size) * tick_size
+            if take is not None:
+                take = round(take / tick_size) * tick_size
         if stop <= 0:
             stop = entry * 0.5 if sign > 0 else entry * 1.5
         return StopPlan(stop, take, source)
