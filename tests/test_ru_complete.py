@@ -23,7 +23,8 @@ ALLOWED = {
     # products, venues, formats, protocols
     "ats", "ATS", "BingX", "bingx", "MetaTrader", "MT5", "mt5", "VST", "vst", "SQLite", "WAL",
     "Prometheus", "Grafana", "Ollama", "ollama", "LLM", "CCXT", "RPyC", "JSON", "YAML", "DSL",
-    "Parquet", "CSV", "PNG", "SVG", "ISO", "UTC", "FTS5", "OR", "AND", "NOT", "Dask",
+    "Parquet", "CSV", "PNG", "SVG", "ISO", "UTC", "FTS5", "OR", "AND", "NOT", "Dask", "dask",
+    "vector", "brain", "OHLCV", "file",
     # modes, choices and values typed as-is
     "paper", "demo", "live", "mock", "trending", "deterministic", "replay", "en", "ru",
     "integrity_check", "foreign_key_check", "walk", "forward", "diff", "git", "local",
