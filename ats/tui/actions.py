@@ -18,6 +18,7 @@ from ats.i18n import t
 from ats.tui.messages import SnapshotReady
 from ats.tui.screens.actions import ConfirmAction, Confirmed, PickScreen
 from ats.tui.screens.kill_switch import KillSwitchDialog
+from ats.tui.widgets.strategies import status_label
 
 if TYPE_CHECKING:
     from ats.brain.state import BrainSnapshot
@@ -94,7 +95,7 @@ class DeskActions:
         snap = self.latest
         if snap is None:
             return []
-        return [(s.name, f"{s.name}  ({t(f'tui.strategies.{s.status}')})")
+        return [(s.name, f"{s.name}  ({status_label(s.status)})")
                 for s in snap.strategies if (s.status == "disabled") == want_disabled]
 
     def action_disable_strategy(self) -> None:

@@ -116,6 +116,9 @@ async def test_disable_and_enable_a_strategy(db: Path, clock: FixedClock) -> Non
         assert isinstance(app.screen, PickScreen)
         picks = app.screen.query_one(OptionList)
         names = [picks.get_option_at_index(i).id for i in range(picks.option_count)]
+        labels = [str(picks.get_option_at_index(i).prompt) for i in range(picks.option_count)]
+        # every status reads as a word, never a catalogue key (standby was "tui.strategies.standby")
+        assert labels and not any("tui." in label for label in labels), labels
         target = "volatility_expansion_15m"
         picks.highlighted = names.index(target)
         await pilot.press("enter", *"misbehaving", "enter")
