@@ -51,7 +51,11 @@ class DeskActions:
         self.add_event("action", t("desk2.action.queued", what=self.describe(action)))
         results = await self.brain.apply_actions_now()  # type: ignore[attr-defined]
         for r in results:
-            self.add_event("action" if r.ok else "error", r.text)
+            # the brain journals every applied action and reload_journal shows that record;
+            # a desk copy of the same text made each action appear twice. A failure also
+            # gets a red desk line, which is worth the repetition.
+            if not r.ok:
+                self.add_event("error", r.text)
         self.post_message(SnapshotReady(self.brain.snapshot))
         self.reload_journal()
 

@@ -16,6 +16,7 @@ from ats.domain import FixedClock, OrderIntent, OrderType, Side
 from ats.tui.app import DeskApp
 from ats.tui.screens.actions import ConfirmAction, PickScreen
 from ats.tui.screens.kill_switch import KillSwitchDialog
+from ats.tui.widgets.journal_log import JournalLog
 from tests.tui.conftest import settle
 from tests.tui.real_brain import CLOCK_START, RUN_ID, real_desk, run_minutes
 
@@ -135,6 +136,11 @@ async def test_disable_and_enable_a_strategy(db: Path, clock: FixedClock) -> Non
         assert next(s for s in snap(app).strategies if s.name == target).status != "disabled"
         assert actions(app) == [f"trader disabled strategy {target}: misbehaving",
                                 f"trader enabled strategy {target}: fixed"]
+        # each action is one line in the event log (its journal record), not a second desk copy
+        await settle(pilot)
+        log = [line.plain for _, line in app.desk.query_one(JournalLog).lines()]  # type: ignore[union-attr]
+        for text in actions(app):
+            assert sum(text in line for line in log) == 1, (text, log[:8])
 
 
 async def test_kill_switch_cancels_resting_orders_and_can_flatten(
