@@ -223,6 +223,11 @@ async def test_bad_search_text_is_explained_not_raised(
         await settle(pilot)
         status = text_of(app.screen.query_one("#search-status", Static).content, 100)
         assert status.startswith("Cannot search:")
+        # nothing found for a whole word: the status offers its prefix form
+        await pilot.press("ctrl+a", "ctrl+k", *"fil", "enter")
+        await settle(pilot)
+        status = text_of(app.screen.query_one("#search-status", Static).content, 200)
+        assert "No matches for fil" in status and "try fil*" in status, status
 
 
 async def test_every_key_is_a_palette_command(fake_brain: FakeBrain, clock: FixedClock) -> None:
