@@ -42,7 +42,9 @@ def summary_table(summary: dict[str, Any]) -> Table:
     table.add_row(t("brain.run.orders"), str(summary["orders"]))
     table.add_row(t("brain.run.fills"), str(summary["fills"]))
     table.add_row(t("brain.run.trades"), str(summary.get("closed_trades", 0)))
-    table.add_row(t("brain.run.pnl"), f"{summary['pnl']:+,.2f} (equity {summary['equity']:,.2f})")
+    equity = f"{summary['equity']:,.2f} {summary.get('currency') or ''}".strip()
+    table.add_row(t("brain.run.pnl"),
+                  t("qa.run_pnl_equity", pnl=f"{summary['pnl']:+,.2f}", equity=equity))
     table.add_row(t("brain.run.drawdown"), f"{summary['drawdown_pct']:.2%}")
     rej = summary.get("rejections") or {}
     table.add_row(t("brain.run.rejections"),
