@@ -50,7 +50,10 @@ def summary_table(summary: dict[str, Any]) -> Table:
     table.add_row(t("brain.run.rejections"),
                   ", ".join(f"{k}: {v}" for k, v in sorted(rej.items(), key=lambda kv: -kv[1]))
                   or "-")
-    locks = [name for name in ("daily_lock", "kill_switch", "governance_lock") if summary.get(name)]
+    # the desk's words for each lock (tui.risk.*), not the summary's keys
+    lock_words = {"daily_lock": "tui.risk.daily_lock", "kill_switch": "tui.risk.kill_switch",
+                  "governance_lock": "tui.risk.governance_locked"}
+    locks = [t(key) for name, key in lock_words.items() if summary.get(name)]
     table.add_row(t("brain.run.locks"), ", ".join(locks) or t("brain.run.none"))
     if summary.get("locks"):
         table.add_row(t("brain.run.lock_events"), "\n".join(summary["locks"][-5:]))

@@ -32,3 +32,14 @@ def test_summary_money_line_in_russian_with_the_account_currency() -> None:
 def test_summary_money_line_in_english_without_a_currency() -> None:
     out = text_of(summary_table({**SUMMARY, "currency": None}), width=100)
     assert "-54.21 (equity 9,945.79)" in out
+
+
+def test_locks_in_force_are_named_in_words() -> None:
+    locked = {**SUMMARY, "kill_switch": True, "daily_lock": True}
+    assert "DAILY LOCK, KILL SWITCH" in text_of(summary_table(locked), width=100)
+    set_language("ru")
+    try:
+        out = text_of(summary_table(locked), width=100)
+    finally:
+        set_language("en")
+    assert "ДНЕВНАЯ БЛОКИРОВКА, АВАРИЙНЫЙ СТОП" in out and "kill_switch" not in out
