@@ -170,6 +170,10 @@ async def test_kill_switch_cancels_resting_orders_and_can_flatten(
         banner = str(app.desk.banner.render())  # type: ignore[union-attr]
         assert "KILL SWITCH" in banner and "ats unlock --kill-switch" in banner
         assert app.header_info().status == "locked"
+        # header, banner and panels stack; the event log keeps three lines on one screen
+        header, lines = app.desk.query_one("#header"), app.desk.query_one("#log-lines")  # type: ignore[union-attr]
+        assert header.region.bottom <= app.desk.banner.region.y  # type: ignore[union-attr]
+        assert lines.region.height >= 3, lines.region
         await run_minutes(app, clock, 20)  # no new risk while engaged
         assert snap(app).positions == () and snap(app).risk.kill_switch
 

@@ -326,7 +326,9 @@ async def test_the_lock_banner_sits_below_the_header_not_over_it(
     """Both were docked top, so the kill-switch banner covered PAPER/LOCKED and the run id."""
     def locked(n: int) -> BrainSnapshot:
         snap = sample_snapshot(n)
-        return replace(snap, risk=replace(snap.risk, kill_switch=True,
+        five = tuple(replace(snap.regimes[i % 2], symbol=sym) for i, sym in enumerate(
+            ("BTC/USDT:USDT", "ETH/USDT:USDT", "EURUSD", "GBPUSD", "XAUUSD")))
+        return replace(snap, regimes=five, risk=replace(snap.risk, kill_switch=True,
                                           lock_reason="kill switch engaged manually: drill"))
 
     brain = FakeBrain(dao, clock, script=locked)  # type: ignore[arg-type]
@@ -340,3 +342,6 @@ async def test_the_lock_banner_sits_below_the_header_not_over_it(
         assert header.region.bottom <= banner.region.y  # stacked, not overlapping
         desk = app.desk.query_one("#desk")  # type: ignore[union-attr]
         assert banner.region.bottom <= desk.region.y
+        if size == (120, 40):  # one screen: the event log keeps at least three lines
+            lines = app.desk.query_one("#log-lines")  # type: ignore[union-attr]
+            assert lines.region.height >= 3, lines.region

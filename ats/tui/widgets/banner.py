@@ -62,4 +62,6 @@ class LockBanner(Static):
             return
         self._shown = plain
         self.set_class(text is not None, "shown")
+        if self.is_mounted:  # the desk gives the banner's rows back from the charts (app.tcss)
+            self.screen.set_class(text is not None, "locked")
         self.update(text if text is not None else "")
