@@ -78,3 +78,21 @@ def build_fts_query(text: str) -> str:
     if len(parts) > MAX_TERMS:
         raise SearchQueryError(f"too many search terms ({len(parts)}); use at most {MAX_TERMS}")
     return " AND ".join(f"({p})" if " OR " in p else p for p in parts)
+
+
+def suggest_prefix(text: str) -> str | None:
+    """The same query with every plain word as a prefix (``fill`` -> ``fill*``), or None when
+    that changes nothing. Words match whole, so "fill" misses "fills" and "filled" (the
+    journal's words for the desk's "fill" lines); a search that found nothing offers this."""
+    out: list[str] = []
+    changed = False
+    for match in _TOKEN.finditer(str(text).replace("\x00", " ").strip()):
+        phrase, word = match.group(1), match.group(2)
+        if phrase is not None:
+            out.append(match.group(0))
+        elif word == "OR" or word.endswith("*") or not _has_word(word):
+            out.append(word)
+        else:
+            out.append(word + "*")
+            changed = True
+    return " ".join(out) if changed else None

@@ -489,6 +489,7 @@ class BrainOrchestrator:
         return {
             "run_id": self.run_id, "cycles": c.cycles, "orders": c.orders, "fills": c.fills,
             "pnl": pf.equity - pf.starting_equity, "equity": pf.equity,
+            "currency": self.fx.account,
             "drawdown_pct": pf.trailing_dd_pct, "daily_pnl_pct": pf.daily_pnl_pct,
             "rejections": dict(c.rejections), "locks": list(c.locks)[-50:],
             "daily_lock": self.locks.daily_lock, "kill_switch": self.locks.kill_switch,

@@ -23,6 +23,7 @@ from storage.dao import PersistDAO
 from storage.errors import CorruptDatabaseError, ReadOnlyDatabaseError, StorageError
 from storage.maintenance import backup, check, cleanup, stats
 from storage.protocol import SearchQueryError
+from storage.search import suggest_prefix
 
 _AGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 _MARK = re.compile(r"\[([^\[\]]*)\]")
@@ -219,7 +220,9 @@ def search_cmd(query: tuple[str, ...], limit: int, db_path: Path | None) -> None
     finally:
         dao.close()
     if not hits:
-        console.print(t("search.none", query=text), markup=False)
+        prefix = suggest_prefix(text)
+        console.print(t("qa.search_none_try_prefix", query=text, prefix=prefix) if prefix
+                      else t("search.none", query=text), markup=False)
         return
     table = Table(title=Text(t("search.title", query=text, n=len(hits))))
     table.add_column(t("search.col_time"), no_wrap=True)

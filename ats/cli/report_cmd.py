@@ -27,6 +27,8 @@ def report_command(run_id: str, db_path: Path | None, out_dir: Path) -> None:
         fail(t("report.no_db", path=str(path)))
     dao = PersistDAO(path, readonly=True)
     try:
+        if dao.get_run(run_id) is None:  # said here, in the trader's language
+            fail(t("qa.report_unknown_run", run=run_id))
         written = write_report(dao, run_id, out_dir)
     except ReportError as exc:
         fail(str(exc))

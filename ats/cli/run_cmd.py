@@ -42,13 +42,18 @@ def summary_table(summary: dict[str, Any]) -> Table:
     table.add_row(t("brain.run.orders"), str(summary["orders"]))
     table.add_row(t("brain.run.fills"), str(summary["fills"]))
     table.add_row(t("brain.run.trades"), str(summary.get("closed_trades", 0)))
-    table.add_row(t("brain.run.pnl"), f"{summary['pnl']:+,.2f} (equity {summary['equity']:,.2f})")
+    equity = f"{summary['equity']:,.2f} {summary.get('currency') or ''}".strip()
+    table.add_row(t("brain.run.pnl"),
+                  t("qa.run_pnl_equity", pnl=f"{summary['pnl']:+,.2f}", equity=equity))
     table.add_row(t("brain.run.drawdown"), f"{summary['drawdown_pct']:.2%}")
     rej = summary.get("rejections") or {}
     table.add_row(t("brain.run.rejections"),
                   ", ".join(f"{k}: {v}" for k, v in sorted(rej.items(), key=lambda kv: -kv[1]))
                   or "-")
-    locks = [name for name in ("daily_lock", "kill_switch", "governance_lock") if summary.get(name)]
+    # the desk's words for each lock (tui.risk.*), not the summary's keys
+    lock_words = {"daily_lock": "tui.risk.daily_lock", "kill_switch": "tui.risk.kill_switch",
+                  "governance_lock": "tui.risk.governance_locked"}
+    locks = [t(key) for name, key in lock_words.items() if summary.get(name)]
     table.add_row(t("brain.run.locks"), ", ".join(locks) or t("brain.run.none"))
     if summary.get("locks"):
         table.add_row(t("brain.run.lock_events"), "\n".join(summary["locks"][-5:]))

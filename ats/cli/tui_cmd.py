@@ -37,9 +37,12 @@ def run_desk(options: dict[str, object], metrics_port: int | None = None) -> Non
     from ats.brain.runtime import RunOptions, build_orchestrator
     from ats.cli.run_cmd import attach_metrics
     from ats.tui.launch import desk_for
+    from storage.errors import StorageError
 
     try:
         orchestrator = build_orchestrator(RunOptions(**options))  # type: ignore[arg-type]
+    except StorageError:
+        raise  # a database fault: its own line and exit code 4, as `ats run` (ats.cli.errors)
     except Exception as exc:  # noqa: BLE001 - config and adapter errors, shown plainly
         fail(t("tui.cli.build_failed", error=exc))
     stop_metrics = None

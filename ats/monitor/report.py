@@ -43,6 +43,7 @@ class RunFacts:
     virtual_asset: str | None = None
     fees: float = 0.0
     shadow: dict[str, Any] = field(default_factory=dict)
+    currency: str | None = None  # the account currency every money figure is in
 
 
 def _fmt_ts(ms: int | None) -> str:
@@ -123,11 +124,13 @@ def collect(dao: Persistence, run_id: str) -> tuple[RunFacts, list[EquityPoint]]
         virtual_asset=virtual,
         fees=sum(f.fee for f in fills),
         shadow=dict(summary.get("shadow", {}) or {}),
+        currency=str(summary["currency"]) if summary.get("currency") else None,
     )
     return facts, series
 
 
-def equity_chart(series: list[EquityPoint], path: Path, title: str) -> Path | None:
+def equity_chart(series: list[EquityPoint], path: Path, title: str,
+                 currency: str | None = None) -> Path | None:
     """Equity and drawdown as a PNG (matplotlib, no display needed)."""
     if not series:
         return None
@@ -146,7 +149,7 @@ def equity_chart(series: list[EquityPoint], path: Path, title: str) -> Path | No
     fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(9, 5), sharex=True,
                                    gridspec_kw={"height_ratios": [3, 1]})
     ax1.plot(xs, eq, color="#1f77b4", linewidth=1.2)
-    ax1.set_ylabel("equity")
+    ax1.set_ylabel(f"equity, {currency}" if currency else "equity")
     ax1.set_title(title)
     ax1.grid(alpha=0.3)
     ax2.fill_between(xs, dd, 0, color="#d62728", alpha=0.4)
@@ -166,7 +169,8 @@ def render_markdown(f: RunFacts, chart: str | None, *, virtual: bool = False) ->
         f"# {title} {f.run_id}",
         "",
         f"- mode: **{f.mode}**, venue: **{f.adapter}**"
-        + (f", virtual asset: **{f.virtual_asset}**" if f.virtual_asset else ""),
+        + (f", virtual asset: **{f.virtual_asset}**" if f.virtual_asset else "")
+        + (f", account currency: **{f.currency}** (every money figure)" if f.currency else ""),
         f"- started: {_fmt_ts(f.started_ts)}; ended: {_fmt_ts(f.ended_ts)}"
         + ("" if f.closed else " (the run did not close cleanly: figures up to its last record)"),
         f"- duration: {dur_s / 3600:.2f} h (clock time of the run)",
@@ -222,7 +226,7 @@ def write_report(dao: Persistence, run_id: str, reports_dir: Path | str = "repor
         raise ReportError(f"report directory {out} would be outside {root}; use a safe run id")
     facts, series = collect(dao, run_id)
     out.mkdir(parents=True, exist_ok=True)
-    chart = equity_chart(series, out / "equity.png", f"ATS run {run_id}")
+    chart = equity_chart(series, out / "equity.png", f"ATS run {run_id}", facts.currency)
     written = [out / "summary.md"]
     (out / "summary.md").write_text(render_markdown(facts, chart.name if chart else None))
     if facts.virtual_asset or facts.mode in ("vst", "demo"):

@@ -18,6 +18,7 @@ from ats.i18n import t
 from ats.tui.messages import SnapshotReady
 from ats.tui.screens.actions import ConfirmAction, Confirmed, PickScreen
 from ats.tui.screens.kill_switch import KillSwitchDialog
+from ats.tui.widgets.strategies import status_label
 
 if TYPE_CHECKING:
     from ats.brain.state import BrainSnapshot
@@ -50,7 +51,11 @@ class DeskActions:
         self.add_event("action", t("desk2.action.queued", what=self.describe(action)))
         results = await self.brain.apply_actions_now()  # type: ignore[attr-defined]
         for r in results:
-            self.add_event("action" if r.ok else "error", r.text)
+            # the brain journals every applied action and reload_journal shows that record;
+            # a desk copy of the same text made each action appear twice. A failure also
+            # gets a red desk line, which is worth the repetition.
+            if not r.ok:
+                self.add_event("error", r.text)
         self.post_message(SnapshotReady(self.brain.snapshot))
         self.reload_journal()
 
@@ -94,7 +99,7 @@ class DeskActions:
         snap = self.latest
         if snap is None:
             return []
-        return [(s.name, f"{s.name}  ({t(f'tui.strategies.{s.status}')})")
+        return [(s.name, f"{s.name}  ({status_label(s.status)})")
                 for s in snap.strategies if (s.status == "disabled") == want_disabled]
 
     def action_disable_strategy(self) -> None:

@@ -33,6 +33,10 @@ def test_run_prints_its_id_and_runs_lists_it(tmp_path: Path) -> None:
     assert re.search(r" 3 [+-][\d,]+\.\d\d ", out)  # cycles and P&L from the run summary
     code, out = ats("report", "no-such-run", "--db", str(db), "--out", str(tmp_path))
     assert code == 2 and "`ats runs` lists the runs" in out
+    res = CliRunner().invoke(main, ["--lang", "ru", "report", "no-such-run", "--db", str(db),
+                                    "--out", str(tmp_path)], catch_exceptions=False)
+    ru = " ".join(res.output.split())
+    assert res.exit_code == 2 and "запуска 'no-such-run' нет в базе данных" in ru, ru
 
 
 def test_runs_without_a_database_says_how_to_point_at_one(tmp_path: Path) -> None:

@@ -92,3 +92,20 @@ def test_report_cli(tmp_path: Path) -> None:
     assert res.exit_code != 0 and "zzz" in res.output
     res = runner.invoke(main, ["report", "r1", "--db", str(tmp_path / "missing.db")])
     assert res.exit_code != 0 and "missing.db" in res.output
+
+
+def test_the_report_names_the_account_currency(tmp_path: Path) -> None:
+    """``ats run`` records the account currency in the run summary; the report says it."""
+    db = tmp_path / "ats.db"
+    res = CliRunner().invoke(main, ["run", "--paper", "--max-cycles", "3", "--speed", "6000",
+                                    "--db", str(db), "--run-id", "cur-1", "--no-metrics"])
+    assert res.exit_code == 0, res.output
+    dao = PersistDAO(db)
+    try:
+        facts, _ = collect(dao, "cur-1")
+        write_report(dao, "cur-1", tmp_path / "reports")
+    finally:
+        dao.close()
+    assert facts.currency == "USD"  # the mock account's currency
+    md = (tmp_path / "reports" / "run_cur-1" / "summary.md").read_text()
+    assert "account currency: **USD**" in md

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from storage.dao import PersistDAO
 from storage.protocol import SearchQueryError
-from storage.search import build_fts_query
+from storage.search import build_fts_query, suggest_prefix
 from tests.storage.helpers import T0
 
 NASTY = [
@@ -80,3 +80,14 @@ def test_limits(filled: PersistDAO) -> None:
         filled.search(" ".join(f"w{i}" for i in range(40)))
     with pytest.raises(SearchQueryError, match="positive"):
         filled.search("kill", limit=0)
+
+
+def test_a_search_that_finds_nothing_can_offer_the_prefix_form(dao: PersistDAO) -> None:
+    """The desk's log says "fill"; the journal says "fills 1:" and "filled"."""
+    dao.journal("cycle", {}, ts=T0, run_id="r", text="orders 1: buy 1 EURUSD filled | fills 1")
+    assert dao.search("fill") == []
+    assert suggest_prefix("fill") == "fill*"
+    assert len(dao.search(suggest_prefix("fill") or "")) == 1
+    assert suggest_prefix('"kill switch" fill OR fee*') == '"kill switch" fill* OR fee*'
+    assert suggest_prefix("fill*") is None and suggest_prefix('"a phrase"') is None
+    assert suggest_prefix("!!!") is None

@@ -16,6 +16,7 @@ from ats.domain import FixedClock, OrderIntent, OrderType, Side
 from ats.tui.app import DeskApp
 from ats.tui.screens.actions import ConfirmAction, PickScreen
 from ats.tui.screens.kill_switch import KillSwitchDialog
+from ats.tui.widgets.journal_log import JournalLog
 from tests.tui.conftest import settle
 from tests.tui.real_brain import CLOCK_START, RUN_ID, real_desk, run_minutes
 
@@ -116,6 +117,9 @@ async def test_disable_and_enable_a_strategy(db: Path, clock: FixedClock) -> Non
         assert isinstance(app.screen, PickScreen)
         picks = app.screen.query_one(OptionList)
         names = [picks.get_option_at_index(i).id for i in range(picks.option_count)]
+        labels = [str(picks.get_option_at_index(i).prompt) for i in range(picks.option_count)]
+        # every status reads as a word, never a catalogue key (standby was "tui.strategies.standby")
+        assert labels and not any("tui." in label for label in labels), labels
         target = "volatility_expansion_15m"
         picks.highlighted = names.index(target)
         await pilot.press("enter", *"misbehaving", "enter")
@@ -132,6 +136,11 @@ async def test_disable_and_enable_a_strategy(db: Path, clock: FixedClock) -> Non
         assert next(s for s in snap(app).strategies if s.name == target).status != "disabled"
         assert actions(app) == [f"trader disabled strategy {target}: misbehaving",
                                 f"trader enabled strategy {target}: fixed"]
+        # each action is one line in the event log (its journal record), not a second desk copy
+        await settle(pilot)
+        log = [line.plain for _, line in app.desk.query_one(JournalLog).lines()]  # type: ignore[union-attr]
+        for text in actions(app):
+            assert sum(text in line for line in log) == 1, (text, log[:8])
 
 
 async def test_kill_switch_cancels_resting_orders_and_can_flatten(
@@ -161,6 +170,10 @@ async def test_kill_switch_cancels_resting_orders_and_can_flatten(
         banner = str(app.desk.banner.render())  # type: ignore[union-attr]
         assert "KILL SWITCH" in banner and "ats unlock --kill-switch" in banner
         assert app.header_info().status == "locked"
+        # header, banner and panels stack; the event log keeps three lines on one screen
+        header, lines = app.desk.query_one("#header"), app.desk.query_one("#log-lines")  # type: ignore[union-attr]
+        assert header.region.bottom <= app.desk.banner.region.y  # type: ignore[union-attr]
+        assert lines.region.height >= 3, lines.region
         await run_minutes(app, clock, 20)  # no new risk while engaged
         assert snap(app).positions == () and snap(app).risk.kill_switch
 

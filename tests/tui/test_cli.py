@@ -123,3 +123,17 @@ def test_a_brain_that_cannot_be_built_is_a_clear_error(tmp_path: Path) -> None:
     assert res.exit_code == 2
     out = res.output.replace("\n", "")  # the console wraps long paths
     assert "cannot prepare the brain" in out and "governance.yaml: file not found" in out
+
+
+def test_a_broken_database_is_a_database_fault_like_ats_run(tmp_path: Path) -> None:
+    """`ats run` says a damaged file is a database fault (exit 4); the desk said exit 2."""
+    bad = tmp_path / "bad.db"
+    bad.write_text("not a database at all, just text\n")
+    codes = []
+    for command in ("tui", "run"):
+        res = CliRunner().invoke(main, [command, "--db", str(bad), "--no-metrics"])
+        out = res.output.replace("\n", "")
+        assert "not an SQLite database" in out and "ats db backup" in out, out
+        codes.append(res.exit_code)
+    assert codes == [4, 4]
+    assert bad.read_text() == "not a database at all, just text\n"  # nothing overwritten

@@ -223,6 +223,11 @@ async def test_bad_search_text_is_explained_not_raised(
         await settle(pilot)
         status = text_of(app.screen.query_one("#search-status", Static).content, 100)
         assert status.startswith("Cannot search:")
+        # nothing found for a whole word: the status offers its prefix form
+        await pilot.press("ctrl+a", "ctrl+k", *"fil", "enter")
+        await settle(pilot)
+        status = text_of(app.screen.query_one("#search-status", Static).content, 200)
+        assert "No matches for fil" in status and "try fil*" in status, status
 
 
 async def test_every_key_is_a_palette_command(fake_brain: FakeBrain, clock: FixedClock) -> None:
@@ -313,3 +318,30 @@ async def test_a_desk_event_opens_with_its_full_text(
         assert isinstance(app.screen, RecordScreen) and app.screen.record is not None
         assert app.screen.record.text == long_text
         assert app.screen.record.payload == {"message": long_text}
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_the_lock_banner_sits_below_the_header_not_over_it(
+        dao: object, clock: FixedClock, size: tuple[int, int]) -> None:
+    """Both were docked top, so the kill-switch banner covered PAPER/LOCKED and the run id."""
+    def locked(n: int) -> BrainSnapshot:
+        snap = sample_snapshot(n)
+        five = tuple(replace(snap.regimes[i % 2], symbol=sym) for i, sym in enumerate(
+            ("BTC/USDT:USDT", "ETH/USDT:USDT", "EURUSD", "GBPUSD", "XAUUSD")))
+        return replace(snap, regimes=five, risk=replace(snap.risk, kill_switch=True,
+                                          lock_reason="kill switch engaged manually: drill"))
+
+    brain = FakeBrain(dao, clock, script=locked)  # type: ignore[arg-type]
+    app = fake_app(brain, clock)
+    async with app.run_test(size=size) as pilot:
+        await app.cycle_once()
+        await settle(pilot)
+        header, banner = app.desk.query_one(DeskHeader), app.desk.banner  # type: ignore[union-attr]
+        assert banner.display and banner.region.height >= 2
+        assert header.region.height >= 1
+        assert header.region.bottom <= banner.region.y  # stacked, not overlapping
+        desk = app.desk.query_one("#desk")  # type: ignore[union-attr]
+        assert banner.region.bottom <= desk.region.y
+        if size == (120, 40):  # one screen: the event log keeps at least three lines
+            lines = app.desk.query_one("#log-lines")  # type: ignore[union-attr]
+            assert lines.region.height >= 3, lines.region

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from types import SimpleNamespace
+from typing import get_args
 
 from ats.brain.state import (
     GRAPH_EDGES,
@@ -10,10 +12,12 @@ from ats.brain.state import (
     BrainSnapshot,
     EdgeView,
     RiskView,
+    StrategyStatus,
     StrategyView,
 )
 from ats.domain import Order, OrderStatus, OrderType, Position, Side
 from ats.i18n import set_language
+from ats.tui.actions import DeskActions
 from ats.tui.fmt import age_text, bar, money, pct, price, qty, truncate, usage_style
 from ats.tui.widgets.graph import LIT, UNLIT, graph_view
 from ats.tui.widgets.header import HeaderInfo, feed_style, header_view
@@ -168,3 +172,22 @@ def test_views_speak_russian() -> None:
         assert "рост" in text_of(regime_view(sample_snapshot(), 38))
     finally:
         set_language("en")
+
+
+def test_every_strategy_status_reads_as_a_word_in_the_panel_and_the_picker() -> None:
+    """The disable/enable picker showed "(tui.strategies.standby)": it built the key itself."""
+    statuses = get_args(StrategyStatus)
+    snap = BrainSnapshot(strategies=tuple(StrategyView(name=f"s_{st}", status=st)
+                                          for st in statuses))
+    for lang in ("en", "ru"):
+        set_language(lang)
+        try:
+            panel = text_of(strategies_view(snap, 40), width=40)
+            desk = SimpleNamespace(latest=snap)
+            picks = (DeskActions._strategies(desk, False)  # type: ignore[arg-type]
+                     + DeskActions._strategies(desk, True))  # type: ignore[arg-type]
+            assert len(picks) == len(statuses)
+            for text in [panel, *(label for _, label in picks)]:
+                assert "tui." not in text and "observability." not in text, (lang, text)
+        finally:
+            set_language("en")

@@ -22,6 +22,7 @@ from ats.i18n import t
 from ats.tui.fmt import clock_text
 from ats.tui.messages import OpenJournalRecord
 from storage.protocol import SearchHit, SearchQueryError
+from storage.search import suggest_prefix
 
 Searcher = Callable[[str], Awaitable[Sequence[SearchHit]]]
 
@@ -78,7 +79,9 @@ class SearchScreen(ModalScreen[None]):
             results.clear_options()
             return
         self.hits = hits
-        status.update(t("tui.search.count", n=len(hits), query=query))
+        prefix = None if hits else suggest_prefix(query)
+        status.update(t("qa.search_none_try_prefix", query=query, prefix=prefix) if prefix
+                      else t("tui.search.count", n=len(hits), query=query))
         results.set_options(
             Option(hit_line(h), id=f"{h.source}:{h.ref_id}:{i}") for i, h in enumerate(hits)
         )

@@ -44,8 +44,11 @@ def banner_text(risk: RiskView, since_ms: int | None, db: str | None) -> Text | 
 
 
 class LockBanner(Static):
+    # Not docked: the header is docked top, and two widgets docked to one edge overlap in
+    # Textual, so a docked banner hid PAPER/LOCKED and the run id. In the screen's vertical
+    # flow it sits between the header and the panels and pushes them down.
     DEFAULT_CSS = """
-    LockBanner { dock: top; height: auto; background: $error 25%; padding: 0 1;
+    LockBanner { height: auto; background: $error 25%; padding: 0 1;
                  display: none; }
     LockBanner.shown { display: block; }
     """
@@ -59,4 +62,6 @@ class LockBanner(Static):
             return
         self._shown = plain
         self.set_class(text is not None, "shown")
+        if self.is_mounted:  # the desk gives the banner's rows back from the charts (app.tcss)
+            self.screen.set_class(text is not None, "locked")
         self.update(text if text is not None else "")

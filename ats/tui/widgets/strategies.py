@@ -16,6 +16,14 @@ STATUS_ORDER = {"active": 0, "enabled": 1, "standby": 2, "cooldown": 3, "shadow"
                 "disabled": 5}
 
 
+def status_label(status: str) -> str:
+    """The trader's word for a strategy status; "standby" has its key in the observability
+    catalogue, so every caller goes through here rather than building ``tui.strategies.*``."""
+    if status == "standby":
+        return t("observability.strategy_standby")
+    return t(f"tui.strategies.{status}")
+
+
 def strategies_view(snapshot: BrainSnapshot, width: int) -> RenderableType:
     """One line per strategy (name left, status right) and its last signal beneath it."""
     if not snapshot.strategies:
@@ -24,8 +32,7 @@ def strategies_view(snapshot: BrainSnapshot, width: int) -> RenderableType:
     lines: list[Text] = []
     for view in ordered:
         status = "shadow" if view.shadow and view.status != "disabled" else view.status
-        label = (t("observability.strategy_standby") if status == "standby"
-                 else t(f"tui.strategies.{status}"))
+        label = status_label(status)
         name = view.name + (f" !{view.errors}" if view.errors else "")
         name = truncate(name, max(4, width - len(label) - 1))
         line = Text(name, style="magenta" if view.shadow else "")
