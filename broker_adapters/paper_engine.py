@@ -100,7 +100,6 @@ class PaperEngine:
         self._marks: dict[str, float] = {}
         self._fills: list[Fill] = []
         self._fill_ts: list[int] = []
-        self._seq = 0
 
     # ------------------------------------------------------------------ queries
     def order(self, client_order_id: str) -> Order:
@@ -313,9 +312,11 @@ class PaperEngine:
               maker: bool) -> None:
         it = rec.intent
         fee = self.costs.fee(qty * price * self.specs[it.symbol].contract_size, maker=maker)
-        self._seq += 1
+        # The fill id is the order's id plus the fill's number within it: unique across
+        # processes (client ids are) and the same again if a restored engine replays it.
+        rec.nfills += 1
         self._fills.append(Fill(
-            f"{self.venue}-paper-{self._seq}", it.client_order_id, it.symbol, it.side, qty,
+            f"{it.client_order_id}-f{rec.nfills}", it.client_order_id, it.symbol, it.side, qty,
             price, fee, now_ms, "maker" if maker else "taker", self.venue, it.strategy,
             rec.virtual_asset,
         ))

@@ -302,6 +302,10 @@ async def _execute(o: BrainOrchestrator, w: CycleWork) -> None:
         elif res.rejections:
             w.warn("exec", res.rejections[-1].reason)
         book_fills(o, w, res)
+        while o.exec_agent.conflicts:
+            text = o.exec_agent.conflicts.pop(0)
+            w.fail("exec", RuntimeError(text))
+            o.journal_event("fill_conflict", text, level="error")
     finally:
         o.portfolio.clear_pending()
 

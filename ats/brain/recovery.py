@@ -79,9 +79,11 @@ def initial_regimes(o: BrainOrchestrator) -> None:
 
 
 async def recover(o: BrainOrchestrator) -> None:
-    """Locks from the DB; positions from the venue, stops from the DB; equity peaks."""
+    """Locks from the DB; the paper venue's saved book; positions from the venue, stops
+    from the DB; equity peaks of this account; the brain's saved figures and parts."""
     o.locks.load()
     now = o.clock.now_ms()
+    o.keeper.restore_venue(o)
     account = await o.adapter.account()
     pf = o.portfolio
     if not pf.positions and not pf.closed_trades and \
@@ -109,6 +111,15 @@ async def recover(o: BrainOrchestrator) -> None:
         if p.symbol not in {x.symbol for x in rec.positions}:
             o.dao.delete_position(p.symbol, p.venue, o.run_id)
     await recover_orders(o)
+    o.keeper.restore_brain(o, now)
+    if o.keeper.restored:
+        pf = o.portfolio
+        o.journal_event("account", f"account {o.keeper.name} restored: equity "
+                        f"{pf.equity:,.2f}, cash {pf.balance:,.2f}, {len(pf.positions)} "
+                        f"position(s), {len(o.exec_agent.open_orders)} resting order(s)",
+                        {"account": o.keeper.name, "equity": pf.equity, "balance": pf.balance,
+                         "positions": {s: p.qty for s, p in pf.positions.items()},
+                         "open_orders": sorted(o.exec_agent.open_orders)})
     if o.locks.kill_switch:
         o.journal_event("lock", "kill switch still engaged after restart: "
                         f"{o.locks.kill_reason}", level="warning")

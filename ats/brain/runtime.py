@@ -52,6 +52,7 @@ class RunOptions:
     run_id: str | None = None
     max_cycles: int | None = None
     max_seconds: float | None = None
+    account: str | None = None  # None: the default paper account
 
 
 def new_run_id(clock: Clock) -> str:
@@ -111,12 +112,26 @@ def build_orchestrator(
     symbols = tuple(opts.symbols or symbols_cfg.symbols_for(adapter_name))
     timeframes = tuple(opts.timeframes or symbols_cfg.timeframes_for(adapter_name))
 
+    from storage.accounts import DEFAULT_ACCOUNT, valid_account_name
+    from storage.dao import PersistDAO
+
+    account = opts.account or DEFAULT_ACCOUNT
+    bad = valid_account_name(account)
+    if bad:
+        raise ConfigError("--account", bad, expected="a name like paper-2", found=account)
+    db_path = Path(opts.db_path) if opts.db_path is not None else settings.db_path
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    dao = PersistDAO(db_path, account=account)
     clock = opts.clock
     if clock is None:
         if adapter_name == "mock":
+            from ats.brain.account import resume_clock_ms
             from broker_adapters.mock import parse_start
 
-            clock = SimulatedClock(parse_start(adapters_cfg.mock.start), speed=opts.speed)
+            # The account's simulated time continues after its last committed cycle.
+            start_ms = resume_clock_ms(dao, parse_start(adapters_cfg.mock.start))
+            clock = SimulatedClock(start_ms, speed=opts.speed)
+            clock.hold_at(start_ms)  # until the brain starts: loading must not skip bars
         else:
             clock = RealClock()
     if adapter is None:
@@ -137,11 +152,6 @@ def build_orchestrator(
         shadow = {c.name: strategies[c.name] for c in enable_map.challengers
                   if c.name in strategies}
 
-    from storage.dao import PersistDAO
-
-    db_path = Path(opts.db_path) if opts.db_path is not None else settings.db_path
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    dao = PersistDAO(db_path)
     gov = governance.governance
     risk_engine = RiskEngine(RiskSettings.from_governance(gov))
     portfolio = PortfolioController(gov, settings.virtual_equity)
@@ -153,5 +163,6 @@ def build_orchestrator(
         run_id=run_id, mode=opts.mode, venue=adapter_name,
         virtual_asset=settings.effective_virtual_asset, skip_feed_check=opts.skip_feed_check,
         owns_dao=True, sinks=list(sinks), max_cycles=opts.max_cycles,
-        max_seconds=opts.max_seconds,
+        max_seconds=opts.max_seconds, starting_equity=settings.virtual_equity,
+        currency=getattr(getattr(adapter, "engine", None), "currency", "USD"),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ats import __version__
+from ats.cli.account_cmd import account_group
 from ats.cli.config_cmd import config_group
 from ats.cli.db_cmd import db_group, search_cmd
 from ats.cli.report_cmd import report_command
@@ -38,3 +39,4 @@ main.add_command(unlock_command)
 main.add_command(report_command)
 main.add_command(research_group)
 main.add_command(backtest_command)
+main.add_command(account_group)

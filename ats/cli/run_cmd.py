@@ -14,6 +14,7 @@ from typing import Any
 import click
 from rich.table import Table
 
+from ats.cli.account_cmd import account_option, speed_option
 from ats.cli.common import (
     console,
     fail,
@@ -115,8 +116,8 @@ async def run_brain(options: dict[str, Any], *, max_cycles: int | None,
               help=t("brain.run.opt_max_seconds"))
 @click.option("--skip-feed-check", is_flag=True, help=t("brain.run.opt_skip_feed_check"))
 @click.option("--use-mock-feed", is_flag=True, help=t("brain.run.opt_mock_feed"))
-@click.option("--speed", type=click.FloatRange(min=0, min_open=True), default=60.0,
-              show_default=True, help=t("brain.run.opt_speed"))
+@speed_option(60.0, t("brain.run.opt_speed"))
+@account_option
 @click.option("--seed", type=int, default=42, show_default=True, help=t("brain.run.opt_seed"))
 @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help=t("brain.run.opt_db"))
@@ -134,14 +135,15 @@ def run_command(paper: bool, mode: str | None, live: bool, adapter: str | None,
                 max_cycles: int | None, max_seconds: float | None, skip_feed_check: bool,
                 use_mock_feed: bool, speed: float, seed: int, db_path: Path | None,
                 run_id: str | None, config_dir: Path | None, timeframes: str | None,
-                metrics_port: int | None, metrics_host: str, telemetry: Path | None) -> None:
+                metrics_port: int | None, metrics_host: str, telemetry: Path | None,
+                account: str | None) -> None:
     guard_live(mode, live)
     chosen = Mode.PAPER if paper or mode is None else Mode(mode)
     options: dict[str, Any] = {
         "mode": chosen, "adapter": adapter or DEFAULT_ADAPTER[chosen], "speed": speed,
         "seed": seed, "db_path": db_path, "config_dir": config_dir, "run_id": run_id,
         "use_mock_feed": use_mock_feed, "skip_feed_check": skip_feed_check,
-        "max_cycles": max_cycles, "max_seconds": max_seconds,
+        "max_cycles": max_cycles, "max_seconds": max_seconds, "account": account,
     }
     if timeframes:
         options["timeframes"] = tuple(x.strip() for x in timeframes.split(",") if x.strip())

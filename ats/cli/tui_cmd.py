@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ats.cli.account_cmd import account_option, speed_option
 from ats.cli.common import fail, guard_live, live_message, mode_options
 from ats.config.settings import LiveTradingRefused, load_settings
 from ats.domain import Mode
@@ -63,8 +64,8 @@ def run_desk(options: dict[str, object], metrics_port: int | None = None) -> Non
 @mode_options
 @click.option("--adapter", type=click.Choice(["mock", "mt5", "bingx"]), default=None,
               help=t("tui.cli.adapter"))
-@click.option("--speed", type=click.FloatRange(min=0, min_open=True), default=None,
-              help=t("tui.cli.speed"))
+@speed_option(None, t("tui.cli.speed"))
+@account_option
 @click.option("--seed", type=int, default=None, help=t("tui.cli.seed"))
 @click.option("--lang", type=click.Choice(["en", "ru"]), default=None, help=t("tui.cli.lang"))
 @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -75,7 +76,8 @@ def run_desk(options: dict[str, object], metrics_port: int | None = None) -> Non
               help=t("tui.cli.config"))
 def tui_command(paper: bool, mode: str | None, live: bool, adapter: str | None,
                 speed: float | None, seed: int | None, lang: str | None, db_path: Path | None,
-                metrics_port: int | None, config_dir: Path | None) -> None:
+                metrics_port: int | None, config_dir: Path | None,
+                account: str | None) -> None:
     guard_live(mode, live)
     if lang:
         set_language(lang)
@@ -88,6 +90,6 @@ def tui_command(paper: bool, mode: str | None, live: bool, adapter: str | None,
         "mode": chosen_mode,
         "adapter": adapter or DEFAULT_ADAPTER[chosen_mode],
         "db_path": prepare_db(db_path or settings.db_path),
-        "speed": speed, "seed": seed, "config_dir": config_dir,
+        "speed": speed, "seed": seed, "config_dir": config_dir, "account": account,
     }
     run_desk({k: v for k, v in options.items() if v is not None}, metrics_port)

@@ -21,6 +21,7 @@ from ats.brain.tools import ToolContext, ToolRegistry
 from ats.domain import Fill, InstrumentSpec, Order, Quote
 from ats.risk import TradePlan
 from broker_adapters.errors import CapabilityError, VenueError
+from storage.errors import FillConflictError
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ class ExecutionAgent:
         self._seen_order: deque[str] = deque()
         self._seen_cap = seen_fills
         self.fill_cursor_ms: int = 0
+        self.conflicts: list[str] = []  # fills whose id is stored with other content
 
     @property
     def adapter(self) -> Any:
@@ -155,9 +157,15 @@ class ExecutionAgent:
         for f in fills:
             if f.fill_id in self._seen:
                 continue
-            self._remember(f.fill_id)
             if dao is not None:
-                dao.record_fill(f, self.ctx.run_id)
+                try:
+                    dao.record_fill(f, self.ctx.run_id)
+                except FillConflictError as exc:
+                    # Not booked, not remembered: it is reported again every cycle until
+                    # someone looks (`ats doctor`), never dropped.
+                    self.conflicts.append(str(exc))
+                    continue
+            self._remember(f.fill_id)
             new.append(f)
             self.fill_cursor_ms = max(self.fill_cursor_ms, f.ts)
         if self.open_orders:

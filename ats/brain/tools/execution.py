@@ -8,6 +8,7 @@ never an order the database does not know about.
 from __future__ import annotations
 
 import math
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -133,10 +134,14 @@ class PlaceOrder:
 
     def __init__(self) -> None:
         self._seq = 0
+        # A random session token makes ids unique across processes and runs even when a
+        # run id is reused (``--run-id``); the id is on disk before the order is sent, so a
+        # retried send carries the same id and the venue and ledger recognise it.
+        self._session = uuid.uuid4().hex[:10]
 
     def next_id(self, ctx: ToolContext) -> str:
         self._seq += 1
-        return f"{ctx.run_id or 'ats'}-{ctx.cycle}-{self._seq}"
+        return f"{self._session}-{ctx.cycle}-{self._seq}"
 
     async def __call__(self, ctx: ToolContext, *, symbol: str, side: Side, qty: float,
                        price: float, instrument: InstrumentSpec | None = None,
