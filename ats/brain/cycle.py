@@ -24,6 +24,7 @@ from ats.brain.agents import (
 )
 from ats.brain.agents.execution import range_bps
 from ats.brain.cycle_support import book_fills, correlation_returns, funding_history
+from ats.brain.day_boundary import book_day_boundary
 from ats.brain.report import cycle_text, signal_text
 from ats.domain import Position, Quote, StrategySignal, timeframe_ms
 from broker_adapters.errors import VenueError
@@ -128,6 +129,7 @@ async def run_stages(o: BrainOrchestrator, w: CycleWork) -> None:
         await _housekeeping(o, w)
         if o.connected:
             await _fetch_bars(o, w)
+        book_day_boundary(o, w)
     with _Stage(w, "regime"):
         _regimes(o, w)
     with _Stage(w, "strategy"):
