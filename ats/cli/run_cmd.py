@@ -160,3 +160,6 @@ def run_command(paper: bool, mode: str | None, live: bool, adapter: str | None,
     except OSError as exc:
         fail(t("brain.run.os_error", error=exc))
     console.print(summary_table(summary))
+    held = int(summary.get("clock_held_ms") or 0)
+    if held > 0:
+        console.print(t("account.clock_slowed", minutes=f"{held / 60_000:,.0f}"))

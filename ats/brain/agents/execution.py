@@ -125,16 +125,42 @@ class ExecutionAgent:
             reject("slippage", slip.reason)
             return
         price = q.ask if plan.side.sign > 0 else q.bid
+        cap = self.ctx.governance.execution.max_slippage_bps
+        off = plan_slippage_bps(price, plan)
+        if off > cap:  # the market left the plan behind: refuse rather than chase it
+            reject("slippage", f"{plan.symbol}: price {price:g} is {off:.1f} bps from the "
+                   f"plan's entry {plan.entry:g}, above max_slippage_bps {cap:g}")
+            return
         placed = await self.registry.acall(
             "place_order", self.ctx, symbol=plan.symbol, side=plan.side, qty=plan.qty,
             price=price, instrument=spec, visible_depth=liq.visible_depth,
             strategy=plan.strategy, stop_loss=plan.stop, take_profit=plan.take)
         for oid in placed.order_ids:
             res.plan_by_order[oid] = plan
+        for order in placed.orders:
+            off = plan_slippage_bps(order.avg_price, plan) if order.filled_qty > 0 else 0.0
+            if off > cap:
+                reject("slippage_breach", f"{plan.symbol}: order {order.client_order_id} "
+                       f"filled at {order.avg_price:g}, {off:.1f} bps from the plan's entry "
+                       f"{plan.entry:g} (max_slippage_bps {cap:g}); rest canceled")
+                if not order.status.is_terminal:
+                    await self._cancel(order)
         res.slippage_bps.append(slip.bps)
         self._booked(placed, res)
         for err in placed.errors:
             reject("order_rejected", err)
+
+    async def _cancel(self, order: Order) -> None:
+        try:
+            cur = await self.adapter.cancel_order(order.client_order_id, order.symbol)
+        except (VenueError, OSError) as exc:
+            log.warning("cancel of %s after a slippage breach failed: %s",
+                        order.client_order_id, exc)
+            return
+        if self.ctx.dao is not None:
+            self.ctx.dao.record_order(cur, self.ctx.run_id)
+        if cur.status.is_terminal:
+            self.open_orders.pop(cur.client_order_id, None)
 
     def _booked(self, placed: Any, res: ExecResult) -> None:
         for order in placed.orders:
@@ -192,6 +218,13 @@ class ExecutionAgent:
         self._seen_order.append(fill_id)
         while len(self._seen_order) > self._seen_cap:
             self._seen.discard(self._seen_order.popleft())
+
+
+def plan_slippage_bps(price: float, plan: TradePlan) -> float:
+    """How far ``price`` is from the plan's entry against the trader, in bps (>= 0 worse)."""
+    if not (plan.entry > 0 and math.isfinite(price) and price > 0):
+        return 0.0
+    return (price - plan.entry) / plan.entry * 10_000.0 * plan.side.sign
 
 
 def range_bps(high: float, low: float, close: float) -> float:
