@@ -58,5 +58,8 @@ def book_day_boundary(o: BrainOrchestrator, w: CycleWork) -> None:
                     f"{res.equity:,.2f}, marked at the boundary)",
                     {"day": date, "daily_pnl_pct": res.daily_pnl_pct, "equity": res.equity,
                      "locks": [e.name for e in events]})
-    o._lock_events(events)
+    for ev in events:  # journaled at the old day's last moment: the day they belong to
+        o.counters.locks.append(f"{ev.kind} {ev.name}: {ev.reason}")
+        o.dao.journal(ev.kind, {"lock": ev.name, "reason": ev.reason, "message": ev.reason},
+                      ts=at, run_id=o.run_id, text=ev.reason)
     o._lock_events([o.locks.roll_day(w.ts)])  # the old day's lock ends with the old day

@@ -6,6 +6,7 @@ import click
 
 from ats import __version__
 from ats.cli.account_cmd import account_group
+from ats.cli.audit_cmd import audit_command
 from ats.cli.config_cmd import config_group
 from ats.cli.db_cmd import db_group, search_cmd
 from ats.cli.report_cmd import report_command
@@ -40,3 +41,4 @@ main.add_command(report_command)
 main.add_command(research_group)
 main.add_command(backtest_command)
 main.add_command(account_group)
+main.add_command(audit_command)

@@ -19,11 +19,15 @@ from typing import Any
 from ats.brain.agents.risk import ExitRequest, Rejection
 from ats.brain.tools import ToolContext, ToolRegistry
 from ats.domain import Fill, InstrumentSpec, Order, Quote
-from ats.risk import TradePlan
+from ats.risk import TradePlan, floor_to_step
 from broker_adapters.errors import CapabilityError, VenueError
 from storage.errors import FillConflictError
 
 log = logging.getLogger(__name__)
+
+# Size to this share of the per-trade maximum at the expected fill: the fill's real slippage
+# can differ a little from the estimate, and the maximum is a ceiling, not a target.
+RISK_MARGIN = 0.97
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,8 +135,11 @@ class ExecutionAgent:
             reject("slippage", f"{plan.symbol}: price {price:g} is {off:.1f} bps from the "
                    f"plan's entry {plan.entry:g}, above max_slippage_bps {cap:g}")
             return
+        qty = self._qty_within_risk(plan, price, slip.bps, spec, reject)
+        if qty is None:
+            return
         placed = await self.registry.acall(
-            "place_order", self.ctx, symbol=plan.symbol, side=plan.side, qty=plan.qty,
+            "place_order", self.ctx, symbol=plan.symbol, side=plan.side, qty=qty,
             price=price, instrument=spec, visible_depth=liq.visible_depth,
             strategy=plan.strategy, stop_loss=plan.stop, take_profit=plan.take)
         for oid in placed.order_ids:
@@ -149,6 +156,33 @@ class ExecutionAgent:
         self._booked(placed, res)
         for err in placed.errors:
             reject("order_rejected", err)
+
+    def _qty_within_risk(self, plan: TradePlan, price: float, slip_bps: float,
+                         spec: InstrumentSpec | None, reject: Any) -> float | None:
+        """The plan's size, cut so the risk *at the expected fill* stays within the
+        per-trade maximum (the plan was sized at its entry; the market may have moved
+        toward the stop since). None, with the reason, when nothing fits."""
+        pf = getattr(self.ctx, "portfolio", None)
+        eq = float(getattr(pf, "equity", 0.0) or 0.0)
+        if plan.stop is None or eq <= 0:
+            return plan.qty
+        cs = spec.contract_size if spec else 1.0
+        eff = price * (1 + plan.side.sign * slip_bps / 10_000.0)
+        room = (eff - plan.stop) * plan.side.sign * cs
+        if room <= 0:
+            reject("risk_at_fill", f"{plan.symbol}: the expected fill {eff:g} is already "
+                   f"past the stop {plan.stop:g}")
+            return None
+        limit = self.ctx.governance.risk.max_risk_per_trade * RISK_MARGIN * eq
+        if plan.qty * room <= limit:
+            return plan.qty
+        fit = limit / room
+        qty = floor_to_step(fit, spec.lot_step) if spec else fit
+        if qty <= 0 or (spec is not None and qty < spec.min_qty):
+            reject("risk_at_fill", f"{plan.symbol}: at {eff:g} even the smallest lot risks "
+                   "more than max_risk_per_trade")
+            return None
+        return qty
 
     async def _cancel(self, order: Order) -> None:
         try:
