@@ -40,7 +40,8 @@ def audit_table(checks: list, title: str) -> Table:  # type: ignore[type-arg]
 def audit_command(account: str | None, run_id: str | None, db_path: Path | None,
                   config_dir: Path | None) -> None:
     from ats.audit import run_audit
-    from ats.config import ConfigError, config_dir as cfg_dir, load_governance
+    from ats.config import ConfigError, load_governance
+    from ats.config import config_dir as cfg_dir
     from storage.accounts import DEFAULT_ACCOUNT
 
     name = account or DEFAULT_ACCOUNT
