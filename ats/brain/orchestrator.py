@@ -159,6 +159,7 @@ class BrainOrchestrator:
         # transaction, so a crash loses the cycle in flight, never half of it.
         self.atomic_cycles = self.keeper.durable and paper_engine(adapter) is not None
         self.clock_held_ms = 0
+        self.reconcile_block = ""  # an unexplained ledger/venue difference found on start
         self._done_close: int | None = None
         self._sim0 = clock.now_ms()
         self.db_busy_cycles = 0
@@ -441,6 +442,9 @@ class BrainOrchestrator:
 
     def lock_status(self) -> LockStatus:
         code, reason = self.locks.status()
+        if not code and self.reconcile_block:
+            return LockStatus(True, "reconcile", "ledger and venue disagree: "
+                              f"{self.reconcile_block} — run `ats doctor`")
         if not code and self.paused:
             return LockStatus(True, "paused", "trading paused by the trader")
         return LockStatus(bool(code), code, reason)

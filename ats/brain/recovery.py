@@ -98,6 +98,14 @@ async def recover(o: BrainOrchestrator) -> None:
     rec = reconcile(stored, live, venue_name=o.venue)
     for text in rec.mismatches:
         o.journal_event("reconcile", f"reconcile mismatch: {text}", level="warning")
+    if rec.mismatches:
+        # An unexplained difference: the brain does not trade (exits still run) and the
+        # ledger is left as it was, so the trader can look and decide with `ats doctor`.
+        o.reconcile_block = "; ".join(rec.mismatches)
+        o.journal_event("reconcile", f"trading refused: the ledger of account "
+                        f"{o.keeper.name} and {o.venue} disagree ({o.reconcile_block}); "
+                        "run `ats doctor` and resolve with --adopt or --flatten",
+                        {"differences": rec.mismatches}, level="error")
     window_ms = o.governance.locks.trailing_dd_window_hours * 3_600_000
     since = now - window_ms
     if o.locks.kill_released_at is not None:
@@ -105,11 +113,9 @@ async def recover(o: BrainOrchestrator) -> None:
     peaks = [(p.ts, p.equity) for p in o.dao.equity_series(since_ms=since)]
     if rec.positions or peaks:
         o.portfolio.restore(rec.positions, None, account.balance, peaks, ts=now)
-    for p in rec.positions:
-        o.dao.upsert_position(p, o.run_id)
-    for p in stored:
-        if p.symbol not in {x.symbol for x in rec.positions}:
-            o.dao.delete_position(p.symbol, p.venue, o.run_id)
+    if not rec.mismatches:
+        for p in rec.positions:  # same quantities; the venue's marks and entries
+            o.dao.upsert_position(p, o.run_id)
     await recover_orders(o)
     o.keeper.restore_brain(o, now)
     if o.keeper.restored:

@@ -9,6 +9,7 @@ from ats.cli.account_cmd import account_group
 from ats.cli.audit_cmd import audit_command
 from ats.cli.config_cmd import config_group
 from ats.cli.db_cmd import db_group, search_cmd
+from ats.cli.doctor_cmd import doctor_command
 from ats.cli.report_cmd import report_command
 from ats.cli.research_cmd import backtest_command, research_group
 from ats.cli.run_cmd import run_command
@@ -42,3 +43,4 @@ main.add_command(research_group)
 main.add_command(backtest_command)
 main.add_command(account_group)
 main.add_command(audit_command)
+main.add_command(doctor_command)

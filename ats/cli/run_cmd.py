@@ -96,6 +96,8 @@ async def run_brain(options: dict[str, Any], *, max_cycles: int | None,
             raise click.ClickException(str(exc)) from None
         console.print(t("brain.run.started", run_id=orch.run_id, venue=orch.venue,
                         mode=orch.mode.value, n=len(orch.symbols)))
+        if orch.reconcile_block:
+            console.print(t("account.reconcile_blocked", diff=orch.reconcile_block))
         await orch.run(max_cycles=max_cycles, max_seconds=max_seconds, stop_event=stop_event)
         summary = orch.summary()
         await orch.stop()

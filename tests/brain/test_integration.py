@@ -303,7 +303,10 @@ async def test_restart_reconciles_positions_and_orders_it_left_behind(tmp_path: 
     assert any("old-1" in t and "canceled" in t for t in texts)
     assert any("BTC/USDT:USDT: database has 0.01" in t for t in texts)
     assert [o.status for o in orch.dao.load_orders(open_only=True)] == []
-    assert orch.dao.load_positions() == []  # the venue holds nothing: the stale row is gone
+    # an unexplained position difference: no trading, the ledger left for `ats doctor`
+    assert any("trading refused" in t for t in texts)
+    assert orch.lock_status().blocked and orch.lock_status().code == "reconcile"
+    assert [p.qty for p in orch.dao.load_positions()] == [0.01]
     await orch.stop()
 
 
