@@ -111,6 +111,12 @@ class AccountKeeper:
         stale = self.dao.acquire_account(o.run_id, since_ms=int(time.time() * 1000))
         self.holding = True
         if stale is not None:
+            # The dead run never closed itself: end it at its last committed cycle.
+            clock = self.dao.load_state(CLOCK_KEY) or {}
+            end = int(clock["cycle_ts"]) if clock.get("run_id") == stale.run_id else now
+            if self.dao.get_run(stale.run_id) is not None:
+                self.dao.close_run(stale.run_id, ts=end, summary={
+                    "ended": "process gone (killed or crashed)", "closed_by_run": o.run_id})
             o.journal_event("account", f"account {self.name}: took over the lock of pid "
                             f"{stale.pid} (run {stale.run_id}), which is no longer running",
                             {"account": self.name, "stale_pid": stale.pid,

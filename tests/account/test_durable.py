@@ -84,6 +84,31 @@ def test_a_lock_left_by_a_dead_process_is_taken_over_and_journaled(tmp_path: Pat
     assert rows(db, "SELECT count(*) FROM account_holders")[0][0] == 0  # released at the end
 
 
+def test_a_killed_run_is_closed_by_the_next_one(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    from tests.account.helpers import spawn
+
+    db = tmp_path / "k.db"
+    proc = spawn(*RUN, "--max-cycles", "100000", "--db", str(db), "--run-id", "killed")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        time.sleep(0.2)
+        try:
+            if state(db, "clock") is not None:
+                break  # at least one cycle committed
+        except Exception:  # the file or its tables are not there yet
+            continue
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    last = state(db, "clock")["cycle_ts"]
+    res = ats(*RUN, "--max-cycles", "2", "--db", str(db), "--run-id", "next")
+    assert res.returncode == 0, res.stderr
+    ended, summary = rows(db, "SELECT ended_ts, summary FROM runs WHERE run_id = 'killed'")[0]
+    assert ended == last and "process gone" in summary
+
+
 def test_speed_that_is_not_finite_and_positive_is_refused(tmp_path: Path) -> None:
     for bad in ("nan", "inf", "0", "-5", "fast"):
         res = ats("run", "--speed", bad, "--db", str(tmp_path / "s.db"))
