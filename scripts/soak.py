@@ -8,8 +8,11 @@ a seeded schedule: venue outages (a burst of dropped connections), 429s and time
 market data, rejected orders, thin books (partial fills, resting remainders), database busy
 (this process holds the write lock longer than the busy timeout) and ``kill -9`` of the
 worker every few simulated days followed by a restart that must continue the account.
-At the end it runs ``ats audit`` and prints: cycles, orders, fills, restarts, faults by
-kind, invariant breaches, fills lost or duplicated, and the worker's RSS at start and end.
+When the kill switch engages it stays (as governance says) until a trader unlocks it; the
+soak plays that trader one simulated day later with ``ats unlock --kill-switch``, so the
+month keeps trading instead of sitting locked. At the end it runs ``ats audit`` and prints:
+cycles, orders, fills, restarts, faults by kind, invariant breaches, fills lost or
+duplicated, and the worker's RSS at start and end.
 Exit 1 if anything was breached, lost or duplicated.
 """
 
@@ -212,6 +215,23 @@ def _committed_ts(db: Path) -> int | None:
     return int(json.loads(got[0][0])["cycle_ts"]) if got else None
 
 
+def _kill_engaged_since(db: Path) -> int | None:
+    """When the kill switch was engaged (its lock row's time), or None if it is not."""
+    import apsw
+
+    try:
+        conn = apsw.Connection(str(db), flags=apsw.SQLITE_OPEN_READONLY)
+        try:
+            got = list(conn.execute("SELECT state, ts FROM locks WHERE name = 'kill_switch'"))
+        finally:
+            conn.close()
+    except apsw.Error:
+        return None
+    if got and json.loads(got[0][0]).get("engaged"):
+        return int(got[0][1])
+    return None
+
+
 def _hold_write_lock(db: Path, seconds: float) -> None:
     import apsw
 
@@ -238,14 +258,14 @@ def supervise(args: argparse.Namespace) -> int:
     tmp = None
     db: Path = args.db
     if db is None:
-        tmp = tempfile.TemporaryDirectory(prefix="ats-soak-")
-        db = Path(tmp.name) / "soak.db"
+        tmp = Path(tempfile.mkdtemp(prefix="ats-soak-"))
+        db = tmp / "soak.db"
     start = _committed_ts(db) or parse_start(load_adapters(config_dir(None) / "adapters.yaml")
                                              .mock.start)
     end_ms = start + int(args.sim_days * DAY_MS)
     env = dict(os.environ)
     env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
-    kills = restarts = busy = lost = dup = 0
+    kills = restarts = busy = lost = dup = unlocks = 0
     problems: list[str] = []
     incarnation = 0
     wall0 = time.monotonic()
@@ -274,6 +294,14 @@ def supervise(args: argparse.Namespace) -> int:
                 dup += st.duplicated
                 problems.extend(st.problems)
                 break
+            engaged = _kill_engaged_since(db)
+            if engaged is not None and now_ts - engaged >= DAY_MS:
+                # as a trader would after looking: `ats unlock --kill-switch --reason ...`
+                subprocess.run([sys.executable, "-c", "from ats.cli.main import main; main()",
+                                "unlock", "--kill-switch", "--reason",
+                                "soak: the trader resumes after a simulated day",
+                                "--db", str(db)], env=env, capture_output=True, check=False)
+                unlocks += 1
             if args.faults and time.monotonic() >= next_busy and busy < args.busy_holds:
                 busy += 1
                 _hold_write_lock(db, 6.5)
@@ -312,6 +340,8 @@ def supervise(args: argparse.Namespace) -> int:
         postponed = one("SELECT coalesce(sum(json_extract(summary, '$.db_busy_cycles')), 0) "
                         "FROM runs WHERE summary IS NOT NULL")
         sim_ts = one("SELECT max(ts) FROM journal WHERE kind = 'cycle'")
+        kill_locks = one("SELECT count(*) FROM journal WHERE kind = 'lock' AND "
+                         "text LIKE 'kill switch%'")
     finally:
         conn.close()
     faults["database busy (lock held 6.5 s)"] = busy
@@ -330,6 +360,7 @@ def supervise(args: argparse.Namespace) -> int:
     for kind, n in sorted(faults.items()):
         t.add_row(f"fault: {kind}", str(n))
     t.add_row("cycles postponed by a busy database (finished runs)", str(postponed))
+    t.add_row("kill switch engagements / trader unlocks", f"{kill_locks} / {unlocks}")
     t.add_row("invariant breaches (ats audit)", str(breaches))
     t.add_row("fills lost / duplicated", f"{lost} / {dup}")
     starts = [r["rss_mb"] for r in rss if r.get("phase") == "start"]
@@ -342,7 +373,9 @@ def supervise(args: argparse.Namespace) -> int:
     for p in problems[:10]:
         con.print(f"problem: {p}")
     if tmp is not None and not args.keep:
-        tmp.cleanup()
+        import shutil
+
+        shutil.rmtree(tmp, ignore_errors=True)
     elif tmp is not None:
         con.print(f"database kept at {db}")
     return 0 if breaches == 0 and lost == 0 and dup == 0 and not problems else 1
