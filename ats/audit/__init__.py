@@ -52,11 +52,16 @@ def load_input(dao: Any, governance: Any, account: str, run_id: str | None = Non
         "trailing_dd_window_hours": float(g.locks.trailing_dd_window_hours),
         "correlation_threshold": g.correlation.threshold,
     }
+    venue_state = dao.load_state("paper_venue", account=account)
+    # A paper account's ledger is its paper venue's fills (a mirror of a real venue's
+    # trades written by `ats sync` is not this account's money).
+    venue = venue_state.get("venue") if venue_state else None
     with dao.db.read() as conn:
         fills = [dict(zip(("rowid", "client_order_id", "symbol", "side", "qty", "price", "fee",
                            "ts", "venue"), r, strict=True)) for r in conn.execute(
             "SELECT rowid, client_order_id, symbol, side, qty, price, fee, ts, venue FROM fills "
-            "WHERE account = ? ORDER BY ts, rowid", (account,))]
+            "WHERE account = ? AND (? IS NULL OR venue = ?) ORDER BY ts, rowid",
+            (account, venue, venue))]
         orders = [dict(zip(("client_order_id", "status", "qty", "filled_qty", "reduce_only",
                             "run_id"), r, strict=True)) for r in conn.execute(
             "SELECT client_order_id, status, qty, filled_qty, reduce_only, run_id FROM orders "
@@ -76,14 +81,13 @@ def load_input(dao: Any, governance: Any, account: str, run_id: str | None = Non
             j_sql, jargs = "SELECT id, doc, kind, ts, text FROM journal WHERE run_id = ?", \
                 (run_id,)
         journal = [parse_journal_row(*r) for r in conn.execute(
-            j_sql + " AND kind IN ('cycle', 'lock', 'unlock') ORDER BY id" if not run_id else
             j_sql + " AND kind IN ('cycle', 'lock', 'unlock') ORDER BY id", jargs)]
         cs = {s: float(c) for s, c in conn.execute(
             "SELECT symbol, contract_size FROM instruments")}
     return AuditInput(
         account=account, starting_equity=info.starting_equity, limits=limits, fills=fills,
         orders=orders, positions=positions, equity=equity, journal=journal, contract_size=cs,
-        venue_state=dao.load_state("paper_venue", account=account),
+        venue_state=venue_state,
         portfolio_state=dao.load_state("portfolio", account=account), run=run)
 
 
