@@ -351,7 +351,6 @@ class BrainOrchestrator:
             if wait_s > 0 and await self._sleep(wait_s, stop_event, wall_end):
                 break
             await self.run_cycle()
-            self._after_cycle(step)
             done += 1
 
     def _hold_clock(self, step: int) -> None:
@@ -438,6 +437,8 @@ class BrainOrchestrator:
             self.monitor.publish(self._snapshot)
         except Exception as exc:
             log.warning("publishing the snapshot failed: %s", exc)
+        # whoever drives the cycles (run(), the desk's pacer, a test) moves the clock's hold
+        self._after_cycle(timeframe_ms(self.fine_tf))
         return self._snapshot
 
     def lock_status(self) -> LockStatus:

@@ -52,3 +52,23 @@ async def test_an_entry_far_from_the_plan_is_refused_not_chased(tmp_path: Path) 
                 for x in r.payload.get("rejections", []) if x["code"] == "slippage"]
     assert rejected
     await orch.stop()
+
+
+async def test_the_desks_pacing_advances_a_held_clock_bar_by_bar(tmp_path: Path) -> None:
+    """The desk drives cycles with its own pacer (not ``run``): the held clock must still
+    move one bar per cycle, never freeze and never skip."""
+    from ats.brain.runtime import RunOptions, build_orchestrator
+    from ats.tui.launch import desk_for
+    from tests.brain.helpers import REPO
+
+    orch = build_orchestrator(RunOptions(db_path=tmp_path / "d.db", use_mock_feed=True,
+                                         skip_feed_check=True, speed=1e6,
+                                         config_dir=REPO / "configs"), env={})
+    app = desk_for(orch, tick_interval=None, refresh_interval=None)
+    await orch.start()
+    seen = []
+    for _ in range(4):
+        await app.pacer()
+        seen.append((await orch.run_cycle()).ts // 60_000)
+    assert [b - a for a, b in zip(seen, seen[1:], strict=False)] == [1, 1, 1]
+    await orch.stop()
