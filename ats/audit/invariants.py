@@ -11,9 +11,10 @@ line each). ``audit_account`` runs them all.
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
-from collections import defaultdict
+from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,12 +60,9 @@ def _cs(inp: AuditInput, symbol: str) -> float:
 
 
 def _equity_before(points: list[tuple[int, float]], ts: int, default: float) -> float:
-    eq = default
-    for t, e in points:
-        if t > ts:
-            break
-        eq = e
-    return eq
+    """The last equity point at or before ``ts`` (``points`` sorted by time)."""
+    i = bisect.bisect_right(points, (ts, math.inf))
+    return points[i - 1][1] if i else default
 
 
 # ---------------------------------------------------------------------- trades and risk
@@ -198,14 +196,22 @@ def check_kill_switch(inp: AuditInput) -> Check:
     engaged_at: int | None = None
     reached_at: int | None = None
     worst = 0.0
-    hist: list[tuple[int, float]] = []
+    hist: deque[tuple[int, float]] = deque()  # decreasing equity: hist[0] is the peak
+    last_ts: int | None = None
+    ri = 0
     for ts, eq in inp.equity:
-        if releases and any(hist and hist[-1][0] < r <= ts for r in releases):
-            hist = []  # drawdown is measured afresh after an unlock
-            engaged_at = reached_at = None
+        while ri < len(releases) and releases[ri] <= ts:
+            if last_ts is not None and releases[ri] > last_ts:
+                hist.clear()  # drawdown is measured afresh after an unlock
+                engaged_at = reached_at = None
+            ri += 1
+        last_ts = ts
+        while hist and hist[-1][1] <= eq:
+            hist.pop()
         hist.append((ts, eq))
-        hist = [(t, e) for t, e in hist if t >= ts - window]
-        peak = max(e for _, e in hist)
+        while hist[0][0] < ts - window:
+            hist.popleft()
+        peak = hist[0][1]
         dd = eq / peak - 1 if peak > 0 else 0.0
         worst = min(worst, dd)
         c.checked += 1
