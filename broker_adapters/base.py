@@ -13,6 +13,7 @@ from ats.domain import (
     AccountState,
     Bars,
     Fill,
+    FxRates,
     InstrumentSpec,
     Order,
     OrderIntent,
@@ -102,3 +103,47 @@ class BrokerAdapter(Protocol):
     async def fetch_order(self, client_order_id: str, symbol: str) -> Order: ...
 
     async def fills_since(self, since_ms: int, symbol: str | None = None) -> list[Fill]: ...
+
+
+@runtime_checkable
+class FxSource(Protocol):
+    """A venue that quotes conversion rates to its account currency (``ats.domain.fx``).
+
+    Apart from ``BrokerAdapter`` so a venue whose instruments all settle in the account
+    currency (BingX USDT perpetuals) needs nothing: the brain then converts only same-money
+    amounts and refuses an instrument in another currency with that reason.
+    """
+
+    async def fx_rates(self) -> FxRates: ...
+
+
+@runtime_checkable
+class FundingHistorySource(Protocol):
+    """A venue that serves settled funding rates (BingX: ccxt's funding-rate history)."""
+
+    async def funding_history(self, symbol: str, since_ms: int | None,
+                              limit: int = 100) -> list[FundingRate]:
+        """Settled rates, oldest first: from ``since_ms`` on, else the newest ``limit``."""
+        ...
+
+
+@runtime_checkable
+class VenueProtection(Protocol):
+    """Stops and takes that rest at the venue, so they act between brain cycles and while
+    ATS is stopped. An entry's ``OrderIntent.stop_loss``/``take_profit`` places them; these
+    move them (trailing) and cancel them. ``None`` leaves a leg as it is. The result maps
+    ``"sl"``/``"tp"`` to the resting orders."""
+
+    async def set_protection(self, symbol: str, stop: float | None = None,
+                             take: float | None = None) -> dict[str, Order]: ...
+
+    async def cancel_protection(self, symbol: str) -> list[Order]: ...
+
+
+@runtime_checkable
+class VenueInventory(Protocol):
+    """What the venue holds, for adoption after a restart: resting orders listed with the
+    client order ids ATS gave them (protective legs as ``<entry id>-sl``/``-tp``), and
+    ``BrokerAdapter.positions()`` for positions. The ledger side reconciles with these."""
+
+    async def open_orders(self, symbol: str | None = None) -> list[Order]: ...

@@ -85,6 +85,8 @@ def create_adapter(
     if mode is Mode.PAPER:
         return PaperBroker(
             venue, costs=costs, clock=clock, starting_balance=settings.virtual_equity,
-            virtual_asset=virtual_asset, currency=_CURRENCY[name],
+            virtual_asset=virtual_asset,
+            # a mock built for another account currency (tests: a EUR account) keeps it
+            currency=str(overrides.get("currency") or _CURRENCY[name]),
         )
     return venue

@@ -13,6 +13,11 @@ When resting orders are matched (there is no exchange pushing events to us):
 * on ``process_pending()``, for every symbol with resting orders — the brain calls it once
   per cycle, so stops and limits are checked at least every cycle.
 
+Each match first replays the venue's 1m bars closed since the last one through
+``PaperEngine.on_bar``, so resting stops (the protective legs of an entry with
+``stop_loss``/``take_profit`` included) fill where the price touched them inside the bar,
+not at whatever the quote is by the time we look.
+
 Each distinct venue quote is matched once: a GTC remainder that took the visible depth waits
 for the quote to move (depth is not subtracted across different orders at one quote).
 ``account()``/``positions()`` refresh marks (unrealized PnL) from fresh quotes.
@@ -29,6 +34,7 @@ from ats.domain import (
     Bars,
     Clock,
     Fill,
+    FxRates,
     InstrumentSpec,
     Order,
     OrderIntent,
@@ -36,11 +42,19 @@ from ats.domain import (
     Quote,
 )
 from ats.domain.costs import CostModel
-from broker_adapters.base import BrokerAdapter, Capabilities, FundingRate, OrderBook
+from broker_adapters.base import (
+    BrokerAdapter,
+    Capabilities,
+    FundingHistorySource,
+    FundingRate,
+    FxSource,
+    OrderBook,
+)
 from broker_adapters.errors import CapabilityError, VenueBusyError, VenueError
 from broker_adapters.paper_engine import BookView, PaperEngine
 
 MINUTE_MS = 60_000
+MAX_REPLAY_BARS = 1440  # older gaps: resting orders see the current quote only
 
 
 class PaperBroker:
@@ -75,6 +89,7 @@ class PaperBroker:
         self._views: dict[str, tuple[Quote, OrderBook | None, float, BookView]] = {}
         self._matched: dict[str, tuple[int, float, float]] = {}
         self._specs_loaded = False
+        self._bar_cursor: dict[str, int] = {}  # open ts of the newest 1m bar replayed
 
     @property
     def virtual_asset(self) -> str | None:
@@ -111,8 +126,33 @@ class PaperBroker:
     async def funding_rate(self, symbol: str) -> FundingRate:
         return await self.venue.funding_rate(symbol)
 
+    async def funding_history(self, symbol: str, since_ms: int | None,
+                              limit: int = 100) -> list[FundingRate]:
+        """The venue's settled funding (a paper account pays the venue's real rates)."""
+        if not isinstance(self.venue, FundingHistorySource):
+            raise CapabilityError(f"{self.name} serves no funding history", venue=self.name)
+        return await self.venue.funding_history(symbol, since_ms, limit)
+
+    async def fx_rates(self) -> FxRates:
+        """The venue's conversion rates, re-expressed for the paper account's currency.
+
+        A venue without rates leaves same-money conversion only (USDT perpetuals on a USD
+        paper account); anything else is refused by the engine with the missing currency.
+        """
+        eng = self.engine
+        fx = FxRates(eng.currency)
+        if isinstance(self.venue, FxSource):
+            got = await self.venue.fx_rates()
+            base = got.rate(eng.currency)  # venue-account units per paper-account unit
+            if base is not None:
+                fx = FxRates(eng.currency, {c: r / base for c, r in got.rates.items()}
+                             | {got.account: 1.0 / base}, source=got.source)
+        eng.set_fx(fx)
+        return fx
+
     async def quote(self, symbol: str) -> Quote:
         if symbol in self.engine.open_symbols() or symbol in self.engine.position_symbols():
+            await self._replay_bars(symbol)
             view = await self._book(symbol)
             self._match(symbol, view)
             return view.quote
@@ -165,7 +205,39 @@ class PaperBroker:
         """Match every resting order against a fresh book; returns the orders that moved."""
         moved: list[Order] = []
         for symbol in self.engine.open_symbols():
-            moved.extend(self._match(symbol, await self._book(symbol)))
+            moved.extend(await self._replay_bars(symbol))
+            if symbol in self.engine.open_symbols():
+                moved.extend(self._match(symbol, await self._book(symbol)))
+        return moved
+
+    def _last_closed_open(self) -> int:
+        return (self.clock.now_ms() // MINUTE_MS - 1) * MINUTE_MS
+
+    async def _replay_bars(self, symbol: str) -> list[Order]:
+        """Match resting orders against the venue's 1m bars closed since the last replay."""
+        last = self._bar_cursor.get(symbol)
+        newest = self._last_closed_open()
+        if last is None or last >= newest or symbol not in self.engine.open_symbols():
+            self._bar_cursor[symbol] = max(newest, last or newest)
+            return []
+        n = min(MAX_REPLAY_BARS, (newest - last) // MINUTE_MS)
+        try:
+            bars = await self.venue.latest_bars(symbol, "1m", int(n))
+        except (VenueError, ValueError):
+            return []  # no bars now: the quote still matches; the bars are tried next time
+        moved: list[Order] = []
+        now = self.clock.now_ms()
+        for i in range(len(bars)):
+            ts = int(bars.ts[i])
+            if ts <= last:
+                continue
+            self._bar_cursor[symbol] = ts
+            moved.extend(self.engine.on_bar(
+                symbol, float(bars.open[i]), float(bars.high[i]), float(bars.low[i]),
+                float(bars.close[i]), min(ts + MINUTE_MS, now)))
+            if symbol not in self.engine.open_symbols():
+                break
+        self._bar_cursor[symbol] = max(self._bar_cursor[symbol], newest)
         return moved
 
     def _match(self, symbol: str, view: BookView) -> list[Order]:
@@ -201,7 +273,21 @@ class PaperBroker:
         if book is not None:
             q = book.quote
             self._matched[intent.symbol] = (q.ts, q.bid, q.ask)
+            self._bar_cursor[intent.symbol] = self._last_closed_open()  # no fills from before
         return order
+
+    async def set_protection(self, symbol: str, stop: float | None = None,
+                             take: float | None = None) -> dict[str, Order]:
+        """Place or move the position's resting stop-loss / take-profit (None keeps a leg)."""
+        await self._replay_bars(symbol)
+        return self.engine.protect(symbol, self.clock.now_ms(), stop=stop, take=take)
+
+    async def cancel_protection(self, symbol: str) -> list[Order]:
+        return self.engine.cancel_protection(symbol, self.clock.now_ms())
+
+    async def open_orders(self, symbol: str | None = None) -> list[Order]:
+        """Resting orders with their client order ids (adoption after a restart)."""
+        return self.engine.open_orders(symbol)
 
     async def cancel_order(self, client_order_id: str, symbol: str) -> Order:
         return self.engine.cancel(client_order_id, self.clock.now_ms())
@@ -209,6 +295,7 @@ class PaperBroker:
     async def fetch_order(self, client_order_id: str, symbol: str) -> Order:
         order = self.engine.order(client_order_id)
         if not order.status.is_terminal:
+            await self._replay_bars(order.symbol)
             self._match(order.symbol, await self._book(order.symbol))
             order = self.engine.order(client_order_id)
         return order

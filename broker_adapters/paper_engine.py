@@ -18,6 +18,20 @@ Fill rules (stated, because numbers are the product):
   at once if already there) and then executes as a market order.
 * reduce-only: refused on arrival when there is no opposite position; at fill time its size
   is capped at the position so it can never flip or grow exposure.
+* money: balance, fees, PnL and margin are in the account ``currency``; a price move is in
+  the instrument's quote currency and is converted with the rates last given to ``set_fx``
+  (JPY PnL of USDJPY on a USD account is divided by USDJPY). An order in an instrument whose
+  quote currency has no rate is refused, never booked at 1:1.
+* protection: an entry that carries ``stop_loss``/``take_profit`` leaves, once filled, one
+  resting reduce-only STOP (``<entry id>-sl``) and one reduce-only LIMIT (``<entry id>-tp``)
+  per symbol, sized to the whole position — like a venue's position TP/SL. They are ordinary
+  orders (so whatever saves the engine's orders saves them), one cancels the other, and both
+  go when the position is flat. ``protect()`` moves them (trailing).
+* intrabar: ``on_bar()`` matches resting stops and limits against a closed bar's range.
+  A stop fills at its price when the bar's low (sell) / high (buy) reaches it, or at the
+  bar's open when the bar opened through it; a limit likewise at its price or a better open.
+  When one bar touches both a position's stop and its take, the stop is assumed first (the
+  bar does not say which came first; assuming the worse keeps paper results honest).
 """
 
 from __future__ import annotations
@@ -25,7 +39,7 @@ from __future__ import annotations
 import bisect
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ats.domain import (
     AccountState,
@@ -40,6 +54,7 @@ from ats.domain import (
     TimeInForce,
 )
 from ats.domain.costs import CostModel
+from ats.domain.fx import FxRates, same_money
 from broker_adapters.errors import (
     BadSymbolError,
     InsufficientFundsError,
@@ -56,6 +71,8 @@ from broker_adapters.paper_state import (
 )
 
 log = logging.getLogger(__name__)
+
+PROTECTION_ROLES = ("sl", "tp")
 
 # Side.sign is a property on an enum; a dict lookup is ~10x cheaper in the fill loop.
 _SIGN: dict[Side, int] = {Side.BUY: 1, Side.SELL: -1}
@@ -100,6 +117,30 @@ class PaperEngine:
         self._marks: dict[str, float] = {}
         self._fills: list[Fill] = []
         self._fill_ts: list[int] = []
+        self.fx = FxRates(currency)
+        self._pv: dict[str, float] = {}  # last good account value of a 1.0 move x 1 qty
+
+    def set_fx(self, fx: FxRates) -> None:
+        """New conversion rates (the venue's, now); positions revalue at the next read."""
+        if not same_money(fx.account, self.currency):
+            raise ValueError(f"FX rates are for a {fx.account} account, this paper account "
+                             f"is in {self.currency}")
+        self.fx = fx
+        for sym, spec in self.specs.items():
+            r = fx.quote_rate(spec)
+            if r is not None:
+                self._pv[sym] = spec.contract_size * r
+
+    def point_value(self, symbol: str) -> float | None:
+        """Account currency per 1.0 of price per unit of quantity (None: no rate yet)."""
+        pv = self._pv.get(symbol)
+        if pv is None:
+            spec = self.specs.get(symbol)
+            r = self.fx.quote_rate(spec) if spec is not None else None
+            if spec is None or r is None:
+                return None
+            pv = self._pv[symbol] = spec.contract_size * r
+        return pv
 
     # ------------------------------------------------------------------ queries
     def order(self, client_order_id: str) -> Order:
@@ -112,6 +153,16 @@ class PaperEngine:
 
     def knows(self, client_order_id: str) -> bool:
         return client_order_id in self._orders
+
+    def open_orders(self, symbol: str | None = None) -> list[Order]:
+        """Resting (not terminal) orders, oldest first; all symbols when ``symbol`` is None."""
+        books = [self._open.get(symbol, {})] if symbol else list(self._open.values())
+        return sorted((r.snapshot() for b in books for r in b.values()),
+                      key=lambda o: (o.ts, o.client_order_id))
+
+    def protection(self, symbol: str) -> dict[str, Order]:
+        """The resting protective orders of ``symbol`` by role (``"sl"``, ``"tp"``)."""
+        return {role: rec.snapshot() for role, rec in self._protective(symbol).items()}
 
     def open_symbols(self) -> list[str]:
         return [s for s, orders in self._open.items() if orders]
@@ -146,7 +197,7 @@ class PaperEngine:
             if abs(p.qty) > EPS:
                 upnl += self._upnl(sym, p)
                 mark = self._marks.get(sym, p.entry)
-                margin += abs(p.qty) * mark * self.specs[sym].contract_size / self.leverage
+                margin += abs(p.qty) * mark * self._value(sym) / self.leverage
         return upnl, margin
 
     def account(self, now_ms: int) -> AccountState:
@@ -159,7 +210,12 @@ class PaperEngine:
 
     def _upnl(self, symbol: str, p: _Pos) -> float:
         mark = self._marks.get(symbol, p.entry)
-        return (mark - p.entry) * p.qty * self.specs[symbol].contract_size
+        return (mark - p.entry) * p.qty * self._value(symbol)
+
+    def _value(self, symbol: str) -> float:
+        """Point value for an open position: a position only opens once a rate was known."""
+        pv = self.point_value(symbol)
+        return pv if pv is not None else self.specs[symbol].contract_size
 
     # ------------------------------------------------------------------ orders
     def submit(self, intent: OrderIntent, book: BookView | None, now_ms: int) -> Order:
@@ -211,6 +267,128 @@ class PaperEngine:
                 moved.append(rec.snapshot())
         return moved
 
+    def on_bar(self, symbol: str, open_: float, high: float, low: float, close: float,
+               ts: int) -> list[Order]:
+        """Match resting stops and limits of ``symbol`` against one closed bar; see the module
+        docstring. ``ts`` is when the bar closed (the fills' time). Returns orders that moved.
+        """
+        if not (math.isfinite(high) and math.isfinite(low) and high >= low > 0):
+            return []
+        moved: list[Order] = []
+        # stops first: with a stop and a take both inside one bar, the worse is assumed
+        recs = sorted(self._open.get(symbol, {}).values(),
+                      key=lambda r: 0 if r.intent.type is OrderType.STOP else 1)
+        for rec in recs:
+            if rec.status.is_terminal:
+                continue  # canceled by an earlier fill in this bar (the other protective leg)
+            it = rec.intent
+            buy = it.side is Side.BUY
+            if it.type is OrderType.STOP:
+                level = it.stop_price or 0.0
+                hit = high >= level if buy else low <= level
+                price = max(open_, level) if buy else min(open_, level)
+                maker = False
+            elif it.type is OrderType.LIMIT:
+                level = it.limit_price or 0.0
+                hit = low <= level if buy else high >= level
+                price = min(open_, level) if buy else max(open_, level)
+                maker = price == level
+            else:
+                continue
+            if not hit or level <= 0:
+                continue
+            rec.triggered = True
+            want = rec.remaining
+            if it.reduce_only:
+                have = -self.position_qty(it.symbol) * _SIGN[it.side]
+                if have <= EPS:
+                    status = OrderStatus.CANCELED if rec.filled > 0 else OrderStatus.REJECTED
+                    self._finish(rec, status, "reduce-only: no opposite position left")
+                    moved.append(rec.snapshot())
+                    continue
+                want = min(want, have)
+            self._fill(rec, want, price, ts, maker=maker)
+            moved.append(rec.snapshot())
+        self.mark(symbol, close)
+        return moved
+
+    # ------------------------------------------------------------------ protection
+    def protect(self, symbol: str, now_ms: int, *, stop: float | None = None,
+                take: float | None = None, parent: str | None = None,
+                strategy: str = "") -> dict[str, Order]:
+        """Place or move the position's resting stop-loss / take-profit (None keeps a leg
+        as it is). Refused with ``InvalidOrderError`` when the symbol has no position."""
+        qty = self.position_qty(symbol)
+        if abs(qty) <= EPS:
+            raise InvalidOrderError(f"no open position in {symbol} to protect",
+                                    venue=self.venue)
+        side = Side.SELL if qty > 0 else Side.BUY
+        have = self._protective(symbol)
+        for role, price in (("sl", stop), ("tp", take)):
+            if price is None:
+                continue
+            if not (price > 0 and math.isfinite(price)):
+                raise InvalidOrderError(f"{symbol}: protective {role} price must be > 0, "
+                                        f"got {price}", venue=self.venue)
+            rec = have.get(role)
+            if rec is not None:
+                field_ = "stop_price" if role == "sl" else "limit_price"
+                if getattr(rec.intent, field_) != price:
+                    rec.intent = replace(rec.intent, **{field_: price})
+                    rec.triggered = False
+                    rec._snap = None
+                continue
+            root = parent or strategy or symbol
+            cid = f"{root}-{role}"
+            n = 1
+            while cid in self._orders:  # an earlier position's leg kept its id
+                n += 1
+                cid = f"{root}-{role}{n}"
+            intent = OrderIntent(
+                cid, symbol, side, abs(qty),
+                type=OrderType.STOP if role == "sl" else OrderType.LIMIT,
+                stop_price=price if role == "sl" else None,
+                limit_price=price if role == "tp" else None,
+                reduce_only=True, strategy=strategy or self._pos[symbol].strategy,
+                virtual_asset=self.virtual_asset, parent_id=parent or root,
+            )
+            self.submit(intent, None, now_ms)
+        return self.protection(symbol)
+
+    def cancel_protection(self, symbol: str, now_ms: int,
+                          reason: str = "protection canceled") -> list[Order]:
+        out = []
+        for rec in self._protective(symbol).values():
+            self._finish(rec, OrderStatus.CANCELED, reason)
+            out.append(rec.snapshot())
+        return out
+
+    def _protective(self, symbol: str) -> dict[str, OrderRecord]:
+        out: dict[str, OrderRecord] = {}
+        for rec in self._open.get(symbol, {}).values():
+            role = _role(rec.intent)
+            if role and role not in out:
+                out[role] = rec
+        return out
+
+    def _after_fill(self, rec: OrderRecord, now_ms: int) -> None:
+        """Keep the position's protective legs in step with it after any fill."""
+        it = rec.intent
+        sym = it.symbol
+        if not it.reduce_only and (it.stop_loss or it.take_profit):
+            try:
+                self.protect(sym, now_ms, stop=it.stop_loss, take=it.take_profit,
+                             parent=it.client_order_id, strategy=it.strategy)
+            except OrderFatalError as exc:  # the brain's bar-close check still guards it
+                log.warning("paper protection for %s not placed: %s", it.client_order_id, exc)
+        qty = self.position_qty(sym)
+        for prec in list(self._protective(sym).values()):
+            if abs(qty) <= EPS or _SIGN[prec.intent.side] * qty > 0:
+                self._finish(prec, OrderStatus.CANCELED, "position closed")
+            elif abs(prec.qty - prec.filled - abs(qty)) > EPS:
+                prec.qty = prec.filled + abs(qty)
+                prec._snap = None
+
     def mark(self, symbol: str, price: float) -> None:
         if price > 0 and math.isfinite(price):
             self._marks[symbol] = price
@@ -237,6 +415,12 @@ class PaperEngine:
                 f"of the lot step {spec.lot_step} and >= min qty {spec.min_qty}",
                 venue=self.venue,
             )
+        if self.point_value(intent.symbol) is None:
+            raise InvalidOrderError(
+                f"order {cid} on {intent.symbol}: no rate from {spec.quote_currency} to the "
+                f"account currency {self.currency}; the venue must quote one before trading",
+                venue=self.venue,
+            )
         if intent.type is OrderType.LIMIT and not (intent.limit_price and intent.limit_price > 0):
             raise InvalidOrderError(f"limit order {cid} needs a positive limit_price",
                                     venue=self.venue)
@@ -253,7 +437,7 @@ class PaperEngine:
         if not intent.reduce_only and grows > EPS:
             price = self._marks.get(intent.symbol) or intent.limit_price or intent.stop_price
             if price:
-                need = grows * price * spec.contract_size / self.leverage
+                need = grows * price * self._value(intent.symbol) / self.leverage
                 upnl, margin = self._totals()
                 free = self.balance + upnl - margin
                 if need > free:
@@ -311,7 +495,9 @@ class PaperEngine:
     def _fill(self, rec: OrderRecord, qty: float, price: float, now_ms: int, *,
               maker: bool) -> None:
         it = rec.intent
-        fee = self.costs.fee(qty * price * self.specs[it.symbol].contract_size, maker=maker)
+        fee = self.costs.fee(qty * price * self._value(it.symbol), maker=maker)
+        if self._fill_ts and now_ms < self._fill_ts[-1]:
+            now_ms = self._fill_ts[-1]  # fills stay in time order: fills_since bisects on it
         # The fill id is the order's id plus the fill's number within it: unique across
         # processes (client ids are) and the same again if a restored engine replays it.
         rec.nfills += 1
@@ -324,6 +510,7 @@ class PaperEngine:
         self._apply(it.symbol, _SIGN[it.side] * qty, price, fee, now_ms, it.strategy)
         if rec.add_fill(qty, price):
             self._open.get(it.symbol, {}).pop(it.client_order_id, None)
+        self._after_fill(rec, now_ms)
 
     def _apply(self, symbol: str, dq: float, price: float, fee: float, ts: int, strat: str) -> None:
         """Net a signed fill into the position; realized PnL and fees hit the balance."""
@@ -338,7 +525,7 @@ class PaperEngine:
         else:
             closing = min(abs(dq), abs(p.qty))
             pnl = (price - p.entry) * closing * (1 if p.qty > 0 else -1)
-            pnl *= self.specs[symbol].contract_size
+            pnl *= self._value(symbol)
             p.realized += pnl
             self.balance += pnl
             new = p.qty + dq
@@ -355,6 +542,17 @@ class PaperEngine:
     def _finish(self, rec: OrderRecord, status: OrderStatus, reason: str) -> None:
         rec.move(status, reason)
         self._open.get(rec.intent.symbol, {}).pop(rec.intent.client_order_id, None)
+
+
+def _role(intent: OrderIntent) -> str:
+    """``"sl"``/``"tp"`` for a protective leg placed by ``protect()``, else ``""``."""
+    if not intent.reduce_only or not intent.parent_id:
+        return ""
+    tail = intent.client_order_id.rsplit("-", 1)[-1]
+    role = tail[:2]
+    if role in PROTECTION_ROLES and (tail == role or tail[2:].isdigit()):
+        return role
+    return ""
 
 
 __all__ = [

@@ -21,6 +21,7 @@ from storage.accounts import DEFAULT_ACCOUNT, AccountsMixin
 from storage.codec import dumps
 from storage.db import Database
 from storage.errors import InvalidDataError
+from storage.funding import FundingStoreMixin
 from storage.journal import JournalMixin
 from storage.sync_store import SyncStoreMixin
 from storage.trading import TradingMixin
@@ -42,7 +43,7 @@ def _json(value: dict[str, Any] | None) -> str:
     return dumps(value or {})
 
 
-class PersistDAO(TradingMixin, AccountsMixin, JournalMixin, SyncStoreMixin):
+class PersistDAO(TradingMixin, AccountsMixin, JournalMixin, SyncStoreMixin, FundingStoreMixin):
     """Everything ATS keeps: one file, WAL, one guarded writer, concurrent readers.
 
     Every method is one transaction unless called inside ``batch()``. Faults surface as
@@ -142,14 +143,17 @@ class PersistDAO(TradingMixin, AccountsMixin, JournalMixin, SyncStoreMixin):
     def upsert_instruments(self, venue: str, specs: Sequence[InstrumentSpec]) -> int:
         rows = [
             (venue, s.symbol, s.asset_class, s.tick_size, s.lot_step, s.min_qty,
-             s.contract_size, s.quote_currency, int(s.has_funding), s.max_leverage)
+             s.contract_size, s.quote_currency, int(s.has_funding), s.max_leverage,
+             s.margin_currency)
             for s in specs
         ]
         with self._db.write() as conn:
             conn.executemany(
                 "INSERT INTO instruments (venue, symbol, asset_class, tick_size, lot_step, "
-                "min_qty, contract_size, quote_currency, has_funding, max_leverage) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (venue, symbol) DO UPDATE SET "
+                "min_qty, contract_size, quote_currency, has_funding, max_leverage, "
+                "margin_currency) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (venue, symbol) DO UPDATE SET "
+                "margin_currency = excluded.margin_currency, "
                 "asset_class = excluded.asset_class, tick_size = excluded.tick_size, "
                 "lot_step = excluded.lot_step, min_qty = excluded.min_qty, "
                 "contract_size = excluded.contract_size, "
@@ -162,7 +166,7 @@ class PersistDAO(TradingMixin, AccountsMixin, JournalMixin, SyncStoreMixin):
     def load_instruments(self, venue: str | None = None) -> list[InstrumentSpec]:
         sql = (
             "SELECT symbol, venue, asset_class, tick_size, lot_step, min_qty, contract_size, "
-            "quote_currency, has_funding, max_leverage FROM instruments"
+            "quote_currency, has_funding, max_leverage, margin_currency FROM instruments"
         )
         args: tuple[Any, ...] = ()
         if venue is not None:
@@ -170,8 +174,8 @@ class PersistDAO(TradingMixin, AccountsMixin, JournalMixin, SyncStoreMixin):
         with self._db.read() as conn:
             rows = conn.execute(sql + " ORDER BY venue, symbol", args).fetchall()
         return [
-            InstrumentSpec(s, v, a, ts_, ls, mq, cs, qc, bool(hf), ml)
-            for s, v, a, ts_, ls, mq, cs, qc, hf, ml in rows
+            InstrumentSpec(s, v, a, ts_, ls, mq, cs, qc, bool(hf), ml, mc)
+            for s, v, a, ts_, ls, mq, cs, qc, hf, ml, mc in rows
         ]
 
     # ------------------------------------------------------------------ bars

@@ -22,7 +22,9 @@ import apsw
 
 from storage.errors import (
     CannotOpenError,
+    CorruptDatabaseError,
     DatabaseLockedError,
+    ReadOnlyDatabaseError,
     SchemaVersionError,
     StorageError,
     translate,
@@ -31,6 +33,77 @@ from storage.schema import LATEST, migrate, user_version
 
 BUSY_TIMEOUT_MS = 5_000
 BEGIN_ATTEMPTS = 4
+SQLITE_HEADER = b"SQLite format 3\x00"
+QUICK_CHECK_SECONDS = 2.0  # a bounded look before writing; a huge file is not blocked on it
+
+
+def check_header(path: Path) -> None:
+    """Refuse a file that exists with content but is not an SQLite database (cheap: 16 bytes)."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(len(SQLITE_HEADER))
+    except FileNotFoundError:
+        return
+    except IsADirectoryError:
+        raise CannotOpenError("is a directory, not a database file", path=path,
+                              hint="Point --db / ATS_DB at a file") from None
+    except OSError as exc:
+        raise CannotOpenError(f"cannot read the file ({exc.strerror})", path=path,
+                              hint="Check its permissions") from None
+    if head and head != SQLITE_HEADER:
+        raise CorruptDatabaseError(
+            "not an SQLite database (bad header)", path=path,
+            hint=f"Move it aside (mv {path} {path}.broken) and restore a copy made with "
+                 "`ats db backup`, or start with an empty database",
+        )
+
+
+def _marked_read_only(path: Path) -> bool:
+    """True when the file has no write bit at all: the owner marked it read-only, and that is
+    honoured even for root (whom the OS would let write anyway)."""
+    try:
+        return (path.stat().st_mode & 0o222) == 0
+    except OSError:
+        return False
+
+
+def quick_check(conn: apsw.Connection, path: Path, *,
+                budget_s: float = QUICK_CHECK_SECONDS) -> bool:
+    """``PRAGMA quick_check`` with a time budget; raise ``CorruptDatabaseError`` on damage.
+
+    Returns False when the budget ran out before the check finished (inconclusive: a very
+    large file is not refused for being large; ``ats db check`` does the full check).
+    """
+    deadline = time.monotonic() + budget_s
+    timed_out = False
+
+    def over_budget() -> bool:
+        nonlocal timed_out
+        timed_out = time.monotonic() > deadline
+        return timed_out
+
+    conn.set_progress_handler(over_budget, 10_000)
+    try:
+        rows = [str(r[0]) for r in conn.execute("PRAGMA quick_check(5)")]
+    except apsw.InterruptError:
+        return False
+    except (apsw.CorruptError, apsw.NotADBError) as exc:
+        raise CorruptDatabaseError(
+            f"the database file is damaged ({exc})", path=path,
+            hint=f"Run `ats db check --db {path}`, then move it aside and restore a copy made "
+                 "with `ats db backup`; nothing was written",
+        ) from None
+    finally:
+        conn.set_progress_handler(None)
+    if timed_out:
+        return False
+    if rows != ["ok"]:
+        raise CorruptDatabaseError(
+            f"the database file is damaged ({'; '.join(rows)[:200]})", path=path,
+            hint=f"Run `ats db check --db {path}`, then move it aside and restore a copy made "
+                 "with `ats db backup`; nothing was written",
+        )
+    return True
 
 
 def _configure(conn: apsw.Connection, *, readonly: bool) -> None:
@@ -62,10 +135,28 @@ class Database:
                 "database file does not exist", path=self.path,
                 hint="Run `ats sync` (or any command that writes) first, or check --db",
             )
+        check_header(self.path)
+        if not readonly and _marked_read_only(self.path):
+            raise ReadOnlyDatabaseError(
+                "the database file is marked read-only; nothing was written", path=self.path,
+                hint=f"Make it writable (chmod u+w {self.path}), or point --db / ATS_DB at a "
+                     "writable copy",
+            )
         if not readonly:
             self._writer = self._open(readonly=False)
             try:
+                if self._writer.readonly("main"):
+                    raise ReadOnlyDatabaseError(
+                        "the database file (or its directory) is read-only; nothing was written",
+                        path=self.path,
+                        hint="Make it writable, or point --db / ATS_DB at a writable copy",
+                    )
+                # Before anything writes: a damaged file is refused, not written further.
+                quick_check(self._writer, self.path)
                 migrate(self._writer, migrate_to)
+            except StorageError:
+                self._writer.close()
+                raise
             except ValueError as exc:
                 self._writer.close()
                 raise SchemaVersionError(

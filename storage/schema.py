@@ -243,12 +243,25 @@ CREATE INDEX signals_run_id ON signals (run_id, id);
 DROP INDEX signals_run_ts;
 """
 
-# v4: the account is the unit of durability. Accounts, their saved state (paper venue,
+# v4 (account currency, funding): an instrument's margin currency; funding settlements per
+# venue and symbol, kept across restarts for FundingReversion (storage.funding).
+V4 = """
+ALTER TABLE instruments ADD COLUMN margin_currency TEXT NOT NULL DEFAULT '';
+CREATE TABLE funding_rates (
+    venue  TEXT NOT NULL,
+    symbol TEXT NOT NULL,
+    ts     INTEGER NOT NULL,
+    rate   REAL NOT NULL,
+    PRIMARY KEY (venue, symbol, ts)
+) WITHOUT ROWID;
+"""
+
+# v5: the account is the unit of durability. Accounts, their saved state (paper venue,
 # portfolio, clock, cooldowns — one JSON document per key), the one trading process that
 # holds an account, and audit verdicts. Trading rows say which account they belong to;
 # rows written before accounts existed belong to the default paper account. Positions are
 # rebuilt so one net position is kept per (account, venue, symbol).
-V4 = """
+V5 = """
 CREATE TABLE accounts (
     name            TEXT PRIMARY KEY,
     currency        TEXT NOT NULL,
@@ -286,7 +299,7 @@ ALTER TABLE fills ADD COLUMN account TEXT NOT NULL DEFAULT 'paper';
 ALTER TABLE equity_snapshots ADD COLUMN account TEXT NOT NULL DEFAULT 'paper';
 CREATE INDEX fills_account ON fills (account, ts);
 CREATE INDEX equity_account_ts ON equity_snapshots (account, ts);
-CREATE TABLE positions_v4 (
+CREATE TABLE positions_v5 (
     account        TEXT NOT NULL DEFAULT 'paper',
     venue          TEXT NOT NULL,
     symbol         TEXT NOT NULL,
@@ -302,15 +315,15 @@ CREATE TABLE positions_v4 (
     virtual_asset  TEXT,
     PRIMARY KEY (account, venue, symbol)
 );
-INSERT INTO positions_v4 (venue, symbol, run_id, qty, entry_price, ts, stop, take,
+INSERT INTO positions_v5 (venue, symbol, run_id, qty, entry_price, ts, stop, take,
     unrealized_pnl, realized_pnl, strategy, virtual_asset)
     SELECT venue, symbol, run_id, qty, entry_price, ts, stop, take, unrealized_pnl,
            realized_pnl, strategy, virtual_asset FROM positions;
 DROP TABLE positions;
-ALTER TABLE positions_v4 RENAME TO positions;
+ALTER TABLE positions_v5 RENAME TO positions;
 """
 
-MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4)
+MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5)
 LATEST = len(MIGRATIONS)
 
 

@@ -64,6 +64,7 @@ class SyncSummary:
     polls: int = 0
     stopped: bool = False
     aborted: str | None = None
+    abort_cause: BaseException | None = None  # what stopped it (decides the exit code)
 
     def target(self, symbol: str, timeframe: str, stream: str) -> TargetReport:
         key = (symbol, timeframe, stream)
@@ -154,6 +155,7 @@ class Synchronizer:
                 self.summary.polls += 1
         except SyncAborted as exc:
             self.summary.aborted = str(exc)
+            self.summary.abort_cause = exc.__cause__
         finally:
             self.summary.stopped = self.stopping
             await self._log(phase="run", stream="all", rows=self.summary.rows,

@@ -14,6 +14,9 @@ CONFIGS = REPO / "configs"
 def _isolate_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("MODE", "ATS_LANG", "USE_VIRTUAL_TRADING", "ATS_CONFIG_DIR", "ATS_DB"):
         monkeypatch.delenv(name, raising=False)
+    # Metrics are on by default at PROMETHEUS_PORT (9464): tests take any free port instead,
+    # so parallel runs and a trader's running desk never collide (subprocesses inherit it).
+    monkeypatch.setenv("PROMETHEUS_PORT", "0")
     from ats import i18n
 
     i18n.set_language("en")

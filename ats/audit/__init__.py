@@ -82,13 +82,17 @@ def load_input(dao: Any, governance: Any, account: str, run_id: str | None = Non
                 (run_id,)
         journal = [parse_journal_row(*r) for r in conn.execute(
             j_sql + " AND kind IN ('cycle', 'lock', 'unlock') ORDER BY id", jargs)]
-        cs = {s: float(c) for s, c in conn.execute(
-            "SELECT symbol, contract_size FROM instruments")}
+        cs: dict[str, float] = {}
+        quote: dict[str, str] = {}
+        for sym, size, qc in conn.execute(
+                "SELECT symbol, contract_size, quote_currency FROM instruments"):
+            cs[sym], quote[sym] = float(size), str(qc).upper()
     return AuditInput(
         account=account, starting_equity=info.starting_equity, limits=limits, fills=fills,
         orders=orders, positions=positions, equity=equity, journal=journal, contract_size=cs,
         venue_state=venue_state,
-        portfolio_state=dao.load_state("portfolio", account=account), run=run)
+        portfolio_state=dao.load_state("portfolio", account=account), run=run,
+        quote_currency=quote, currency=info.currency.upper())
 
 
 def run_audit(dao: Any, governance: Any, account: str, run_id: str | None = None, *,

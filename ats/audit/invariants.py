@@ -49,6 +49,8 @@ class AuditInput:
     venue_state: dict[str, Any] | None
     portfolio_state: dict[str, Any] | None
     run: dict[str, Any] | None = None
+    quote_currency: dict[str, str] = field(default_factory=dict)
+    currency: str = "USD"
 
 
 def _close(a: float, b: float, tol: float = REL_TOL) -> bool:
@@ -91,7 +93,14 @@ def check_risk_at_fill(inp: AuditInput) -> Check:
             c.checked += 1
             eq = _equity_before(inp.equity, rec["ts"] - 1, inp.starting_equity)
             risk = sum(f["qty"] * abs(f["price"] - plan["stop"]) for f in fills)
-            risk *= _cs(inp, plan["symbol"])
+            sym = plan["symbol"]
+            dist = abs(plan["entry"] - plan["stop"]) * plan["qty"]
+            if inp.quote_currency.get(sym, inp.currency) != inp.currency and dist > 0:
+                # quoted in another currency: the value of a price move per unit is the
+                # plan's own (its risk over its distance), there is no FX history to redo it
+                risk *= plan["risk_pct"] * eq / dist
+            else:
+                risk *= _cs(inp, sym)
             pct = risk / eq if eq > 0 else math.inf
             if pct > limit * (1 + 1e-4):
                 c.breaches.append(f"{plan['symbol']} {plan['strategy']} at {rec['ts']}: "

@@ -9,14 +9,13 @@ so a ``kill -9`` loses at most the cycle in flight and never half of one.
 
 Generic state: anything with ``state_key``, ``export_state()`` and ``import_state(doc)``
 can be registered with ``AccountKeeper.register`` and is saved and restored with the rest
-(funding history and cooldowns use it).
+(the cooldowns use it; funding history has its own table, ``storage.funding``).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections import deque
 from typing import TYPE_CHECKING, Any, Protocol
 
 from broker_adapters.paper_engine import PaperEngine
@@ -48,27 +47,11 @@ class AccountError(RuntimeError):
     """The account cannot be traded (unknown name, saved state from another venue)."""
 
 
-class FundingState:
-    """The orchestrator's funding history per perpetual as a ``StatePart``."""
-
-    state_key = "funding"
-
-    def __init__(self, o: BrainOrchestrator) -> None:
-        self.o = o
-
-    def export_state(self) -> dict[str, Any]:
-        return {"history": {s: list(h) for s, h in self.o.funding_history.items()},
-                "next": dict(self.o.funding_next), "basis": dict(self.o.basis)}
-
-    def import_state(self, doc: dict[str, Any]) -> None:
-        self.o.funding_history = {s: deque((float(x) for x in h), maxlen=500)
-                                  for s, h in doc.get("history", {}).items()}
-        self.o.funding_next = {s: int(v) for s, v in doc.get("next", {}).items()}
-        self.o.basis = {s: float(v) for s, v in doc.get("basis", {}).items()}
-
-
-def paper_engine(adapter: Any) -> PaperEngine | None:
-    """The in-process engine behind a paper venue (paper broker or the mock), else None."""
+def paper_engine(adapter: Any, mode: Any = "paper") -> PaperEngine | None:
+    """The in-process engine behind a paper venue (paper broker or the mock) in paper mode,
+    else None: in VST/demo mode the venue's own account is the truth and is never touched."""
+    if str(getattr(mode, "value", mode)) != "paper":
+        return None
     engine = getattr(adapter, "engine", None)
     return engine if isinstance(engine, PaperEngine) else None
 
@@ -124,7 +107,7 @@ class AccountKeeper:
 
     def restore_venue(self, o: BrainOrchestrator) -> None:
         """Put the paper venue's saved book back (or give a new account its balance)."""
-        engine = paper_engine(o.adapter)
+        engine = paper_engine(o.adapter, o.mode)
         if engine is None or not self.durable or self.info is None:
             return
         doc = self.dao.load_state(VENUE_KEY)
@@ -165,7 +148,7 @@ class AccountKeeper:
             return
         pf = o.portfolio
         with self.dao.batch():
-            engine = paper_engine(o.adapter)
+            engine = paper_engine(o.adapter, o.mode)
             if engine is not None:
                 self.dao.save_state(VENUE_KEY, export_state(engine), ts=ts)
             day = pf._daily.day

@@ -23,16 +23,30 @@ from ats.brain.agents import (
     SelectionInput,
 )
 from ats.brain.agents.execution import range_bps
-from ats.brain.cycle_support import book_fills, correlation_returns, funding_history
+from ats.brain.cycle_support import (
+    book_fills,
+    correlation_returns,
+    funding_history,
+    sync_venue_protection,
+)
 from ats.brain.day_boundary import book_day_boundary
 from ats.brain.report import cycle_text, signal_text
 from ats.domain import Position, Quote, StrategySignal, timeframe_ms
+from broker_adapters.base import VenueProtection
 from broker_adapters.errors import VenueError
+from storage.errors import DatabaseLockedError, InvalidDataError, StorageError
 
 if TYPE_CHECKING:
     from ats.brain.orchestrator import BrainOrchestrator
 
 log = logging.getLogger(__name__)
+
+
+def is_fatal_storage(exc: BaseException) -> bool:
+    """A storage fault that retrying the next cycle cannot fix (full disk, read-only,
+    corrupt, I/O error) — unlike a lock held by another writer or one bad row."""
+    return isinstance(exc, StorageError) and not isinstance(
+        exc, DatabaseLockedError | InvalidDataError)
 
 
 @dataclass(slots=True)
@@ -60,10 +74,16 @@ class CycleWork:
     equity: float = 0.0
     daily_pnl_pct: float = 0.0
     drawdown_pct: float = 0.0
+    fatal: Any = None  # a fatal StorageError raised by a stage (full disk, read-only...)
 
     def fail(self, node: str, exc: BaseException) -> None:
         self.states[node] = "error"
         self.errors[node] = f"{type(exc).__name__}: {exc}"
+        if is_fatal_storage(exc):
+            # The run stops after this cycle and reports it once; no traceback per stage.
+            if self.fatal is None:
+                self.fatal = exc  # type: ignore[assignment]
+            return
         log.exception("brain stage %s failed", node, exc_info=exc)
 
     def warn(self, node: str, text: str) -> None:
@@ -82,7 +102,8 @@ class CycleWork:
                self.shadow_plans],
             "plans": [{"symbol": p.symbol, "side": p.side.value, "qty": p.qty,
                        "entry": p.entry, "stop": p.stop, "take": p.take,
-                       "risk_pct": p.risk_pct, "strategy": p.strategy} for p in plans],
+                       "risk_pct": p.risk_pct, "risk": p.risk_amount,
+                       "currency": o.fx.account, "strategy": p.strategy} for p in plans],
             "exits": [{"symbol": e.symbol, "side": e.side.value, "qty": e.qty,
                        "reason": e.reason} for e in self.exits],
             "rejections": [{"symbol": r.symbol, "strategy": r.strategy, "code": r.code,
@@ -138,6 +159,7 @@ async def run_stages(o: BrainOrchestrator, w: CycleWork) -> None:
         await _risk(o, w)
     with _Stage(w, "exec"):
         await _execute(o, w)
+        await sync_venue_protection(o, w)
     with _Stage(w, "monitor"):
         _monitor(o, w)
 
@@ -241,7 +263,13 @@ def _last_bar(o: BrainOrchestrator, sym: str) -> tuple[int, float, float] | None
 
 
 async def _risk(o: BrainOrchestrator, w: CycleWork) -> None:
+    if o.connected and (w.new_bars or o.portfolio.positions):
+        note = await o.update_fx()
+        if note:
+            w.warn("risk", note)
     positions: dict[str, Position] = o.portfolio.positions
+    if o.connected and positions:
+        await sync_venue_protection(o, w)  # a stop moved since the last cycle goes out first
     if o.connected:
         for sym in positions:
             try:
@@ -249,16 +277,38 @@ async def _risk(o: BrainOrchestrator, w: CycleWork) -> None:
             except (VenueError, OSError) as exc:
                 _lost(o, w, f"quote {sym}", exc)
                 break
-    last_bars = {s: b for s in positions if (b := _last_bar(o, s)) is not None}
+    if o.connected and positions:
+        # Stops resting at the venue may have closed positions since the last cycle: book
+        # those fills first, so the bar-close check below is only the fallback for stops
+        # the venue does not hold, and never sends an exit for a position already gone.
+        try:
+            early = await o.exec_agent.collect_fills()
+        except (VenueError, OSError) as exc:
+            _lost(o, w, "fills", exc)
+            early = []
+        if early:
+            book_fills(o, w, ExecResult(fills=early, quotes=dict(w.quotes)))
+            w.execd.fills.extend(early)
+            positions = o.portfolio.positions
+    # Where the venue holds the stop, the bar-close check is only the fallback for a venue
+    # that failed to act: it looks at the current quote, not at a bar range the venue has
+    # already matched (partly against an older stop).
+    held = o.exec_agent.venue_stops if isinstance(o.adapter, VenueProtection) else {}
+    last_bars = {s: b for s, p in positions.items()
+                 if held.get(s) != (p.stop, p.take) and (b := _last_bar(o, s)) is not None}
     protective = o.risk_agent.protect(positions, last_bars, w.quotes)
     lock = o.lock_status()
     bars = {k: o.windows[k].view() for k in w.new_bars}
     inp = RiskInput(signals=w.signals, bars=bars, instruments=o.instruments, lock=lock,
-                    vol_quantile=o.vol_quantiles)
+                    vol_quantile=o.vol_quantiles, fx=o.fx)
     w.risk = o.risk_agent.evaluate(inp)
     seen = {e.symbol for e in protective}
     w.exits = protective + [e for e in w.risk.exits if e.symbol not in seen]
     w.rejections.extend(w.risk.rejections)
+    for rej in w.risk.rejections:
+        o.refusals[rej.strategy] = f"{rej.symbol}: {rej.reason}"
+    for plan in w.risk.plans:
+        o.refusals.pop(plan.strategy, None)
     if lock.blocked:
         w.warn("risk", lock.reason)
     if w.shadow_signals:
@@ -266,7 +316,7 @@ async def _risk(o: BrainOrchestrator, w: CycleWork) -> None:
             if sig.is_exit:
                 o.shadow.exit_signal(sig)
         sh = o.risk_agent.shadow_plans(RiskInput(signals=w.shadow_signals, bars=bars,
-                                                 instruments=o.instruments))
+                                                 instruments=o.instruments, fx=o.fx))
         for plan in sh.plans:
             if o.shadow.open(plan):
                 w.shadow_plans.append(plan)
@@ -296,6 +346,7 @@ async def _execute(o: BrainOrchestrator, w: CycleWork) -> None:
             if lb is not None:
                 rb[p.symbol] = range_bps(lb[1], lb[2], p.entry)
         res = await o.exec_agent.execute(ExecInput(plans, exits, o.instruments, rb))
+        early = w.execd.fills  # booked by _risk already; kept for the journal
         w.execd = res
         w.rejections.extend(res.rejections)
         if res.venue_error:
@@ -304,6 +355,7 @@ async def _execute(o: BrainOrchestrator, w: CycleWork) -> None:
         elif res.rejections:
             w.warn("exec", res.rejections[-1].reason)
         book_fills(o, w, res)
+        res.fills[:0] = early
         while o.exec_agent.conflicts:
             text = o.exec_agent.conflicts.pop(0)
             w.fail("exec", RuntimeError(text))

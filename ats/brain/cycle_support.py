@@ -7,12 +7,13 @@ the venue's side data, while the cycle module is the order of the stages.
 from __future__ import annotations
 
 import math
-from collections import deque
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ats.brain.agents import ExecResult
+from ats.brain.funding import funding_for_cycle
+from broker_adapters.base import VenueProtection
 from broker_adapters.errors import VenueError
 
 if TYPE_CHECKING:
@@ -21,24 +22,8 @@ if TYPE_CHECKING:
 
 
 async def funding_history(o: BrainOrchestrator, w: CycleWork, sym: str) -> np.ndarray | None:
-    """Append the venue's funding rate when a new funding period has started."""
-    spec = o.instruments.get(sym)
-    if spec is None or not spec.has_funding or not o.connected \
-            or not getattr(o.adapter.capabilities, "funding", False):
-        return None
-    try:
-        fr = await o.adapter.funding_rate(sym)
-    except (VenueError, OSError) as exc:
-        w.warn("strategy", f"funding {sym}: {exc}")
-        return None
-    hist = o.funding_history.setdefault(sym, deque(maxlen=500))
-    period = fr.next_funding_ts if fr.next_funding_ts is not None else fr.ts
-    if o.funding_next.get(sym) != period:
-        o.funding_next[sym] = period
-        hist.append(fr.rate)
-    if fr.mark_price and fr.index_price:
-        o.basis[sym] = (fr.mark_price - fr.index_price) / fr.index_price
-    return np.fromiter(hist, dtype=np.float64, count=len(hist)) if hist else None
+    """The settled funding history of ``sym`` (``ats.brain.funding``) and its basis now."""
+    return await funding_for_cycle(o, w, sym)
 
 
 def book_fills(o: BrainOrchestrator, w: CycleWork, res: ExecResult) -> None:
@@ -83,6 +68,42 @@ def book_fills(o: BrainOrchestrator, w: CycleWork, res: ExecResult) -> None:
                     o.dao.delete_position(sym, o.book_venue, o.run_id)
                 else:
                     o.dao.upsert_position(pos, o.run_id)
+
+
+async def sync_venue_protection(o: BrainOrchestrator, w: CycleWork) -> None:
+    """Send the book's stop/take moves (trailing) to the stops resting at the venue.
+
+    An entry carries its stop and take to the venue; afterwards the book's values are the
+    truth, and a change there becomes ``set_protection`` on venues that hold them. Without
+    it the venue would go on closing at the old stop while the brain trails a new one.
+    """
+    adapter = o.adapter
+    if not o.connected or not isinstance(adapter, VenueProtection):
+        return
+    sent = o.exec_agent.venue_stops
+    positions = o.portfolio.positions
+    for sym in [s for s in sent if s not in positions or not positions[s].qty]:
+        del sent[sym]
+    for sym, pos in positions.items():
+        if not pos.qty:
+            continue
+        want = (pos.stop, pos.take)
+        have = sent.setdefault(sym, want)  # first sight: what the entry carried
+        if want == have:
+            continue
+        stop = pos.stop if pos.stop != have[0] else None
+        take = pos.take if pos.take != have[1] else None
+        if stop is None and take is None:
+            sent[sym] = want
+            continue
+        try:
+            await adapter.set_protection(sym, stop=stop, take=take)
+        except (VenueError, OSError) as exc:
+            w.warn("exec", f"{sym}: stop not moved at {o.venue}: {exc}")
+            continue
+        sent[sym] = want
+        o.journal_event("event", f"{sym}: protection at {o.venue} moved to stop {pos.stop} "
+                        f"take {pos.take}")
 
 
 def correlation_returns(o: BrainOrchestrator) -> dict[str, np.ndarray]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from time import perf_counter
 from typing import Any
 
-from ats.brain.account import AccountError, AccountKeeper, FundingState, paper_engine
+from ats.brain.account import AccountError, AccountKeeper, paper_engine
 from ats.brain.agents import (
     ExecInput,
     ExecResult,
@@ -32,7 +32,10 @@ from ats.brain.agents import (
     RiskResult,
     StrategySelectionAgent,
 )
-from ats.brain.cycle import CycleWork, run_stages
+from ats.brain.cycle import CycleWork, is_fatal_storage, run_stages
+from ats.brain.funding import FundingBook, restore_funding
+from ats.brain.fx import currency_mismatches, refresh_fx
+from ats.brain.latency import LatencyBook
 from ats.brain.locks import LockEvent, LockManager
 from ats.brain.market import BarWindow
 from ats.brain.recovery import initial_regimes, recover
@@ -41,15 +44,20 @@ from ats.brain.shadow import ShadowBook
 from ats.brain.snapshot import build_snapshot
 from ats.brain.state import BrainSnapshot
 from ats.brain.tools import ToolContext, ToolRegistry
+from ats.brain.venue_timing import TimedVenue
 from ats.config.loader import LockedGovernance
-from ats.domain import Bars, Clock, InstrumentSpec, Mode, timeframe_ms
+from ats.domain import Bars, Clock, FxRates, InstrumentSpec, Mode, timeframe_ms
 from broker_adapters.errors import SessionFatalError, VenueError
 from storage.accounts import AccountBusyError
-from storage.errors import DatabaseLockedError
+from storage.errors import StorageError
 
 log = logging.getLogger(__name__)
 
 Sink = Callable[[BrainSnapshot], None]
+
+
+class _RollBack(Exception):
+    """Abandon the cycle's transaction (a fatal storage fault struck inside it)."""
 
 
 class BrainStartError(RuntimeError):
@@ -89,6 +97,12 @@ class BrainOrchestrator:
         self.locked_governance = governance
         self.governance = governance.governance
         self.enable_map = enable_map
+        # Latency histograms for the exporter: venue round trips (every awaited adapter
+        # call, through the transparent TimedVenue wrapper) and cycle stages.
+        self.venue_latency = LatencyBook()
+        self.stage_latency = LatencyBook()
+        self.spreads: dict[str, float] = {}  # symbol -> spread/mid of the last quote seen
+        adapter = TimedVenue(adapter, self.venue_latency, self.spreads)
         self.adapter = adapter
         self.dao = dao
         self.clock = clock
@@ -133,16 +147,26 @@ class BrainOrchestrator:
         self.connected = False
         self.focus: str | None = None
         self.vol_quantiles: dict[str, float] = {}
-        # Funding history per perpetual, built while running (the venue protocol serves only
-        # the current rate); only for timeframes a funding-aware strategy trades.
-        self.funding_history: dict[str, deque[float]] = {}
+        # Funding history per perpetual: restored, backfilled and stored (ats.brain.funding);
+        # only for timeframes a funding-aware strategy trades.
+        self.funding = FundingBook()  # settled rates per perpetual (ats.brain.funding)
         self.funding_next: dict[str, int] = {}
         self.basis: dict[str, float] = {}
         self.funding_tfs = {s.timeframe for n, s in {**self.selection.strategies,
                                                      **self.selection.challengers}.items()
                             if getattr(s, "uses_funding", "funding" in n)}
         self.equity_history: deque[Any] = deque(maxlen=500)
+        # Conversion to the account currency (ats.brain.fx): refreshed at start and per cycle.
+        self.fx = FxRates()
+        self.fx_note = ""
+        # Why each strategy's latest entry was refused (shown on the desk until it plans).
+        self.refusals: dict[str, str] = {}
+        # symbols.yaml ``instruments``: expected quote/margin currencies (runtime sets them).
+        self.declared_currencies: dict[str, Any] = {}
         self.last_error = ""
+        # A storage fault no retry can fix (full disk, read-only, corrupt): the run stops
+        # after the cycle it happened in instead of cycling on with nothing recorded.
+        self.fatal: StorageError | None = None
         self.last_journal_id: int | None = None
         self._snapshot = BrainSnapshot(run_id=run_id, mode=mode, venue=venue)
         self._cycle_lock = asyncio.Lock()
@@ -151,13 +175,12 @@ class BrainOrchestrator:
         self._wall0 = time.monotonic()
         self.keeper = AccountKeeper(dao)
         self.account_defaults = (float(starting_equity), currency)
-        self.keeper.register(FundingState(self))
         cooldowns = registry.get("manage_cooldown") if "manage_cooldown" in registry else None
         if cooldowns is not None and hasattr(cooldowns, "export_state"):
             self.keeper.register(cooldowns)
         # A paper venue lives in this process: its book is saved with the cycle in one
         # transaction, so a crash loses the cycle in flight, never half of it.
-        self.atomic_cycles = self.keeper.durable and paper_engine(adapter) is not None
+        self.atomic_cycles = self.keeper.durable and paper_engine(adapter, mode) is not None
         self.clock_held_ms = 0
         self.reconcile_block = ""  # an unexplained ledger/venue difference found on start
         self._done_close: int | None = None
@@ -258,11 +281,16 @@ class BrainOrchestrator:
             raise BrainStartError(f"{self.venue} does not list {', '.join(missing)}; fix "
                                   "symbols.yaml or pass --symbols the venue knows")
         self.instruments = {s: specs[s] for s in self.symbols}
+        for text in currency_mismatches(self.instruments, self.declared_currencies):
+            self.journal_event("event", f"instrument currency: {text}", level="warning")
         self.dao.upsert_instruments(self.venue, list(self.instruments.values()))
         for (sym, tf), w in self.windows.items():
             w.extend(await self.adapter.latest_bars(sym, tf, self.window_size))
         initial_regimes(self)
+        await self.update_fx(account_currency=True)
         await recover(self)
+        await self.update_fx()  # recovery may have rebuilt the portfolio
+        await restore_funding(self)
         now = self.clock.now_ms()
         self.dao.open_run(self.run_id, mode=self.mode.value, adapter=self.venue, ts=now,
                           meta={"symbols": list(self.symbols), "timeframes": list(self.timeframes),
@@ -272,6 +300,20 @@ class BrainOrchestrator:
                            f"({self.mode.value}), {len(self.symbols)} symbols "
                            f"{','.join(self.timeframes)}")
         self._refresh_snapshot()
+
+    async def update_fx(self, *, account_currency: bool = False) -> str:
+        """Fetch the venue's conversion rates into the portfolio; returns a warning or ""."""
+        if account_currency:
+            try:
+                self.fx = FxRates((await self.adapter.account()).currency.upper())
+            except (VenueError, OSError) as exc:
+                raise BrainStartError(f"{self.venue}: cannot read the account: {exc}") from exc
+        self.fx, self.fx_note = await refresh_fx(self.adapter, self.fx, self.instruments,
+                                                 self.portfolio)
+        self.ctx.fx = self.fx
+        if self.fx_note:
+            log.warning(self.fx_note)
+        return self.fx_note
 
     async def _feed_check(self) -> None:
         from broker_adapters.feed_check import check_feed
@@ -305,7 +347,9 @@ class BrainOrchestrator:
         self._stopped = True
         async with self._cycle_lock:
             now = self.clock.now_ms()
-            if self._started:
+            if self.fatal is not None:
+                self._record_unrecorded_order()
+            elif self._started:
                 try:
                     self.dao.close_run(self.run_id, ts=now, summary=self.summary())
                     self.journal_event("event", f"run {self.run_id} stopped after "
@@ -319,6 +363,18 @@ class BrainOrchestrator:
             self.keeper.release(self)
             if self.owns_dao:
                 self.dao.close()
+
+    def _record_unrecorded_order(self) -> None:
+        """After a storage fault, try once to record the order whose state the file could
+        not take (an update in place often still fits); the CLI names it either way."""
+        order = getattr(self.fatal, "unrecorded_order", None)
+        if order is None:
+            return
+        try:
+            self.dao.record_order(order, self.run_id)
+            self.fatal.order_recorded = True  # type: ignore[union-attr]
+        except Exception:
+            self.fatal.order_recorded = False  # type: ignore[union-attr]
 
     async def run(self, *, max_cycles: int | None = None, max_seconds: float | None = None,
                   stop_event: asyncio.Event | None = None) -> None:
@@ -335,7 +391,7 @@ class BrainOrchestrator:
         wall_end = None if max_seconds is None else time.monotonic() + max_seconds
         done = 0
         step = timeframe_ms(self.fine_tf)
-        while not self._stopped:
+        while not self._stopped and self.fatal is None:
             if max_cycles is not None and done >= max_cycles:
                 break
             if stop_event is not None and stop_event.is_set():
@@ -352,6 +408,8 @@ class BrainOrchestrator:
                 break
             await self.run_cycle()
             done += 1
+            if self.fatal is not None:
+                break
 
     def _hold_clock(self, step: int) -> None:
         """Keep a simulated clock from passing the bar after the next one (see run)."""
@@ -392,6 +450,10 @@ class BrainOrchestrator:
 
     # ------------------------------------------------------------------ the cycle
     async def run_cycle(self) -> BrainSnapshot:
+        if self.fatal is not None:
+            # No trading without a ledger: every front end (the TUI drives cycles itself)
+            # sees the storage fault on each further attempt instead of silent cycles.
+            raise self.fatal
         async with self._cycle_lock:
             if not self.atomic_cycles:
                 snap = await self._cycle_body()
@@ -402,11 +464,21 @@ class BrainOrchestrator:
                 with self.dao.batch():
                     ran = True
                     snap = await self._cycle_body()
+                    if self.fatal is not None:
+                        raise _RollBack  # half a cycle must not commit
                     self._checkpoint()
                 return snap
-            except DatabaseLockedError as exc:
-                if ran:
-                    raise  # the commit failed after the cycle ran: stop; a restart resumes
+            except _RollBack:
+                return self._snapshot
+            except StorageError as exc:
+                if ran or is_fatal_storage(exc):
+                    # the cycle's commit failed: nothing of it is on disk and the book in
+                    # memory is ahead of the ledger, so the run stops; a restart resumes
+                    # from the last committed cycle
+                    if self.fatal is None:
+                        self.fatal = exc
+                    self.last_error = f"cycle not committed: {exc}"
+                    return self._snapshot
                 # the write lock was not free: nothing ran; the same bar is tried again
                 self.db_busy_cycles += 1
                 self.last_error = f"database busy, cycle postponed: {exc}"
@@ -429,7 +501,11 @@ class BrainOrchestrator:
         self.ctx.ts, self.ctx.cycle = ts, self.counters.cycles
         work = CycleWork(ts=ts, cycle=self.counters.cycles)
         await run_stages(self, work)
+        if work.fatal is not None and self.fatal is None:
+            self.fatal = work.fatal
         work.latency_ms = (perf_counter() - t0) * 1000.0
+        for stage, ms in work.stage_ms.items():
+            self.stage_latency.observe(stage, ms / 1000.0)
         self.counters.latencies_ms.append(work.latency_ms)
         self._journal_cycle(work)
         self._snapshot = build_snapshot(self, work)
@@ -460,6 +536,10 @@ class BrainOrchestrator:
                                                         run_id=self.run_id, text=text)
         except Exception as exc:
             self.last_error = f"journal: {exc}"
+            if is_fatal_storage(exc):
+                if self.fatal is None:
+                    self.fatal = exc  # type: ignore[assignment]
+                return  # the run stops after this cycle and says why, once
             log.error("cycle journal write failed: %s", exc)
 
     def _record_signals(self, work: CycleWork) -> None:

@@ -156,7 +156,7 @@ def build_orchestrator(
     risk_engine = RiskEngine(RiskSettings.from_governance(gov))
     portfolio = PortfolioController(gov, settings.virtual_equity)
     run_id = opts.run_id or new_run_id(clock)
-    return BrainOrchestrator(
+    orch = BrainOrchestrator(
         governance=governance, enable_map=enable_map, adapter=adapter, dao=dao, clock=clock,
         registry=registry or default_registry(), portfolio=portfolio, risk_engine=risk_engine,
         symbols=symbols, timeframes=timeframes, strategies=live, challengers=shadow,
@@ -166,3 +166,11 @@ def build_orchestrator(
         max_seconds=opts.max_seconds, starting_equity=settings.virtual_equity,
         currency=getattr(getattr(adapter, "engine", None), "currency", "USD"),
     )
+    from broker_adapters.factory import ADAPTERS, cost_model_for
+
+    if adapter_name in ADAPTERS:  # the venue's fees and slippage are part of planned risk
+        orch.ctx.cost_model = cost_model_for(adapter_name, adapters_cfg)
+    if opts.mode in (Mode.VST, Mode.DEMO):
+        orch.ctx.equity_cap = settings.virtual_equity
+    orch.declared_currencies = dict(symbols_cfg.instruments)
+    return orch

@@ -18,19 +18,48 @@ from ats.brain.state import (
     EquityPoint,
     RegimeView,
     RiskView,
+    StrategyStatus,
     StrategyView,
 )
 from ats.domain import timeframe_ms
+from ats.i18n import t
 
 if TYPE_CHECKING:
     from ats.brain.cycle import CycleWork
     from ats.brain.orchestrator import BrainOrchestrator
 
 
+def _openable(o: BrainOrchestrator, ts: int) -> set[str]:
+    """Strategies that may open a position now: listed by the enable map for the current
+    regime of at least one symbol, accepted by their own regime filter, not cooling down,
+    not disabled after errors, with no lock or pause blocking new entries."""
+    if o.locks.blocked or o.paused:
+        return set()
+    from ats.brain.agents.selection import _allows
+
+    sel = o.selection
+    cooldown = o.registry.get("manage_cooldown")
+    out: set[str] = set()
+    for sym in o.symbols:
+        h = o.regime_agent.current(sym)
+        if h is None:
+            continue
+        for name in o.enable_map.strategies_for(h.regime):
+            strat = sel.strategies.get(name)
+            if strat is None or name in sel.disabled or name in out:
+                continue
+            if hasattr(cooldown, "in_cooldown") and cooldown.in_cooldown(name, ts):
+                continue
+            if _allows(strat, h.regime):
+                out.add(name)
+    return out
+
+
 def _strategies(o: BrainOrchestrator, ts: int) -> tuple[StrategyView, ...]:
     sel = o.selection
     cooldown = o.registry.get("manage_cooldown")
     held = {p.strategy for p in o.portfolio.positions.values() if p.qty}
+    openable = _openable(o, ts)
     names = list(dict.fromkeys(
         [n for names in o.enable_map.regimes.values() for n in names] + list(sel.strategies)))
     out: list[StrategyView] = []
@@ -40,6 +69,8 @@ def _strategies(o: BrainOrchestrator, ts: int) -> tuple[StrategyView, ...]:
             continue
         last = sel.last_signal.get(name)
         text = signal_text(last) if last else None
+        may_open = name in openable
+        status: StrategyStatus
         if name in sel.disabled:
             status = "disabled"
             text = f"disabled: {sel.disabled[name]}"
@@ -48,8 +79,12 @@ def _strategies(o: BrainOrchestrator, ts: int) -> tuple[StrategyView, ...]:
         elif name in sel.active or name in held:
             status = "active"
         else:
-            status = "enabled"
-        out.append(StrategyView(name, status, False, text, sel.error_counts.get(name, 0)))
+            status = "enabled" if may_open else "standby"
+        refused = o.refusals.get(name)
+        if refused and name not in sel.disabled:
+            text = (f"{text}; " if text else "") + t("sizing.refused", reason=refused)
+        out.append(StrategyView(name, status, False, text, sel.error_counts.get(name, 0),
+                                may_open))
     for name in sel.challengers:
         sc = o.shadow.scores.get(name)
         last = sel.last_signal.get(name)
@@ -80,7 +115,7 @@ def _risk_view(o: BrainOrchestrator) -> RiskView:
         risk_cap=pf.risk_cap_pct, safe_mode=bool(pf.safe_mode),
         max_correlation=float(pf.max_correlation), daily_lock=o.locks.daily_lock,
         kill_switch=o.locks.kill_switch, governance_locked=o.locks.governance_locked,
-        lock_reason=reason,
+        lock_reason=reason, kill_reason=o.locks.kill_reason if o.locks.kill_switch else "",
     )
 
 
@@ -148,6 +183,8 @@ def build_snapshot(o: BrainOrchestrator, w: CycleWork) -> BrainSnapshot:
         balance=float(pf.balance), pnl_total=eq - float(pf.starting_equity), drawdown=dd,
         equity_history=tuple(o.equity_history), stage_latency_ms=stage,
         cycle_latency_ms=w.latency_ms, tool_stats=o.registry.stats(),
+        stage_latency=o.stage_latency.views(), venue_latency=o.venue_latency.views(),
+        spread_bps={k: v * 10_000.0 for k, v in o.spreads.items()},
         rejections=dict(c.rejections), orders_total=c.orders, fills_total=c.fills,
         slippage_bps=c.slippage_sum / c.slippage_n if c.slippage_n else 0.0,
         last_journal_id=o.last_journal_id,

@@ -13,7 +13,9 @@ from typing import Literal
 from ats.domain import Mode, Order, Position, Regime
 
 NodeState = Literal["ok", "warn", "error", "disabled"]
-StrategyStatus = Literal["enabled", "active", "cooldown", "disabled", "shadow"]
+# "enabled": may open a position now; "standby": loaded, but no current regime enables it
+# (or a lock or pause blocks new entries); "active": signalled this cycle or holds a position.
+StrategyStatus = Literal["enabled", "active", "cooldown", "disabled", "shadow", "standby"]
 
 # The agent graph: nodes and the edges of one cycle, in cycle order.
 GRAPH_NODES: tuple[str, ...] = ("brain", "regime", "strategy", "risk", "exec", "monitor")
@@ -42,6 +44,10 @@ class StrategyView:
     shadow: bool = False
     last_signal: str | None = None  # e.g. "BUY BTC/USDT:USDT @ 43120.5 (conf 0.72)"
     errors: int = 0
+    # May it open a position now: the enable map lists it for a symbol's current regime,
+    # its own regime filter agrees, and no cooldown, lock, pause or error-disable stops it.
+    # The desk's "enabled" and the exporter's ats_strategy_active both mean exactly this.
+    may_open: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +68,8 @@ class RiskView:
     daily_lock: bool = False
     kill_switch: bool = False
     governance_locked: bool = False
-    lock_reason: str = ""
+    lock_reason: str = ""  # the strongest lock's reason
+    kill_reason: str = ""  # the kill switch's own reason (manual or drawdown), when engaged
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,11 +95,25 @@ class EquityPoint:
 
 
 @dataclass(frozen=True, slots=True)
+class LatencyView:
+    """Cumulative latency counts: per bucket of ``ats.brain.latency.LATENCY_BUCKETS_S``
+    (not cumulative over buckets; the last slot is +Inf) and the sum in seconds."""
+
+    counts: tuple[int, ...] = ()
+    sum_s: float = 0.0
+
+    @property
+    def count(self) -> int:
+        return sum(self.counts)
+
+
+@dataclass(frozen=True, slots=True)
 class ToolStat:
     calls: int = 0
     errors: int = 0
     total_ms: float = 0.0
     last_ms: float = 0.0
+    latency: LatencyView = LatencyView()
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +140,9 @@ class BrainSnapshot:
     drawdown: float = 0.0
     equity_history: tuple[EquityPoint, ...] = ()  # bounded (last ~500 points)
     stage_latency_ms: dict[str, float] = field(default_factory=dict)
+    stage_latency: dict[str, LatencyView] = field(default_factory=dict)  # cumulative
+    venue_latency: dict[str, LatencyView] = field(default_factory=dict)  # by adapter method
+    spread_bps: dict[str, float] = field(default_factory=dict)  # last quote per symbol
     cycle_latency_ms: float = 0.0
     tool_stats: dict[str, ToolStat] = field(default_factory=dict)
     rejections: dict[str, int] = field(default_factory=dict)  # reason -> count (cumulative)
@@ -129,10 +153,14 @@ class BrainSnapshot:
     last_error: str = ""
 
     def graph(self) -> dict[str, list[dict[str, object]]]:
-        """The ``/graph`` document: nodes with state, edges lit if the last cycle used them."""
+        """The ``/graph`` document: nodes with state, edges lit if the last cycle used them.
+
+        Edge ids are ``source->target``, the same ``id`` label ``ats_agent_edge_active``
+        carries, because Grafana's node graph needs an ``id`` on every edge."""
         return {
             "nodes": [{"id": a.id, "state": a.state} for a in self.agents],
             "edges": [
-                {"source": e.source, "target": e.target, "active": e.active} for e in self.edges
+                {"id": f"{e.source}->{e.target}", "source": e.source, "target": e.target,
+                 "active": e.active} for e in self.edges
             ],
         }

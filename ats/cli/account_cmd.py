@@ -19,19 +19,6 @@ from ats.cli.common import console, fail
 from ats.i18n import t
 
 
-def _speed(ctx: click.Context, param: click.Parameter, value: Any) -> float | None:
-    """A finite, positive clock speed — anything else is one line and exit 2."""
-    if value is None:
-        return None
-    try:
-        speed = float(value)
-    except (TypeError, ValueError):
-        fail(t("account.speed_bad", value=value))
-    if not (math.isfinite(speed) and speed > 0):
-        fail(t("account.speed_bad", value=value))
-    return speed
-
-
 def _account(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     from storage.accounts import valid_account_name
 
@@ -41,11 +28,6 @@ def _account(ctx: click.Context, param: click.Parameter, value: str | None) -> s
     if bad:
         fail(t("account.name_bad", name=value, why=bad))
     return value
-
-
-def speed_option(default: float | None, help_text: str) -> Any:
-    return click.option("--speed", type=str, default=None if default is None else str(default),
-                        callback=_speed, show_default=default is not None, help=help_text)
 
 
 def account_option(func: Any) -> Any:

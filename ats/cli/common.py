@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sys
 from collections.abc import Callable
 from typing import NoReturn
 
@@ -19,9 +18,10 @@ err_console = Console(stderr=True, highlight=False)
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    """Print a clear error to stderr and exit non-zero (no traceback for expected errors)."""
-    err_console.print(f"[bold red]{t('cli.error', message=message)}[/]")
-    sys.exit(code)
+    """Print one clear line to stderr and exit non-zero (codes: ``ats.cli.errors``)."""
+    from ats.cli.errors import exit_with
+
+    exit_with(message, code)
 
 
 def live_message(exc: LiveTradingRefused) -> str:

@@ -72,7 +72,8 @@ def config_group() -> None:
 
 @config_group.command("check", help=t("config.check.help"))
 @click.option("--dir", "directory", type=click.Path(path_type=Path), default=None)
-def config_check(directory: Path | None) -> None:
+@click.option("--equity", type=float, default=None, help=t("sizing.check.opt_equity"))
+def config_check(directory: Path | None, equity: float | None) -> None:
     d = config_dir(directory)
     results = check_dir(d)
     table = Table(title=t("config.check.title", dir=str(d)))
@@ -84,7 +85,34 @@ def config_check(directory: Path | None) -> None:
         table.add_row(name, status, detail)
     console.print(table)
     failed = [r for r in results if r[1] is not None]
+    if not failed:
+        _print_tradability(d, equity)
     if failed:
         console.print("[bold red]" + t("config.check.failed", n=len(failed)) + "[/]")
-        raise SystemExit(1)
+        raise SystemExit(2)  # usage/configuration error (ats.cli.errors)
     console.print("[green]" + t("config.check.all_ok") + "[/]")
+
+
+def _print_tradability(d: Path, equity: float | None) -> None:
+    """Warn (exit code unchanged) where the minimum lot risks more than the budget."""
+    from ats.cli.tradability import check_tradability
+    from ats.config import load_settings
+
+    if equity is None:
+        equity = load_settings().virtual_equity
+    gov = load_governance(d / "governance.yaml").governance
+    rows = check_tradability(load_symbols(d / "symbols.yaml"),
+                             load_adapters(d / "adapters.yaml"), gov, equity)
+    budget = equity * gov.risk.max_risk_per_trade
+    console.print(t("sizing.check.title", equity=equity, currency="USD",
+                    pct=gov.risk.max_risk_per_trade, budget=budget))
+    bad = [r for r in rows if not r.ok]
+    for r in bad:
+        console.print("[yellow]" + t("sizing.check.warn", adapter=r.adapter, symbol=r.symbol,
+                                     timeframe=r.timeframe, risk=r.min_lot_risk,
+                                     currency=r.currency, budget=r.budget) + "[/]",
+                      soft_wrap=True)
+    if bad:
+        console.print("[yellow]" + t("sizing.check.summary", n=len(bad), total=len(rows)) + "[/]")
+    else:
+        console.print("[green]" + t("sizing.check.all_tradable") + "[/]")

@@ -15,11 +15,12 @@ from rich.table import Table
 from rich.text import Text
 
 from ats.cli.common import console, fail
+from ats.cli.errors import EXIT_DATABASE
 from ats.config.settings import load_settings
 from ats.domain import RealClock
 from ats.i18n import t
 from storage.dao import PersistDAO
-from storage.errors import StorageError
+from storage.errors import CorruptDatabaseError, ReadOnlyDatabaseError, StorageError
 from storage.maintenance import backup, check, cleanup, stats
 from storage.protocol import SearchQueryError
 
@@ -53,7 +54,30 @@ def open_dao(db_path: Path | None, *, readonly: bool = False,
     try:
         return PersistDAO(path, readonly=readonly)
     except StorageError as exc:
-        fail(str(exc), code=2)
+        fail(str(exc), code=EXIT_DATABASE)
+
+
+def open_for_reading(db_path: Path | None, *, damaged_ok: bool = False) -> PersistDAO:
+    """Open for a command that only reads: read-write when possible (so an older schema is
+    migrated), read-only when the file is read-only (a healthy read-only file is healthy),
+    and — for ``ats db check`` only — read-only when the quick check finds damage, so the
+    full check can say what is wrong."""
+    path = resolve_db(db_path)
+    if not path.exists():
+        fail(t("db.missing", path=path))
+    fallback: tuple[type[StorageError], ...] = (ReadOnlyDatabaseError,)
+    if damaged_ok:
+        fallback += (CorruptDatabaseError,)
+    try:
+        return PersistDAO(path)
+    except fallback:
+        pass
+    except StorageError as exc:
+        fail(str(exc), code=EXIT_DATABASE)
+    try:
+        return PersistDAO(path, readonly=True)
+    except StorageError as exc:
+        fail(str(exc), code=EXIT_DATABASE)
 
 
 def human_bytes(n: int) -> str:
@@ -98,11 +122,11 @@ def db_group() -> None:
 @db_group.command("stats", help=t("db.stats.help"))
 @db_option
 def stats_cmd(db_path: Path | None) -> None:
-    dao = open_dao(db_path, create=False)
+    dao = open_for_reading(db_path)
     try:
         s = stats(dao)
     except StorageError as exc:
-        fail(str(exc))
+        fail(str(exc), code=EXIT_DATABASE)
     finally:
         dao.close()
     table = Table(title=t("db.stats.title", path=s.path, version=s.user_version))
@@ -122,7 +146,7 @@ def backup_cmd(dest: Path, db_path: Path | None) -> None:
     try:
         out = backup(dao, dest)
     except StorageError as exc:
-        fail(str(exc))
+        fail(str(exc), code=EXIT_DATABASE)
     finally:
         dao.close()
     console.print(t("db.backup.done", path=out, size=human_bytes(out.stat().st_size)))
@@ -145,7 +169,7 @@ def cleanup_cmd(older_than: str, archive_dir: Path | None, db_path: Path | None)
         result = cleanup(dao, cutoff_ms=cutoff, archive_dir=adir, stamp=stamp)
         dao.db.checkpoint()
     except StorageError as exc:
-        fail(str(exc))
+        fail(str(exc), code=EXIT_DATABASE)
     finally:
         dao.close()
     if not any(result.deleted.values()):
@@ -164,18 +188,18 @@ def cleanup_cmd(older_than: str, archive_dir: Path | None, db_path: Path | None)
 @db_group.command("check", help=t("db.check.help"))
 @db_option
 def check_cmd(db_path: Path | None) -> None:
-    dao = open_dao(db_path, create=False)
+    dao = open_for_reading(db_path, damaged_ok=True)
     try:
         problems = check(dao)
     except StorageError as exc:
-        fail(str(exc))
+        fail(str(exc), code=EXIT_DATABASE)
     finally:
         dao.close()
     if problems:
         console.print(f"[bold red]{t('db.check.problems', n=len(problems), path=dao.path)}[/]")
         for p in problems:
             console.print(f"  - {p}", markup=False)
-        raise SystemExit(1)
+        raise SystemExit(EXIT_DATABASE)
     console.print(t("db.check.ok", path=dao.path))
 
 
@@ -185,13 +209,13 @@ def check_cmd(db_path: Path | None) -> None:
 @db_option
 def search_cmd(query: tuple[str, ...], limit: int, db_path: Path | None) -> None:
     text = " ".join(query)
-    dao = open_dao(db_path, create=False)
+    dao = open_for_reading(db_path)
     try:
         hits = dao.search(text, limit=limit)
     except SearchQueryError as exc:
         fail(t("search.bad_query", message=str(exc)))
     except StorageError as exc:
-        fail(str(exc))
+        fail(str(exc), code=EXIT_DATABASE)
     finally:
         dao.close()
     if not hits:

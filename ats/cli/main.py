@@ -10,6 +10,7 @@ from ats.cli.audit_cmd import audit_command
 from ats.cli.config_cmd import config_group
 from ats.cli.db_cmd import db_group, search_cmd
 from ats.cli.doctor_cmd import doctor_command
+from ats.cli.errors import AtsGroup, configure_logging, set_debug
 from ats.cli.report_cmd import report_command
 from ats.cli.research_cmd import backtest_command, research_group
 from ats.cli.run_cmd import run_command
@@ -19,15 +20,18 @@ from ats.cli.unlock_cmd import unlock_command
 from ats.i18n import set_language, t
 
 
-@click.group(help=t("cli.help"))
+@click.group(cls=AtsGroup, help=t("cli.help"), epilog=t("hostile.exit_codes"))
 @click.version_option(__version__, prog_name="ats")
 @click.option(
     "--lang", type=click.Choice(["en", "ru"]), default=None, envvar="ATS_LANG",
     help="Language of messages (en, ru).",
 )
-def main(lang: str | None) -> None:
+@click.option("--debug", is_flag=True, default=False, help=t("hostile.opt_debug"))
+def main(lang: str | None, debug: bool) -> None:
     if lang:
         set_language(lang)
+    set_debug(debug)
+    configure_logging()
 
 
 main.add_command(config_group)

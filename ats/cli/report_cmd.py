@@ -7,11 +7,12 @@ from pathlib import Path
 import click
 
 from ats.cli.common import console, fail
+from ats.cli.params import SafeName
 from ats.i18n import t
 
 
 @click.command("report", help=t("report.help"))
-@click.argument("run_id")
+@click.argument("run_id", type=SafeName("run id"))
 @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help=t("report.opt_db"))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),

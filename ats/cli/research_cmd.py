@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from ats.cli.common import console, fail
+from ats.cli.params import SEED, SafeName
 from ats.config.loader import ConfigError, config_dir
 from ats.domain import RealClock
 from ats.i18n import t
@@ -101,7 +102,8 @@ def _finish(st: RunState, lab: Lab) -> None:
 
 
 common = [
-    click.option("--run", "run_id", required=True, help="Research run id."),
+    click.option("--run", "run_id", required=True, type=SafeName("run id"),
+                 help="Research run id."),
     click.option("--reports-dir", default=str(DEFAULT_REPORTS), show_default=True),
     click.option("--config-dir", default=None, help="Configs directory (default ./configs)."),
 ]
@@ -119,18 +121,22 @@ def research_group() -> None:
 
 
 @research_group.command("generate", help=t("research.generate.help"))
-@click.option("--run", "run_id", default=None, help="Run id (default: a new time-stamped id).")
+@click.option("--run", "run_id", default=None, type=SafeName("run id"),
+              help="Run id (default: a new time-stamped id).")
 @click.option("--reports-dir", default=str(DEFAULT_REPORTS), show_default=True)
 @click.option("--config-dir", default=None)
-@click.option("-n", "--count", default=12, show_default=True, help="Candidates to generate.")
-@click.option("--seed", default=0, show_default=True)
+@click.option("-n", "--count", default=12, type=click.IntRange(1, 10_000), show_default=True,
+              help="Candidates to generate.")
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--generator", "gen_kind", default="deterministic", show_default=True,
               help="deterministic | ollama | replay:<run id>")
 @click.option("--market", type=click.Choice(MARKETS), default="mock-trending", show_default=True)
 @click.option("--symbol", default="BTC/USDT:USDT", show_default=True)
 @click.option("--timeframe", default="1h", show_default=True)
-@click.option("--history-bars", default=4000, show_default=True)
-@click.option("--shadow-cycles", default=480, show_default=True,
+@click.option("--history-bars", default=4000, type=click.IntRange(100, 1_000_000),
+              show_default=True)
+@click.option("--shadow-cycles", default=480, type=click.IntRange(0, 1_000_000),
+              show_default=True,
               help="Bars the shadow stage runs a candidate in the brain.")
 @click.option("--db", default=None, help="Journal database for LLM prompts (default ATS_DB).")
 def generate_cmd(run_id: str | None, reports_dir: str, config_dir: str | None, count: int,
@@ -231,14 +237,16 @@ def promote_cmd(run_id: str, reports_dir: str, config_dir: str | None, candidate
 
 
 @research_group.command("run", help=t("research.run.help"))
-@click.option("--run", "run_id", default=None)
+@click.option("--run", "run_id", default=None, type=SafeName("run id"))
 @click.option("--reports-dir", default=str(DEFAULT_REPORTS), show_default=True)
 @click.option("--config-dir", default=None)
-@click.option("-n", "--count", default=12, show_default=True)
-@click.option("--seed", default=0, show_default=True)
+@click.option("-n", "--count", default=12, type=click.IntRange(1, 10_000), show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @click.option("--market", type=click.Choice(MARKETS), default="mock-trending", show_default=True)
-@click.option("--history-bars", default=4000, show_default=True)
-@click.option("--shadow-cycles", default=480, show_default=True)
+@click.option("--history-bars", default=4000, type=click.IntRange(100, 1_000_000),
+              show_default=True)
+@click.option("--shadow-cycles", default=480, type=click.IntRange(0, 1_000_000),
+              show_default=True)
 @click.option("--no-promote", is_flag=True)
 def run_cmd(run_id: str | None, reports_dir: str, config_dir: str | None, count: int,
             seed: int, market: str, history_bars: int, shadow_cycles: int,
@@ -272,7 +280,7 @@ def run_cmd(run_id: str | None, reports_dir: str, config_dir: str | None, count:
 
 
 @research_group.command("status", help=t("research.status.help"))
-@click.option("--run", "run_id", default=None)
+@click.option("--run", "run_id", default=None, type=SafeName("run id"))
 @click.option("--reports-dir", default=str(DEFAULT_REPORTS), show_default=True)
 def status_cmd(run_id: str | None, reports_dir: str) -> None:
     from research_lab.pipeline_ci.state import list_runs
@@ -313,7 +321,7 @@ def _parse_day(text: str) -> int:
 @click.option("--symbol", default="BTC/USDT:USDT", show_default=True)
 @click.option("--from", "from_", default="2025-10-01", show_default=True)
 @click.option("--to", "to", default="2026-01-01", show_default=True)
-@click.option("--seed", default=42, show_default=True, help="Mock market seed.")
+@click.option("--seed", type=SEED, default=42, show_default=True, help="Mock market seed.")
 @click.option("--db", default=None, help="Read bars from this database instead of the mock.")
 @click.option("--out", default=None, help="Directory for report.md and equity.png.")
 def backtest_command(strategy: str, symbol: str, from_: str, to: str, seed: int,

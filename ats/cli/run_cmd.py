@@ -14,7 +14,7 @@ from typing import Any
 import click
 from rich.table import Table
 
-from ats.cli.account_cmd import account_option, speed_option
+from ats.cli.account_cmd import account_option
 from ats.cli.common import (
     console,
     fail,
@@ -24,9 +24,11 @@ from ats.cli.common import (
     mode_options,
     remove_stop_handlers,
 )
+from ats.cli.params import POSITIVE, SEED, SPEED, SafeName, parse_timeframes
 from ats.config import ConfigError, LiveTradingRefused
 from ats.domain import Mode
 from ats.i18n import t
+from storage.errors import StorageError
 
 DEFAULT_ADAPTER = {Mode.PAPER: "mock", Mode.VST: "bingx", Mode.DEMO: "mt5"}
 
@@ -59,48 +61,93 @@ def summary_table(summary: dict[str, Any]) -> Table:
     return table
 
 
-def attach_metrics(orchestrator: Any, host: str, port: int) -> Callable[[], None]:
-    """Serve /metrics and /graph for this run from a daemon thread; returns its stopper."""
-    from ats.monitor.exporter import MetricsServer
+def halted_by_storage(exc: Exception, cycle: int) -> Exception:
+    """The fatal storage error re-worded for the trader: which cycle, the last order's state
+    (and whether it reached the file); same type so it exits with the database code."""
+    order = getattr(exc, "unrecorded_order", None)
+    order_text = ""
+    if order is not None:
+        status = order.status.value
+        if not getattr(exc, "order_recorded", False):
+            status += " (not recorded in the database)"
+        order_text = t("hostile.run_last_order", order_id=order.client_order_id,
+                       symbol=order.symbol, status=status)
+    message = t("hostile.run_storage_stopped", cycle=cycle,
+                error=getattr(exc, "message", str(exc)), order=order_text)
+    try:
+        return type(exc)(message, path=getattr(exc, "path", ""), hint=getattr(exc, "hint", ""))
+    except TypeError:
+        return exc
+
+
+def attach_metrics(orchestrator: Any, host: str, port: int) -> Callable[[], None] | None:
+    """Serve /metrics and /graph for this run from a daemon thread; returns its stopper.
+
+    A port already in use is one warning line and no exporter: the trading run matters
+    more than its dashboards (``--no-metrics`` silences the exporter on purpose).
+    """
+    from ats.monitor.exporter import ExporterPortInUse, MetricsServer
     from ats.monitor.metrics import BrainMetrics
 
-    metrics = BrainMetrics()
-    orchestrator.add_sink(metrics.update)
+    dao_path = getattr(getattr(orchestrator, "dao", None), "path", None)
+    metrics = BrainMetrics(db_path=dao_path if isinstance(dao_path, Path) else None)
     server = MetricsServer(metrics.registry, lambda: orchestrator.snapshot.graph(),
                            host=host, port=port)
-    bound = server.start()
+    try:
+        bound = server.start()
+    except ExporterPortInUse:
+        console.print(t("observability.metrics_port_busy", host=host, port=port),
+                      style="yellow")
+        return None
+    except OSError as exc:
+        raise ConfigError("--metrics-host", t("hostile.metrics_host", host=host, port=port,
+                                               error=exc.strerror or exc)) from None
+    orchestrator.add_sink(metrics.update)
     console.print(t("brain.run.metrics", host=host, port=bound))
     return server.stop
+
+
+def _metrics_port(explicit: int | None) -> int:
+    """``--metrics-port`` if given, else ``PROMETHEUS_PORT`` (default 9464)."""
+    if explicit is not None:
+        return explicit
+    from ats.config.settings import load_settings
+
+    return int(load_settings().prometheus_port)
 
 
 async def run_brain(options: dict[str, Any], *, max_cycles: int | None,
                     max_seconds: float | None, metrics: tuple[str, int] | None = None,
                     telemetry: Path | None = None) -> dict[str, Any]:
-    from ats.brain.orchestrator import BrainStartError
     from ats.brain.runtime import RunOptions, build_orchestrator
 
     orch = build_orchestrator(RunOptions(**options))
-    stop_metrics = attach_metrics(orch, *metrics) if metrics else None
-    if telemetry is not None:
-        from ats.monitor.telemetry import TelemetryExporter
-
-        orch.add_sink(TelemetryExporter(telemetry))
-    stop_event = asyncio.Event()
     loop = asyncio.get_running_loop()
-    installed = install_stop_handlers(loop, lambda _sig: stop_event.set())
+    stop_event = asyncio.Event()
+    installed: list[Any] = []
+    stop_metrics: Callable[[], None] | None = None
     try:
         try:
+            stop_metrics = attach_metrics(orch, *metrics) if metrics else None
+            if telemetry is not None:
+                from ats.monitor.telemetry import TelemetryExporter
+
+                orch.add_sink(TelemetryExporter(telemetry))
+            installed = install_stop_handlers(loop, lambda _sig: stop_event.set())
             await orch.start()
-        except BrainStartError as exc:
+            console.print(t("brain.run.started", run_id=orch.run_id, venue=orch.venue,
+                            mode=orch.mode.value, n=len(orch.symbols)))
+            if orch.reconcile_block:
+                console.print(t("account.reconcile_blocked", diff=orch.reconcile_block))
+            await orch.run(max_cycles=max_cycles, max_seconds=max_seconds,
+                           stop_event=stop_event)
+            summary = orch.summary()
+        finally:
+            # Every path closes the venue (and its aiohttp session) and the database: an
+            # authentication failure during start once left "Unclosed connector" behind.
             await orch.stop()
-            raise click.ClickException(str(exc)) from None
-        console.print(t("brain.run.started", run_id=orch.run_id, venue=orch.venue,
-                        mode=orch.mode.value, n=len(orch.symbols)))
-        if orch.reconcile_block:
-            console.print(t("account.reconcile_blocked", diff=orch.reconcile_block))
-        await orch.run(max_cycles=max_cycles, max_seconds=max_seconds, stop_event=stop_event)
-        summary = orch.summary()
-        await orch.stop()
+        if orch.fatal is not None:
+            summary["halted"] = halted_by_storage(orch.fatal, orch.counters.cycles)
         return summary
     finally:
         remove_stop_handlers(loop, installed)
@@ -114,16 +161,17 @@ async def run_brain(options: dict[str, Any], *, max_cycles: int | None,
               help=t("brain.run.opt_adapter"))
 @click.option("--max-cycles", type=click.IntRange(min=1), default=None,
               help=t("brain.run.opt_max_cycles"))
-@click.option("--max-seconds", type=click.FloatRange(min=0, min_open=True), default=None,
+@click.option("--max-seconds", type=POSITIVE, default=None,
               help=t("brain.run.opt_max_seconds"))
 @click.option("--skip-feed-check", is_flag=True, help=t("brain.run.opt_skip_feed_check"))
 @click.option("--use-mock-feed", is_flag=True, help=t("brain.run.opt_mock_feed"))
-@speed_option(60.0, t("brain.run.opt_speed"))
+@click.option("--speed", type=SPEED, default=60.0,
+              show_default=True, help=t("brain.run.opt_speed"))
 @account_option
-@click.option("--seed", type=int, default=42, show_default=True, help=t("brain.run.opt_seed"))
+@click.option("--seed", type=SEED, default=42, show_default=True, help=t("brain.run.opt_seed"))
 @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help=t("brain.run.opt_db"))
-@click.option("--run-id", default=None, help=t("brain.run.opt_run_id"))
+@click.option("--run-id", type=SafeName("run id"), default=None, help=t("brain.run.opt_run_id"))
 @click.option("--config-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help=t("brain.run.opt_config_dir"))
 @click.option("--timeframes", default=None, help=t("brain.run.opt_timeframes"))
@@ -131,15 +179,17 @@ async def run_brain(options: dict[str, Any], *, max_cycles: int | None,
               help=t("brain.run.opt_metrics_port"))
 @click.option("--metrics-host", default="127.0.0.1", show_default=True,
               help=t("brain.run.opt_metrics_host"))
+@click.option("--no-metrics", is_flag=True, help=t("observability.opt_no_metrics"))
 @click.option("--telemetry", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help=t("report.opt_telemetry"))
 def run_command(paper: bool, mode: str | None, live: bool, adapter: str | None,
                 max_cycles: int | None, max_seconds: float | None, skip_feed_check: bool,
                 use_mock_feed: bool, speed: float, seed: int, db_path: Path | None,
                 run_id: str | None, config_dir: Path | None, timeframes: str | None,
-                metrics_port: int | None, metrics_host: str, telemetry: Path | None,
-                account: str | None) -> None:
+                metrics_port: int | None, metrics_host: str, no_metrics: bool,
+                telemetry: Path | None, account: str | None) -> None:
     guard_live(mode, live)
+    tfs = parse_timeframes(timeframes)
     chosen = Mode.PAPER if paper or mode is None else Mode(mode)
     options: dict[str, Any] = {
         "mode": chosen, "adapter": adapter or DEFAULT_ADAPTER[chosen], "speed": speed,
@@ -147,10 +197,10 @@ def run_command(paper: bool, mode: str | None, live: bool, adapter: str | None,
         "use_mock_feed": use_mock_feed, "skip_feed_check": skip_feed_check,
         "max_cycles": max_cycles, "max_seconds": max_seconds, "account": account,
     }
-    if timeframes:
-        options["timeframes"] = tuple(x.strip() for x in timeframes.split(",") if x.strip())
-    metrics = (metrics_host, metrics_port) if metrics_port is not None else None
+    if tfs:
+        options["timeframes"] = tfs
     try:
+        metrics = None if no_metrics else (metrics_host, _metrics_port(metrics_port))
         summary = asyncio.run(run_brain(options, max_cycles=max_cycles, max_seconds=max_seconds,
                                         metrics=metrics, telemetry=telemetry))
     except LiveTradingRefused as exc:
@@ -159,9 +209,14 @@ def run_command(paper: bool, mode: str | None, live: bool, adapter: str | None,
         fail(exc.describe())
     except click.ClickException:
         raise
+    except StorageError:
+        raise  # one line, exit code 4 (ats.cli.errors)
     except OSError as exc:
         fail(t("brain.run.os_error", error=exc))
     console.print(summary_table(summary))
     held = int(summary.get("clock_held_ms") or 0)
     if held > 0:
         console.print(t("account.clock_slowed", minutes=f"{held / 60_000:,.0f}"))
+    halted = summary.get("halted")
+    if halted is not None:
+        raise halted  # after the summary: one line on stderr, exit code 4

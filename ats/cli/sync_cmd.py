@@ -24,7 +24,9 @@ from ats.cli.common import (
     remove_stop_handlers,
 )
 from ats.cli.db_cmd import db_option, fmt_ms, open_dao
-from ats.config import ConfigError, load_adapters, load_settings, load_symbols
+from ats.cli.errors import EXIT_DATABASE, EXIT_RUNTIME, EXIT_USAGE, classify
+from ats.cli.params import SEED, SPEED, parse_timeframes
+from ats.config import ConfigError, SymbolsConfig, load_adapters, load_settings, load_symbols
 from ats.domain import Clock, Mode, RealClock, SimulatedClock, timeframe_ms
 from ats.domain.types import TIMEFRAMES
 from ats.i18n import t
@@ -80,6 +82,32 @@ def summary_table(summary: SyncSummary) -> Table:
     return table
 
 
+def refuse_unknown_mock_symbols(requested: list[str], symbols_cfg: SymbolsConfig) -> None:
+    """The mock market invents a price path for any name; ``--symbols NOPE/XYZ`` stored
+    2,000 made-up bars. It lists what it has a profile for plus what symbols.yaml
+    configures for it — anything else is refused like a real venue would."""
+    from broker_adapters.mock.profiles import KNOWN
+
+    known = sorted(set(KNOWN) | set(symbols_cfg.adapters["mock"].symbols
+                                    if "mock" in symbols_cfg.adapters else ()))
+    unknown = [s for s in requested if s not in known]
+    if unknown:
+        fail(t("hostile.unknown_symbols", venue="mock", symbols=", ".join(unknown),
+               known=", ".join(known)), code=EXIT_USAGE)
+
+
+async def _check_listed(sync: Synchronizer) -> None:
+    """Every requested symbol must be listed by the venue before anything is stored."""
+    specs = await sync.adapter.instruments()
+    missing = [s for s in sync.symbols if s not in specs]
+    if missing:
+        from broker_adapters.errors import BadSymbolError
+
+        raise BadSymbolError(t("hostile.unknown_symbols", venue=sync.source,
+                               symbols=", ".join(missing),
+                               known=", ".join(sorted(specs)[:20])), venue=sync.source)
+
+
 async def _run(sync: Synchronizer, *, follow: bool, max_polls: int | None) -> SyncSummary:
     loop = asyncio.get_running_loop()
     def first_signal(sig: signal.Signals) -> None:
@@ -91,8 +119,11 @@ async def _run(sync: Synchronizer, *, follow: bool, max_polls: int | None) -> Sy
 
     installed = install_stop_handlers(loop, first_signal)
     try:
-        await sync.adapter.connect()
         try:
+            # close() on every path, a failed connect included: a half-open ccxt session
+            # otherwise leaves aiohttp's "Unclosed connector" warning behind.
+            await sync.adapter.connect()
+            await _check_listed(sync)
             return await sync.run(follow=follow, max_polls=max_polls)
         finally:
             await sync.adapter.close()
@@ -108,8 +139,9 @@ async def _run(sync: Synchronizer, *, follow: bool, max_polls: int | None) -> Sy
 @click.option("--once/--follow", "once", default=False,
               help="Backfill and exit, or keep following (default).")
 @db_option
-@click.option("--speed", type=float, default=None, help="Mock market clock speed (x real time).")
-@click.option("--seed", type=int, default=None, help="Mock market seed.")
+@click.option("--speed", type=SPEED, default=None,
+              help="Mock market clock speed (x real time).")
+@click.option("--seed", type=SEED, default=None, help="Mock market seed.")
 @click.option("--batch-size", type=click.IntRange(1, 100_000), default=None,
               help="Bars per request and per transaction (default: the venue's maximum).")
 @click.option("--ticks", is_flag=True, help="Also record a quote per symbol on every poll.")
@@ -130,10 +162,13 @@ def sync_command(adapter: str | None, symbols: str | None, timeframes: str | Non
     except ConfigError as exc:
         fail(exc.describe())
     name = (adapter or adapters_cfg.default).lower()
-    tfs = _split(timeframes) or list(symbols_cfg.timeframes_for(name))
+    tfs = list(parse_timeframes(timeframes) or symbols_cfg.timeframes_for(name))
     for tf in tfs:
         if tf not in TIMEFRAMES:
             fail(t("sync.bad_timeframe", value=tf, known=", ".join(TIMEFRAMES)))
+    requested = _split(symbols)
+    if name == "mock" and requested:
+        refuse_unknown_mock_symbols(requested, symbols_cfg)
     from broker_adapters.factory import UnknownAdapterError, create_adapter
 
     clock = _clock_for(name, speed, adapters_cfg.mock.start)
@@ -180,6 +215,10 @@ def sync_command(adapter: str | None, symbols: str | None, timeframes: str | Non
     console.print(t("sync.done", rows=f"{summary.rows:,}", errors=summary.errors,
                     polls=summary.polls))
     if summary.aborted:
-        fail(t("sync.aborted", reason=summary.aborted), code=4)
+        # The cause decides the code: 4 for the database, 1 for the venue (3 if live).
+        code = classify(summary.abort_cause)[0] if summary.abort_cause else EXIT_DATABASE
+        fail(t("sync.aborted", reason=summary.aborted), code=code)
     if summary.errors:
-        raise SystemExit(1)
+        # The table above has the details; stderr says it too, in one line, so a script
+        # that only watches stderr and the exit code is not left guessing.
+        fail(t("hostile.sync_errors", n=summary.errors), code=EXIT_RUNTIME)

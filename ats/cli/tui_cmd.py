@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 
-from ats.cli.account_cmd import account_option, speed_option
+from ats.cli.account_cmd import account_option
 from ats.cli.common import fail, guard_live, live_message, mode_options
+from ats.cli.params import SEED, SPEED
 from ats.config.settings import LiveTradingRefused, load_settings
 from ats.domain import Mode
 from ats.i18n import set_language, t
@@ -31,7 +32,8 @@ def run_desk(options: dict[str, object], metrics_port: int | None = None) -> Non
     """Build the orchestrator and run the desk until the trader quits.
 
     With ``metrics_port``, ``/metrics`` and ``/graph`` are served on 127.0.0.1 for the run
-    (the same exporter thread as ``ats run``), stopped when the desk closes.
+    (the same exporter thread as ``ats run``), stopped when the desk closes; a busy port
+    is one warning line and the desk opens anyway.
     """
     from ats.brain.runtime import RunOptions, build_orchestrator
     from ats.cli.run_cmd import attach_metrics
@@ -45,7 +47,7 @@ def run_desk(options: dict[str, object], metrics_port: int | None = None) -> Non
     if metrics_port is not None:
         try:
             stop_metrics = attach_metrics(orchestrator, "127.0.0.1", metrics_port)
-        except OSError as exc:  # port in use: say which and how to fix
+        except OSError as exc:  # not a busy port (that only warns): a real bind failure
             asyncio.run(orchestrator.stop())
             fail(str(exc))
     speed = options.get("speed")
@@ -64,19 +66,21 @@ def run_desk(options: dict[str, object], metrics_port: int | None = None) -> Non
 @mode_options
 @click.option("--adapter", type=click.Choice(["mock", "mt5", "bingx"]), default=None,
               help=t("tui.cli.adapter"))
-@speed_option(None, t("tui.cli.speed"))
+@click.option("--speed", type=SPEED, default=None,
+              help=t("tui.cli.speed"))
 @account_option
-@click.option("--seed", type=int, default=None, help=t("tui.cli.seed"))
+@click.option("--seed", type=SEED, default=None, help=t("tui.cli.seed"))
 @click.option("--lang", type=click.Choice(["en", "ru"]), default=None, help=t("tui.cli.lang"))
 @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help=t("tui.cli.db"))
 @click.option("--metrics-port", type=click.IntRange(0, 65535), default=None,
               help=t("tui.cli.metrics_port"))
+@click.option("--no-metrics", is_flag=True, help=t("observability.opt_no_metrics"))
 @click.option("--config-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help=t("tui.cli.config"))
 def tui_command(paper: bool, mode: str | None, live: bool, adapter: str | None,
                 speed: float | None, seed: int | None, lang: str | None, db_path: Path | None,
-                metrics_port: int | None, config_dir: Path | None,
+                metrics_port: int | None, no_metrics: bool, config_dir: Path | None,
                 account: str | None) -> None:
     guard_live(mode, live)
     if lang:
@@ -92,4 +96,6 @@ def tui_command(paper: bool, mode: str | None, live: bool, adapter: str | None,
         "db_path": prepare_db(db_path or settings.db_path),
         "speed": speed, "seed": seed, "config_dir": config_dir, "account": account,
     }
-    run_desk({k: v for k, v in options.items() if v is not None}, metrics_port)
+    port = None if no_metrics else (
+        metrics_port if metrics_port is not None else settings.prometheus_port)
+    run_desk({k: v for k, v in options.items() if v is not None}, port)

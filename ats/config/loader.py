@@ -14,7 +14,9 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from ats.config.errors import ConfigError
 from ats.config.models import AdaptersConfig, EnableMap, Governance, SymbolsConfig
+from ats.config.safe_yaml import load_yaml
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -26,39 +28,6 @@ FILES: dict[str, type[BaseModel]] = {
     "symbols.yaml": SymbolsConfig,
     "adapters.yaml": AdaptersConfig,
 }
-
-
-class ConfigError(Exception):
-    """A configuration file is missing, unreadable or invalid."""
-
-    def __init__(
-        self,
-        path: Path | str,
-        message: str,
-        *,
-        line: int | None = None,
-        field: str | None = None,
-        expected: str | None = None,
-        found: str | None = None,
-    ) -> None:
-        self.path = str(path)
-        self.line = line
-        self.field = field
-        self.expected = expected
-        self.found = found
-        self.message = message
-        super().__init__(self.describe())
-
-    def describe(self) -> str:
-        where = self.path + (f":{self.line}" if self.line else "")
-        parts = [f"{where}: {self.message}"]
-        if self.field:
-            parts.append(f"field: {self.field}")
-        if self.expected:
-            parts.append(f"expected: {self.expected}")
-        if self.found is not None:
-            parts.append(f"found: {self.found}")
-        return "; ".join(parts)
 
 
 def config_dir(path: Path | str | None = None) -> Path:
@@ -101,23 +70,12 @@ def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
 
 
 def read_yaml(path: Path) -> tuple[Any, yaml.Node | None, bytes]:
-    """Parse a YAML file, returning data, the node tree (for line numbers) and raw bytes."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(path, "file not found; copy it from the shipped configs/") from None
-    except OSError as exc:
-        raise ConfigError(path, f"cannot read file: {exc.strerror or exc}") from None
-    text = raw.decode("utf-8", errors="replace")
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(path, f"invalid YAML: {problem}", line=line) from None
-    return data, node, raw
+    """Parse a YAML file, returning data, the node tree (for line numbers) and raw bytes.
+
+    Every limit of ``load_yaml`` applies (size, depth, aliases, duplicate keys, UTF-8, tags).
+    """
+    doc = load_yaml(path)
+    return doc.data, doc.node, doc.raw
 
 
 def validate(path: Path, model: type[M], data: Any, node: yaml.Node | None) -> M:
@@ -137,6 +95,10 @@ def validate(path: Path, model: type[M], data: Any, node: yaml.Node | None) -> M
         etype = err.get("type", "")
         msg = err.get("msg", "invalid value")
         expected = msg
+        if etype in ("number_not_bool", "number_not_text", "finite_number"):
+            # Say it once: "invalid value ... expected: a finite number; found: inf".
+            msg = "invalid value"
+            expected = expected.replace("Input should be ", "")
         if etype == "extra_forbidden":
             msg = "unknown key"
             expected = "one of the documented keys (see the shipped file)"

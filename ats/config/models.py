@@ -7,30 +7,47 @@ checked so that "risk 8" is refused instead of risking 800 % of equity.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from ats.domain.types import TIMEFRAMES, Regime
 
 
+def _not_bool(value: Any) -> Any:
+    """YAML reads ``true`` as a boolean and ``"5"`` as text; pydantic would coerce both
+    (``True`` to 1), so a typo would become a limit. Only YAML numbers are numbers."""
+    if isinstance(value, bool):
+        raise PydanticCustomError("number_not_bool", "a number, not a boolean")
+    if isinstance(value, str):
+        raise PydanticCustomError("number_not_text", "a number, not text (remove the quotes)")
+    return value
+
+
+# Where a number is expected, a boolean is refused; ``.inf``/``.nan`` are refused by
+# ``allow_inf_nan=False`` on every model.
+Num = Annotated[float, BeforeValidator(_not_bool)]
+Int = Annotated[int, BeforeValidator(_not_bool)]
+
+
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 # --------------------------------------------------------------------------- governance
 class RiskLimits(Strict):
-    base_risk_per_trade: float = Field(0.008, gt=0, le=0.05)
-    bonus_risk_on_profit: float = Field(0.002, ge=0, le=0.05)
-    max_risk_per_trade: float = Field(0.010, gt=0, le=0.05)
-    max_portfolio_risk: float = Field(0.030, gt=0, le=0.25)
-    leverage_cap: float = Field(3.0, gt=0, le=3.0)
+    base_risk_per_trade: Num = Field(0.008, gt=0, le=0.05)
+    bonus_risk_on_profit: Num = Field(0.002, ge=0, le=0.05)
+    max_risk_per_trade: Num = Field(0.010, gt=0, le=0.05)
+    max_portfolio_risk: Num = Field(0.030, gt=0, le=0.25)
+    leverage_cap: Num = Field(3.0, gt=0, le=3.0)
     kelly_cap: bool = True
-    kelly_fraction: float = Field(0.25, gt=0, le=1.0)
-    loss_streak_reduction: float = Field(0.5, gt=0, le=1.0)
-    loss_streak_trigger: int = Field(3, ge=1, le=50)
-    high_vol_reduction: float = Field(0.7, gt=0, le=1.0)
-    high_vol_quantile: float = Field(0.9, gt=0, lt=1.0)
+    kelly_fraction: Num = Field(0.25, gt=0, le=1.0)
+    loss_streak_reduction: Num = Field(0.5, gt=0, le=1.0)
+    loss_streak_trigger: Int = Field(3, ge=1, le=50)
+    high_vol_reduction: Num = Field(0.7, gt=0, le=1.0)
+    high_vol_quantile: Num = Field(0.9, gt=0, lt=1.0)
 
     @model_validator(mode="after")
     def _max_covers_base(self) -> RiskLimits:
@@ -40,27 +57,27 @@ class RiskLimits(Strict):
 
 
 class LockLimits(Strict):
-    daily_max_loss: float = Field(0.018, gt=0, le=0.2)
-    trailing_dd_kill_switch: float = Field(0.035, gt=0, le=0.5)
-    trailing_dd_window_hours: int = Field(72, ge=1, le=24 * 30)
+    daily_max_loss: Num = Field(0.018, gt=0, le=0.2)
+    trailing_dd_kill_switch: Num = Field(0.035, gt=0, le=0.5)
+    trailing_dd_window_hours: Int = Field(72, ge=1, le=24 * 30)
 
 
 class CorrelationLimits(Strict):
-    threshold: float = Field(0.65, gt=0, le=1.0)
-    window_bars: int = Field(100, ge=10, le=10_000)
+    threshold: Num = Field(0.65, gt=0, le=1.0)
+    window_bars: Int = Field(100, ge=10, le=10_000)
     safe_mode_action: Literal["reduce", "block"] = "reduce"
 
 
 class ExecutionLimits(Strict):
-    max_child_share_of_depth: float = Field(0.25, gt=0, le=1.0)
-    max_child_notional: float = Field(250_000.0, gt=0)
-    max_slippage_bps: float = Field(50.0, gt=0, le=1000)
+    max_child_share_of_depth: Num = Field(0.25, gt=0, le=1.0)
+    max_child_notional: Num = Field(250_000.0, gt=0)
+    max_slippage_bps: Num = Field(50.0, gt=0, le=1000)
 
 
 class Governance(Strict):
     """The locked limits. Frozen: assigning to any field raises."""
 
-    version: int = 1
+    version: Int = 1
     risk: RiskLimits = RiskLimits()
     locks: LockLimits = LockLimits()
     correlation: CorrelationLimits = CorrelationLimits()
@@ -79,9 +96,9 @@ class Challenger(Strict):
 
 
 class EnableMap(Strict):
-    min_bars_hold: int = Field(3, ge=1, le=500)
+    min_bars_hold: Int = Field(3, ge=1, le=500)
     cooldown_after_2_losses: bool = True
-    cooldown_bars: int = Field(6, ge=0, le=10_000)
+    cooldown_bars: Int = Field(6, ge=0, le=10_000)
     regimes: dict[Regime, tuple[str, ...]]
     challengers: tuple[Challenger, ...] = ()
 
@@ -108,11 +125,20 @@ class AdapterSymbols(Strict):
     timeframes: tuple[Timeframe, ...] | None = None
 
 
+class InstrumentCurrencies(Strict):
+    """What an instrument is expected to be denominated in (the venue's word wins)."""
+
+    quote: str = Field(min_length=3, max_length=8, pattern=r"^[A-Z]+$")
+    margin: str = Field(min_length=3, max_length=8, pattern=r"^[A-Z]+$")
+
+
 class SymbolsConfig(Strict):
     timeframes: tuple[Timeframe, ...] = ("1m", "5m", "15m", "1h", "4h")
-    poll_interval_seconds: float = Field(5.0, gt=0, le=3600)
-    backfill_bars: int = Field(2000, ge=1, le=1_000_000)
+    poll_interval_seconds: Num = Field(5.0, gt=0, le=3600)
+    backfill_bars: Int = Field(2000, ge=1, le=1_000_000)
     adapters: dict[str, AdapterSymbols]
+    # Quote (PnL) and margin currency per symbol; checked against the venue's spec at start.
+    instruments: dict[str, InstrumentCurrencies] = Field(default_factory=dict)
 
     def symbols_for(self, adapter: str) -> tuple[str, ...]:
         if adapter not in self.adapters:
@@ -129,39 +155,41 @@ assert set(Timeframe.__args__) <= set(TIMEFRAMES)  # type: ignore[attr-defined]
 
 # --------------------------------------------------------------------------- adapters
 class Fees(Strict):
-    maker: float = Field(0.0002, ge=-0.01, le=0.01)
-    taker: float = Field(0.0005, ge=0, le=0.01)
+    maker: Num = Field(0.0002, ge=-0.01, le=0.01)
+    taker: Num = Field(0.0005, ge=0, le=0.01)
 
 
 class MockAdapterConfig(Strict):
-    seed: int = 42
-    speed: float = Field(60.0, gt=0)
+    seed: Int = 42
+    speed: Num = Field(60.0, gt=0)
     start: str = "2026-01-05T00:00:00Z"
-    correlation: float = Field(0.3, ge=-1, le=1)
+    correlation: Num = Field(0.3, ge=-1, le=1)
     fees: Fees = Fees()
 
 
 class BingxAdapterConfig(Strict):
     sandbox: bool = True
     default_type: Literal["swap"] = "swap"
-    timeout_ms: int = Field(10_000, ge=100)
+    timeout_ms: Int = Field(10_000, ge=100)
     base_url: str | None = None
     fees: Fees = Fees()
+    # one_way | hedge: set at start when the account is flat; keep: use the account's mode
+    position_mode: Literal["one_way", "hedge", "keep"] = "one_way"
 
 
 class Mt5AdapterConfig(Strict):
     mode: Literal["native", "bridge"] = "bridge"
     host: str = "127.0.0.1"
-    port: int = Field(18812, ge=1, le=65535)
-    timeout_seconds: float = Field(30.0, gt=0)
-    server_utc_offset_hours: float | None = None
+    port: Int = Field(18812, ge=1, le=65535)
+    timeout_seconds: Num = Field(30.0, gt=0)
+    server_utc_offset_hours: Num | None = None
     fees: Fees = Fees(maker=0.0, taker=0.00007)
 
 
 class PaperConfig(Strict):
-    slippage_bps_base: float = Field(1.0, ge=0)
-    depth_impact_bps: float = Field(10.0, ge=0)
-    vol_impact: float = Field(0.1, ge=0)
+    slippage_bps_base: Num = Field(1.0, ge=0)
+    depth_impact_bps: Num = Field(10.0, ge=0)
+    vol_impact: Num = Field(0.1, ge=0)
 
 
 class AdaptersConfig(Strict):

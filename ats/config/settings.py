@@ -6,12 +6,14 @@ shows them.
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
 from dotenv import dotenv_values
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from ats.config.errors import ConfigError
 from ats.domain.types import Mode
 
 ACCEPTANCE_CHECKLIST = "reports/02_acceptance_checklist.md"
@@ -34,8 +36,58 @@ def refuse_live(mode: str | Mode | None, source: str) -> None:
         raise LiveTradingRefused(source)
 
 
-def _truthy(value: str | None) -> bool:
-    return str(value).strip().lower() in {"1", "true", "yes", "on"}
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _env_error(name: str, message: str, expected: str, found: str) -> ConfigError:
+    """One line naming the variable: ``VIRTUAL_EQUITY (environment or .env): ...``."""
+    shown = found if len(found) <= 60 else found[:57] + "..."
+    return ConfigError(f"{name} (environment or .env)", message, expected=expected,
+                       found=repr(shown))
+
+
+def _env_bool(name: str, value: str | None) -> bool:
+    if value is None:
+        return False
+    v = value.strip().lower()
+    if v in _TRUE:
+        return True
+    if v in _FALSE:
+        return False
+    raise _env_error(name, "not a yes/no value", "1/0, true/false, yes/no or on/off", value)
+
+
+def _env_number(name: str, value: str, *, low: float, high: float, low_open: bool) -> float:
+    try:
+        x = float(value.strip())
+    except ValueError:
+        x = math.nan
+    ok = math.isfinite(x) and (x > low if low_open else x >= low) and x <= high
+    if not ok:
+        bound = f"{'>' if low_open else '>='} {low:g}"
+        raise _env_error(name, "not a valid number", f"a finite number {bound} and <= {high:g}",
+                         value)
+    return x
+
+
+def _env_int(name: str, value: str, *, low: int, high: int) -> int:
+    try:
+        x = int(value.strip())
+    except ValueError:
+        raise _env_error(name, "not a whole number", f"an integer from {low} to {high}",
+                         value) from None
+    if not low <= x <= high:
+        raise _env_error(name, "out of range", f"an integer from {low} to {high}", value)
+    return x
+
+
+def _env_mode(value: str) -> Mode:
+    try:
+        return Mode(value.strip().lower())
+    except ValueError:
+        allowed = ", ".join(m.value for m in Mode if m is not Mode.LIVE)
+        raise _env_error("MODE", "unknown trading mode", f"one of {allowed}", value) from None
 
 
 class Settings(BaseModel):
@@ -79,18 +131,28 @@ def load_settings(
         return v if v not in (None, "") else None
 
     kwargs: dict[str, object] = {}
-    if get("MODE"):
-        kwargs["mode"] = Mode(get("MODE").lower())  # type: ignore[union-attr]
-    kwargs["use_virtual_trading"] = _truthy(get("USE_VIRTUAL_TRADING"))
+    mode = get("MODE")
+    if mode:
+        kwargs["mode"] = _env_mode(mode)
+    kwargs["use_virtual_trading"] = _env_bool("USE_VIRTUAL_TRADING", get("USE_VIRTUAL_TRADING"))
+    # Numbers are checked here, naming the variable: a pydantic error would name a field
+    # the trader never typed, and ``nan``/``inf`` would pass ``gt=0``.
+    equity = get("VIRTUAL_EQUITY")
+    if equity is not None:
+        kwargs["virtual_equity"] = _env_number("VIRTUAL_EQUITY", equity, low=0.0, high=1e12,
+                                               low_open=True)
+    port = get("PROMETHEUS_PORT")
+    if port is not None:
+        kwargs["prometheus_port"] = _env_int("PROMETHEUS_PORT", port, low=0, high=65535)
+    login = get("MT5_LOGIN")
+    if login is not None:
+        kwargs["mt5_login"] = _env_int("MT5_LOGIN", login, low=1, high=2**63 - 1)
     for env_name, key in (
         ("VIRTUAL_ASSET", "virtual_asset"),
-        ("VIRTUAL_EQUITY", "virtual_equity"),
         ("ATS_DB", "db_path"),
-        ("PROMETHEUS_PORT", "prometheus_port"),
         ("ATS_METRICS_HOST", "metrics_host"),
         ("BINGX_API_KEY", "bingx_api_key"),
         ("BINGX_API_SECRET", "bingx_api_secret"),
-        ("MT5_LOGIN", "mt5_login"),
         ("MT5_PASSWORD", "mt5_password"),
         ("MT5_SERVER", "mt5_server"),
         ("OLLAMA_HOST", "ollama_host"),

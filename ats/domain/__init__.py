@@ -2,6 +2,7 @@
 
 from ats.domain.bars import Bars
 from ats.domain.clock import Clock, FixedClock, RealClock, SimulatedClock
+from ats.domain.fx import FxRates, point_value, same_money
 from ats.domain.types import (
     AccountState,
     Fill,
@@ -26,6 +27,7 @@ __all__ = [
     "Clock",
     "Fill",
     "FixedClock",
+    "FxRates",
     "InstrumentSpec",
     "Mode",
     "Order",
@@ -40,5 +42,7 @@ __all__ = [
     "SimulatedClock",
     "StrategySignal",
     "TimeInForce",
+    "point_value",
+    "same_money",
     "timeframe_ms",
 ]

@@ -92,9 +92,12 @@ class InstrumentSpec:
     lot_step: float
     min_qty: float
     contract_size: float = 1.0
-    quote_currency: str = "USD"
+    quote_currency: str = "USD"  # PnL of a price move is in this currency
     has_funding: bool = False
     max_leverage: float = 100.0
+    # Margin is held in this currency (the base for FX, the settle coin for perpetuals);
+    # "" when the venue does not say. Amounts reach the account through ``ats.domain.fx``.
+    margin_currency: str = ""
 
 
 @dataclass(frozen=True, slots=True)

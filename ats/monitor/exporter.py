@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import json
 import logging
+import socket
 import threading
 from collections.abc import Callable, Iterable
 from socketserver import ThreadingMixIn
@@ -33,6 +34,12 @@ class ExporterPortInUse(OSError):
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
     allow_reuse_address = True
+
+
+class _ThreadingServerV6(_ThreadingServer):
+    """The same server on an IPv6 socket (``--metrics-host ::`` or ``::1``)."""
+
+    address_family = socket.AF_INET6
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -94,10 +101,12 @@ class MetricsServer:
                 "metrics exporter bound to %s: anyone who can reach it sees positions and PnL",
                 self.host,
             )
+        host = self.host.strip("[]")
+        server_class = _ThreadingServerV6 if ":" in host else _ThreadingServer
         try:
             self._server = make_server(
-                self.host, self.port, make_app(self.registry, self.graph),
-                server_class=_ThreadingServer, handler_class=_QuietHandler,
+                host, self.port, make_app(self.registry, self.graph),
+                server_class=server_class, handler_class=_QuietHandler,
             )
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:

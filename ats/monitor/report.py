@@ -207,9 +207,20 @@ def render_markdown(f: RunFacts, chart: str | None, *, virtual: bool = False) ->
 
 
 def write_report(dao: Persistence, run_id: str, reports_dir: Path | str = "reports") -> list[Path]:
-    """Write the report files for ``run_id``; returns their paths."""
+    """Write the report files for ``run_id``; returns their paths.
+
+    The run id becomes a directory name, so it must be a safe name and the directory must
+    land inside ``reports_dir`` (``--run-id ../../x`` once wrote elsewhere).
+    """
+    from ats.config.names import SAFE_NAME_RULE, is_safe_name
+
+    if not is_safe_name(run_id):
+        raise ReportError(f"run id {run_id!r} is not a safe name ({SAFE_NAME_RULE})")
+    root = Path(reports_dir)
+    out = root / f"run_{run_id}"
+    if root.resolve() not in out.resolve().parents:
+        raise ReportError(f"report directory {out} would be outside {root}; use a safe run id")
     facts, series = collect(dao, run_id)
-    out = Path(reports_dir) / f"run_{run_id}"
     out.mkdir(parents=True, exist_ok=True)
     chart = equity_chart(series, out / "equity.png", f"ATS run {run_id}")
     written = [out / "summary.md"]

@@ -62,6 +62,13 @@ class PortfolioController:
         self.last_snapshot: EquitySnapshot | None = None
         self.bad_prices: dict[str, float] = {}
 
+    def set_fx_rate(self, symbol: str, rate: float) -> None:
+        """Quote-to-account rate of ``symbol`` (from the venue, refreshed every cycle)."""
+        self._ledger.set_fx_rate(symbol, rate)
+
+    def point_value(self, symbol: str) -> float:
+        return self._ledger.point_value(symbol)
+
     def set_instrument(self, spec: InstrumentSpec) -> None:
         """Contract size (for PnL and notional) and lot step (for ``max_qty``) of a symbol."""
         self._ledger.set_contract_size(spec.symbol, spec.contract_size)

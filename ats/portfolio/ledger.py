@@ -4,6 +4,11 @@ One net position per symbol (signed quantity), the way both venues and the paper
 report them. Realized PnL is gross; fees are kept apart so that
 ``realized + unrealized - fees == equity - starting equity`` holds by construction and the
 TUI can show what the venue took.
+
+Every amount is in the account currency: a price move times the quantity is in the
+instrument's quote currency, so it is multiplied by the symbol's point value (contract size
+x the venue's quote-to-account rate, ``set_fx_rate``). Realized PnL converts at the rate of
+the closing fill's cycle; open PnL at the current rate.
 """
 
 from __future__ import annotations
@@ -51,13 +56,16 @@ class _Book:
     qty: float
     entry: float
     mark: float
-    contract_size: float
+    contract_size: float  # point value: contract size x quote-to-account rate
     trade: _Trade
     stop: float | None = None
     take: float | None = None
     realized: float = 0.0
     venue: str = ""
     virtual_asset: str | None = None
+    # Restored before its FX rate was known: the stored open PnL (account currency) that
+    # fixes the mark once the rate arrives (``Ledger.set_fx_rate``).
+    restored_upnl: float | None = None
 
     @property
     def unrealized(self) -> float:
@@ -103,6 +111,7 @@ class Ledger:
 
     def __init__(self, contract_sizes: Mapping[str, float] | None = None) -> None:
         self._cs: dict[str, float] = dict(contract_sizes or {})
+        self._fx: dict[str, float] = {}  # quote-currency -> account rate per symbol
         self._books: dict[str, _Book] = {}
         # Last known price per symbol, kept while flat too, so a position opened (or flipped)
         # is valued at the market's price, not at its own fill (which hides the spread paid).
@@ -113,10 +122,31 @@ class Ledger:
     def contract_size(self, symbol: str) -> float:
         return self._cs.get(symbol, 1.0)
 
+    def point_value(self, symbol: str) -> float:
+        """Account currency per 1.0 of price per unit held (contract size x FX rate)."""
+        return self._cs.get(symbol, 1.0) * self._fx.get(symbol, 1.0)
+
     def set_contract_size(self, symbol: str, size: float) -> None:
         if not (math.isfinite(size) and size > 0):
             raise ValueError(f"contract size {size!r} for {symbol} must be a positive number")
         self._cs[symbol] = size
+        self._refresh(symbol)
+
+    def set_fx_rate(self, symbol: str, rate: float) -> None:
+        """The venue's rate from ``symbol``'s quote currency to the account currency."""
+        if not (math.isfinite(rate) and rate > 0):
+            raise ValueError(f"FX rate {rate!r} for {symbol} must be a positive number")
+        self._fx[symbol] = rate
+        self._refresh(symbol)
+
+    def _refresh(self, symbol: str) -> None:
+        b = self._books.get(symbol)
+        if b is not None:
+            b.contract_size = self.point_value(symbol)
+            if b.restored_upnl is not None and symbol in self._fx and b.qty:
+                b.mark = b.entry + b.restored_upnl / (b.qty * b.contract_size)
+                self._marks[symbol] = b.mark
+                b.restored_upnl = None
 
     # ------------------------------------------------------------------ reading
     @property
@@ -189,7 +219,7 @@ class Ledger:
         self, fill: Fill, qty: float, fee: float, stop: float | None, take: float | None,
         strategy: str,
     ) -> None:
-        cs = self.contract_size(fill.symbol)
+        cs = self.point_value(fill.symbol)
         b = self._books.get(fill.symbol)
         if b is None:
             trade = _Trade(side=fill.side, opened_ts=fill.ts, strategy=strategy)
@@ -223,7 +253,7 @@ class Ledger:
             if not (math.isfinite(p.qty) and math.isfinite(p.entry_price) and p.entry_price > 0):
                 raise ValueError(f"stored position {p.symbol} is unusable "
                                  f"(qty={p.qty!r}, entry={p.entry_price!r})")
-            cs = self.contract_size(p.symbol)
+            cs = self.point_value(p.symbol)
             mark = p.entry_price + p.unrealized_pnl / (p.qty * cs)
             self._marks[p.symbol] = mark
             trade = _Trade(side=p.side, opened_ts=p.ts, strategy=p.strategy, max_qty=abs(p.qty),
@@ -234,4 +264,5 @@ class Ledger:
             self._books[p.symbol] = _Book(
                 p.symbol, p.qty, p.entry_price, mark, cs, trade, stop=p.stop, take=p.take,
                 realized=p.realized_pnl, venue=p.venue, virtual_asset=p.virtual_asset,
+                restored_upnl=None if p.symbol in self._fx else p.unrealized_pnl,
             )

@@ -38,6 +38,9 @@ class RiskBudget:
     reductions: tuple[str, ...] = ()  # "loss_streak", "high_vol"
     blocked: str | None = None
     code: str = ""
+    # The most a multiplier may raise ``pct`` to: the governance maximum per trade, the
+    # day's room under the daily lock and the room under the portfolio cap.
+    ceiling_pct: float = 0.0
 
 
 class RiskEngine:
@@ -89,8 +92,11 @@ class RiskEngine:
         budget = min(base * dd_factor, daily_room, room)
         budget, reductions = self._apply_dynamic_reduction(budget, state)
         budget = min(max(0.0, budget), s.max_risk_per_trade)
+        ceiling = min(s.max_risk_per_trade, daily_room, room)
+        if reductions or dd_factor < 1.0:
+            ceiling = min(ceiling, budget)  # a cut budget is not raised back by a multiplier
         return RiskBudget(budget, base_pct=base, dd_factor=dd_factor, room_pct=room,
-                          reductions=reductions)
+                          reductions=reductions, ceiling_pct=ceiling)
 
     def _apply_dynamic_reduction(
         self, budget: float, state: RiskState
@@ -124,18 +130,36 @@ class RiskEngine:
         fixed_stop_pct: float | None = None,
         confidence_mult: float = 1.0,
         gross_exposure: float = 0.0,
+        quote_rate: float = 1.0,
+        cost_per_unit: float = 0.0,
+        edge: tuple[float, float, int] | None = None,
     ) -> SizingResult:
-        """Quantity = equity x budget / (stop distance x contract size), then hard caps.
+        """Quantity = equity x budget / (loss per unit at the stop), then hard caps.
 
-        The stop comes from the signal's ``stop_hint``, else ``atr * stop_atr_mult``, else
-        ``fixed_stop_pct`` of the entry. ``gross_exposure`` is the notional already open or
-        pending (account currency); the new notional plus it stays within the leverage cap.
-        ``confidence_mult`` can only shrink the budget (values above 1 count as 1): the
-        budget is a ceiling, so a confident signal gets the full budget, never more.
+        The loss per unit is (stop distance + ``cost_per_unit``) x contract size x
+        ``quote_rate``: the price distance and the round trip's fees, spread and expected
+        slippage (price units, ``ats.risk.costs``), converted from the instrument's quote
+        currency to the account currency at the venue's rate (USDJPY on a USD account:
+        1/USDJPY). The stop comes from the signal's ``stop_hint``, else
+        ``atr * stop_atr_mult``, else ``fixed_stop_pct`` of the entry. ``gross_exposure`` is
+        the notional already open or pending (account currency); the new notional plus it
+        stays within the leverage cap. ``confidence_mult`` (0.5-1.25 from ``plan_position``)
+        scales the budget, up to the budget's ceiling: the governance maximum per trade and
+        the room under the daily lock and the portfolio cap (never above a budget already
+        cut for drawdown, a losing streak or high volatility).
+
+        Kelly: a signal's confidence is not a win probability, so the Kelly cap uses only
+        ``edge`` = (win rate, payoff ratio, trades) measured on the strategy's own closed
+        trades (``ats.risk.edge``); without enough of them there is no Kelly cap.
         Bad inputs never raise: they come back as a rejection with the reason.
         """
         bad = _check_inputs(signal, entry_price, state, atr, instrument, stop_atr_mult,
                             fixed_stop_pct, confidence_mult, gross_exposure)
+        if bad is None and not is_pos(quote_rate):
+            bad = ("no_fx_rate", f"no usable rate from {instrument.quote_currency} to the "
+                   f"account currency for {instrument.symbol} (got {quote_rate!r})")
+        if bad is None and not (math.isfinite(cost_per_unit) and cost_per_unit >= 0):
+            bad = ("invalid_param", f"cost_per_unit {cost_per_unit!r} must be >= 0")
         if bad is not None:
             return SizingResult.reject(*bad)
         side = signal.side
@@ -152,7 +176,7 @@ class RiskEngine:
                                        f"losing side of entry {entry_price!r}",
                                        budget_pct=budget.pct)
         distance = abs(entry_price - stop)
-        cs = instrument.contract_size
+        cs = instrument.contract_size * quote_rate  # account currency per 1.0 move per unit
         if not (is_pos(distance * cs) and is_pos(entry_price * cs)):
             return SizingResult.reject("invalid_price", f"entry {entry_price!r} and stop "
                                        f"{stop!r} are too close to size", budget_pct=budget.pct)
@@ -161,22 +185,23 @@ class RiskEngine:
                                                                              take)):
             take = None
 
-        risk_pct = budget.pct * min(1.0, confidence_mult)
-        if self.settings.kelly_cap and take is not None:
-            kelly = kelly_risk_cap(signal.confidence, abs(take - entry_price) / distance,
-                                   self.settings.kelly_fraction)
+        ceiling = budget.ceiling_pct if budget.ceiling_pct > 0 else budget.pct
+        risk_pct = min(budget.pct * confidence_mult, max(ceiling, 0.0))
+        if self.settings.kelly_cap and edge is not None:
+            p, payoff, n = edge
+            kelly = kelly_risk_cap(p, payoff, self.settings.kelly_fraction)
             if kelly <= 0:
                 return SizingResult.reject(
-                    "negative_edge", f"Kelly says no edge at confidence {signal.confidence:.2f} "
-                    f"and reward:risk {abs(take - entry_price) / distance:.2f}",
-                    budget_pct=budget.pct)
+                    "negative_edge", f"Kelly on {signal.strategy}'s last {n} trades says no "
+                    f"edge: win rate {p:.0%}, payoff {payoff:.2f}R", budget_pct=budget.pct)
             risk_pct = min(risk_pct, kelly)
         if risk_pct <= 0:
             return SizingResult.reject("no_budget", "confidence multiplier leaves no risk",
                                        budget_pct=budget.pct)
 
         equity = state.equity
-        qty = equity * risk_pct / (distance * cs)
+        loss = distance + cost_per_unit  # price units lost per unit at the stop, costs in
+        qty = equity * risk_pct / (loss * cs)
         leverage = min(self.settings.leverage_cap, instrument.max_leverage)
         notional_room = leverage * equity - gross_exposure
         if notional_room <= 0:
@@ -190,9 +215,11 @@ class RiskEngine:
         if qty <= 0 or qty < instrument.min_qty:
             return SizingResult.reject(
                 "below_min_qty", f"size {qty:g} is below the minimum {instrument.min_qty:g} "
-                f"{instrument.symbol} (risk {risk_pct:.3%} of {equity:,.2f} over a stop "
-                f"distance of {distance:g})", budget_pct=budget.pct)
-        risk_amount = qty * distance * cs
+                f"{instrument.symbol}: the minimum risks {instrument.min_qty * loss * cs:,.2f}, "
+                f"the budget is {risk_pct:.3%} of {equity:,.2f} = {equity * risk_pct:,.2f} "
+                f"(stop distance {distance:g}, costs {cost_per_unit:g} per unit)",
+                budget_pct=budget.pct)
+        risk_amount = qty * loss * cs
         return SizingResult(
             qty=qty,
             risk_amount=risk_amount,

@@ -27,6 +27,7 @@ STATE_STYLE: dict[str, str] = {
 STATUS_STYLE: dict[str, str] = {
     "active": "bold green",
     "enabled": "green",
+    "standby": "dim",
     "cooldown": "yellow",
     "disabled": "dim",
     "shadow": "magenta",

@@ -5,12 +5,17 @@
 paper run can never touch an account. Live trading is refused at construction.
 
 Everything the exchange object does goes through ``_call``: one place that maps ccxt's
-exceptions to the taxonomy, retries idempotent reads with the shared retry helper and never
-lets a key reach a log line or a message.
+exceptions to the taxonomy, retries idempotent reads with the shared retry helper (orders
+only on a rate limit — BingX refused them unprocessed, and the client id makes a repeat
+harmless) and never lets a key, secret or signature reach a log line or a message.
+
+Position mode, stops resting at the venue, adoption of open orders and the fill-row quirks
+live in ``broker_adapters.bingx.venue_state``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
@@ -36,7 +41,7 @@ from ats.domain import (
     timeframe_ms,
 )
 from broker_adapters.base import Capabilities, DepthLevel, FundingRate, OrderBook
-from broker_adapters.bingx import convert
+from broker_adapters.bingx import convert, venue_state
 from broker_adapters.bingx.errors import VENUE, map_ccxt_error
 from broker_adapters.bingx.exchange import RedactingLogger, StrictBingx
 from broker_adapters.errors import (
@@ -44,6 +49,7 @@ from broker_adapters.errors import (
     BadSymbolError,
     CapabilityError,
     InvalidOrderError,
+    RateLimitError,
     SessionFatalError,
     VenueError,
 )
@@ -104,6 +110,14 @@ class BingxAdapter:
         self._venue_ids: dict[str, str] = {}  # client order id → BingX order id
         self._client_ids: dict[str, str] = {}  # BingX order id → client order id
         self._intents: dict[str, OrderIntent] = {}
+        self._secrets: tuple[str, ...] = tuple(
+            s.get_secret_value() for s in (settings.bingx_api_key, settings.bingx_api_secret)
+            if s is not None)
+        self.hedged = False  # the account's position mode (read at connect)
+        self.mode_note = ""  # why the configured position mode was not applied
+        self._legs: dict[str, dict[str, str]] = {}  # symbol -> role -> protective leg id
+        self._pending_protection: dict[str, OrderIntent] = {}  # entries not yet filled
+        self._sides: dict[str, str] = {}  # venue order id -> side (for fills)
 
     # ------------------------------------------------------------------ lifecycle
     def _build_exchange(self) -> ccxt.Exchange:
@@ -144,6 +158,12 @@ class BingxAdapter:
             raise BadSymbolError(
                 f"symbols.yaml lists {', '.join(missing)} but BingX VST has no such perpetual; "
                 "use unified names like BTC/USDT:USDT", venue=VENUE)
+        if self.capabilities.trading:
+            try:
+                await venue_state.sync_position_mode(self)
+            except BaseException:
+                await self.close()
+                raise
 
     async def close(self) -> None:
         ex, self._exchange = self._exchange, None
@@ -165,19 +185,31 @@ class BingxAdapter:
         return self._exchange
 
     async def _call(
-        self, action: str, fn: Callable[..., Awaitable[T]], *args: Any, retry: bool = True,
-        **kwargs: Any,
+        self, action: str, fn: Callable[..., Awaitable[T]], *args: Any,
+        retry: bool | str = True, **kwargs: Any,
     ) -> T:
-        """Run one ccxt call; map its errors; retry only when ``retry`` (idempotent reads)."""
+        """Run one ccxt call; map its errors; retry idempotent reads (``retry=True``), or
+        only rate-limit refusals (``retry="rate"``: order placement)."""
 
         async def once() -> T:
             try:
                 return await fn(*args, **kwargs)
             except Exception as exc:  # every ccxt/transport/parse failure gets a taxonomy class
-                raise map_ccxt_error(exc, action) from exc
+                # not chained: the ccxt exception's text is the unscrubbed one
+                raise map_ccxt_error(exc, action, self._secrets) from None
 
         if not retry or self._attempts <= 1:
             return await once()
+        if retry == "rate":
+            for attempt in range(self._attempts):
+                try:
+                    return await once()
+                except RateLimitError as exc:
+                    if attempt == self._attempts - 1:
+                        raise
+                    delay = min(self._retry_delay * 2 ** attempt, 10.0)
+                    log.warning("%s rate limited, retrying in %.2fs: %s", action, delay, exc)
+                    await asyncio.sleep(delay)
         return await with_retries(once, attempts=self._attempts, base_delay=self._retry_delay,
                                   max_delay=max(self._retry_delay * 8, 0.001))
 
@@ -274,6 +306,18 @@ class BingxAdapter:
             index_price=fr.get("indexPrice"),
         )
 
+    async def funding_history(self, symbol: str, since_ms: int | None,
+                              limit: int = 100) -> list[FundingRate]:
+        """Settled funding (GET /openApi/swap/v2/quote/fundingRate via ccxt), oldest first."""
+        self._market(symbol)
+        rows = await self._call(f"fetch_funding_rate_history {symbol}",
+                                self._ex.fetch_funding_rate_history, symbol, since_ms,
+                                min(int(limit), 1000))
+        out = [FundingRate(symbol=symbol, ts=int(r["timestamp"]),
+                           rate=float(r.get("fundingRate") or 0.0))
+               for r in rows if r.get("timestamp") is not None]
+        return sorted(out, key=lambda f: f.ts)
+
     # ------------------------------------------------------------------ account
     async def account(self) -> AccountState:
         bal = await self._call("fetch_balance", self._ex.fetch_balance, {"type": "swap"})
@@ -318,25 +362,31 @@ class BingxAdapter:
         if intent.type is OrderType.STOP:
             raise CapabilityError("stop orders are not supported on the BingX adapter",
                                   venue=VENUE)
-        params: dict[str, Any] = {"clientOrderId": intent.client_order_id}
+        params: dict[str, Any] = {"clientOrderId": intent.client_order_id,
+                                  "hedged": self.hedged}
         if intent.reduce_only:
-            params["reduceOnly"] = True
+            params["reduceOnly"] = True  # in hedge mode ccxt turns it into positionSide
         if intent.type is OrderType.LIMIT and intent.tif is TimeInForce.IOC:
             params["timeInForce"] = "IOC"
         price = intent.limit_price if intent.type is OrderType.LIMIT else None
         try:
             created = await self._call(
                 f"create_order {intent.symbol}", self._ex.create_order, intent.symbol,
-                intent.type.value, intent.side.value, intent.qty, price, params, retry=False)
+                intent.type.value, intent.side.value, intent.qty, price, params, retry="rate")
         except InvalidOrderError as exc:
-            if not isinstance(exc.__cause__, ccxt.DuplicateOrderId):
+            if getattr(exc, "origin", "") != "DuplicateOrderId":
                 raise
             # Sent before (e.g. by a previous process): report the order that exists.
             self._intents[intent.client_order_id] = intent
             return await self.fetch_order(intent.client_order_id, intent.symbol)
         self._remember(intent.client_order_id, str(created["id"]), intent)
+        if not intent.reduce_only and (intent.stop_loss or intent.take_profit):
+            self._pending_protection[intent.client_order_id] = intent
         # The create response is thin (no status/fill): ask for the order itself.
-        return await self.fetch_order(intent.client_order_id, intent.symbol)
+        order = await self.fetch_order(intent.client_order_id, intent.symbol)
+        if intent.reduce_only and order.status.is_terminal and order.filled_qty > 0:
+            await venue_state.tidy_after_fill(self, intent.symbol)
+        return order
 
     def _remember(self, client_id: str, venue_id: str, intent: OrderIntent | None) -> None:
         self._venue_ids[client_id] = venue_id
@@ -361,8 +411,30 @@ class BingxAdapter:
     async def fetch_order(self, client_order_id: str, symbol: str) -> Order:
         self._market(symbol)
         raw = await self._raw_order(client_order_id, symbol)
-        return convert.order(raw, self._intents.get(client_order_id), client_order_id,
-                             self._clock.now_ms(), self.virtual_asset)
+        order = convert.order(raw, self._intents.get(client_order_id), client_order_id,
+                              self._clock.now_ms(), self.virtual_asset)
+        entry = self._pending_protection.get(client_order_id)
+        if entry is not None and order.filled_qty > 0 and order.status.is_terminal:
+            del self._pending_protection[client_order_id]
+            await venue_state.protect_entry(self, entry)
+        return order
+
+    # ------------------------------------------------------------------ protection
+    async def set_protection(self, symbol: str, stop: float | None = None,
+                             take: float | None = None) -> dict[str, Order]:
+        """Move the position's resting stop-loss / take-profit at BingX (None keeps a leg)."""
+        self._require_trading()
+        self._market(symbol)
+        return await venue_state.place_legs(self, symbol, stop, take)
+
+    async def cancel_protection(self, symbol: str) -> list[Order]:
+        self._require_trading()
+        self._market(symbol)
+        return await venue_state.cancel_legs(self, symbol)
+
+    async def open_orders(self, symbol: str | None = None) -> list[Order]:
+        """Resting orders (protective legs included) with their client order ids."""
+        return await venue_state.open_orders(self, symbol)
 
     async def cancel_order(self, client_order_id: str, symbol: str) -> Order:
         self._require_trading()
@@ -393,14 +465,21 @@ class BingxAdapter:
                     f"fetch_my_trades {sym}", self._ex.fetch_my_trades, sym, start, None,
                     {"until": end})
                 for t in trades:
-                    out.append(self._fill(t))
+                    out.append(await self._fill(t, sym))
                 start = end + 1
         out.sort(key=lambda f: (f.ts, f.fill_id))
+        for sym in {f.symbol for f in out if venue_state.leg_role(f.client_order_id)}:
+            await venue_state.tidy_after_fill(self, sym)  # a leg filled: drop the other
         return [f for f in out if f.ts >= since_ms]
 
-    def _fill(self, t: dict[str, Any]) -> Fill:
+    async def _fill(self, t: dict[str, Any], symbol: str) -> Fill:
         venue_id = str(t.get("order") or "")
-        cid = self._client_ids.get(venue_id, venue_id)
+        info = t.get("info") or {}
+        cid = self._client_ids.get(venue_id) or info.get("clientOrderID") or venue_id
         intent = self._intents.get(cid)
-        side = intent.side.value if intent else None
-        return convert.fill(t, cid, side, intent.strategy if intent else "", self.virtual_asset)
+        side = t.get("side") or (intent.side.value if intent else None)
+        if side is None:  # real rows carry no side: ask the venue about the order
+            side = await venue_state.side_of(self, venue_id, symbol)
+        ts = venue_state.fill_time(info, t.get("timestamp"))
+        return convert.fill({**t, "timestamp": ts}, cid, side,
+                            intent.strategy if intent else "", self.virtual_asset)

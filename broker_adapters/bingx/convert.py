@@ -57,6 +57,7 @@ def instrument(market: dict[str, Any]) -> InstrumentSpec:
         quote_currency=market.get("settle") or market.get("quote") or "USDT",
         has_funding=bool(market.get("swap")),
         max_leverage=_f(lev, 100.0),
+        margin_currency=market.get("settle") or market.get("quote") or "USDT",
     )
 
 
@@ -98,6 +99,9 @@ def order(
         status = OrderStatus.FILLED
     side = o.get("side") or (intent.side.value if intent else "buy")
     otype = o.get("type") or (intent.type.value if intent else "market")
+    if intent is not None and (o.get("stopLossPrice") is not None
+                               or o.get("takeProfitPrice") is not None):
+        otype = intent.type.value  # a protective leg: ccxt calls STOP_MARKET "market"
     tif = str(o.get("timeInForce") or "").lower()
     return Order(
         client_order_id=client_id,

@@ -5,6 +5,17 @@ The order of the checks matters: ccxt's hierarchy nests (``RateLimitExceeded`` a
 ``ExchangeNotAvailable``, ``PermissionDenied`` is an ``AuthenticationError``,
 ``BadSymbol`` is a ``BadRequest``), so the most specific class is tested first.
 
+Every text that leaves here is scrubbed (``scrub``): BingX echoes API keys in some error
+bodies and ccxt puts signed URLs in others, and these messages end up in logs, in
+``sync_logs`` and on the trader's screen. The mapped error does not chain the ccxt exception
+(its text is the unscrubbed one); ``origin`` names ccxt's class instead.
+
+Code 100410 is BingX's rate limit ("rate limited", "frequency limit ... unblocked after
+<ms>"), so it is a ``RateLimitError`` like HTTP 429 — ccxt calls it ``OperationFailed``.
+Codes 100421 ("Null timestamp or timestamp mismatch") and 80014 ("timestamp is invalid")
+mean this machine's clock is outside ``recvWindow``: ccxt calls 100421 ``BadSymbol``, which
+would blame the symbol.
+
 Malformed responses (a truncated body, an HTML error page from a proxy) are classified as
 ``VenueBusyError``: they are transient far more often than not, so the caller's retry helper
 backs off and tries again; if they persist the final error still says "malformed response"
@@ -16,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from collections.abc import Iterable
 
 import ccxt.async_support as ccxt
 
@@ -27,32 +39,62 @@ from broker_adapters.errors import (
     InvalidOrderError,
     PermissionDeniedError,
     RateLimitError,
+    SessionFatalError,
     VenueBusyError,
     VenueError,
     VenueTimeoutError,
 )
 
 VENUE = "bingx"
-_BUSY_CODES = {"100410", "100500", "109500", "110500"}
+_BUSY_CODES = {"100500", "109500", "110500"}
+_RATE_CODES = {"100410"}
+_CLOCK_CODES = {"100421", "80014"}
 _ORDER_ACTIONS = {"create_order", "cancel_order", "fetch_order"}
 _CODE_RE = re.compile(r'"code"\s*:\s*"?(-?\d+)')
 _MSG_RE = re.compile(r'"msg"\s*:\s*"([^"]*)"')
 
 
-def _detail(exc: BaseException) -> tuple[str, str | None]:
+_SIG_RE = re.compile(r"(signature=)[0-9a-fA-F]+")
+_KEY_HDR_RE = re.compile(r"(X-BX-APIKEY['\"]?\s*[:=]\s*['\"]?)[^'\",\s}]+", re.IGNORECASE)
+
+
+def scrub(text: str, secrets: Iterable[str] = ()) -> str:
+    """``text`` without API key, secret or request signature."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "***")
+    text = _SIG_RE.sub(r"\1***", text)
+    return _KEY_HDR_RE.sub(r"\1***", text)
+
+
+def _detail(text: str) -> tuple[str, str | None]:
     """The venue's own message and code out of ccxt's ``"bingx {json body}"`` text."""
-    text = str(exc)
     code = _CODE_RE.search(text)
     msg = _MSG_RE.search(text)
     return (msg.group(1) if msg and msg.group(1) else text[:200]), (code.group(1) if code else None)
 
 
-def map_ccxt_error(exc: BaseException, action: str) -> VenueError:
-    """Translate one exception raised during ``action`` (e.g. "fetch_ohlcv BTC/USDT:USDT")."""
+def map_ccxt_error(exc: BaseException, action: str,
+                   secrets: Iterable[str] = ()) -> VenueError:
+    """Translate one exception raised during ``action`` (e.g. "fetch_ohlcv BTC/USDT:USDT"),
+    scrubbed of ``secrets``; ``origin`` on the result names the original class."""
     if isinstance(exc, VenueError):
         return exc
-    msg, code = _detail(exc)
+    mapped = _map(exc, scrub(str(exc), secrets), scrub(action, secrets))
+    mapped.origin = type(exc).__name__  # type: ignore[attr-defined]
+    return mapped
+
+
+def _map(exc: BaseException, text: str, action: str) -> VenueError:
+    msg, code = _detail(text)
     where = f"{action}: "
+    if code in _RATE_CODES:
+        return RateLimitError(where + "BingX rate limit hit (code 100410): " + msg
+                              + "; backing off", venue=VENUE, code=code)
+    if code in _CLOCK_CODES:
+        return SessionFatalError(
+            where + f"BingX refused the request time ({msg}): this computer's clock is off "
+            "by more than recvWindow (5 s); sync it with NTP", venue=VENUE, code=code)
     if isinstance(exc, ccxt.RateLimitExceeded | ccxt.DDoSProtection):
         return RateLimitError(
             where + "BingX rate limit hit (HTTP 429/418); back off before the next request",
@@ -90,7 +132,7 @@ def map_ccxt_error(exc: BaseException, action: str) -> VenueError:
         return InvalidOrderError(where + "request rejected: " + msg, venue=VENUE, code=code)
     if isinstance(exc, ccxt.BadResponse | json.JSONDecodeError | TypeError | KeyError | ValueError):
         return VenueBusyError(
-            where + f"BingX sent a malformed response ({type(exc).__name__}: {str(exc)[:120]})",
+            where + f"BingX sent a malformed response ({type(exc).__name__}: {text[:120]})",
             venue=VENUE, code=code,
         )
     if code in _BUSY_CODES or (isinstance(exc, ccxt.OperationFailed)
@@ -102,5 +144,5 @@ def map_ccxt_error(exc: BaseException, action: str) -> VenueError:
     if isinstance(exc, ccxt.ExchangeError) and action.split(" ")[0] in _ORDER_ACTIONS:
         return InvalidOrderError(where + "BingX refused the order request: " + msg,
                                  venue=VENUE, code=code)
-    return VenueError(where + f"unexpected {type(exc).__name__}: {str(exc)[:200]}", venue=VENUE,
+    return VenueError(where + f"unexpected {type(exc).__name__}: {text[:200]}", venue=VENUE,
                       code=code)

@@ -12,7 +12,9 @@ start/history agree on every bar, whichever window or order asked. Time comes fr
 Orders fill through the same ``PaperEngine`` as paper mode, against the mock's own quote and
 synthetic depth. Resting orders are matched whenever the mock is asked anything about that
 symbol or the account (quote, book, orders, positions, account, fills) and by
-``process_pending()``.
+``process_pending()``: first against every 1m bar that closed since the last match
+(``PaperEngine.on_bar``: stops and takes fill where the price touched them), then against
+the current quote.
 
 ``fail_next(n, exc)`` makes the next ``n`` calls raise (a dead connection by default), so the
 brain, the TUI and the synchronizer can be tested on reconnect.
@@ -38,6 +40,7 @@ from ats.domain import (
     timeframe_ms,
 )
 from ats.domain.costs import CostModel
+from ats.domain.fx import FxRates
 from broker_adapters.base import Capabilities, DepthLevel, FundingRate, OrderBook
 from broker_adapters.errors import (
     BadSymbolError,
@@ -45,14 +48,16 @@ from broker_adapters.errors import (
     ConnectionLostError,
     VenueError,
 )
+from broker_adapters.mock.funding import FUNDING_MS, FundingModel
+from broker_adapters.mock.fx import mock_fx
 from broker_adapters.mock.paths import DAY_MS, MINUTE_MS, PathGenerator
 from broker_adapters.mock.profiles import RegimeParams, Scenario, SymbolProfile, profile_for
 from broker_adapters.paper_engine import BookView, PaperEngine
 
 DEFAULT_SYMBOLS = ("BTC/USDT:USDT", "ETH/USDT:USDT", "EURUSD", "GBPUSD", "XAUUSD")
 DEFAULT_START = "2026-01-05T00:00:00Z"
-FUNDING_MS = 8 * 3_600_000
 BOOK_LEVELS = 20
+MAX_REPLAY_MINUTES = 7 * 1440  # a week offline: older resting orders see the current quote
 
 
 def parse_start(start: str | int) -> int:
@@ -90,6 +95,7 @@ class MockMarket:
         starting_balance: float = 10_000.0,
         virtual_asset: str | None = None,
         leverage: float = 10.0,
+        currency: str = "USD",
     ) -> None:
         if not symbols:
             raise ValueError("the mock market needs at least one symbol")
@@ -110,14 +116,18 @@ class MockMarket:
         }
         self.engine = PaperEngine(
             venue=self.name, costs=costs or CostModel(), starting_balance=starting_balance,
-            specs=self.specs, currency="USD", virtual_asset=virtual_asset, leverage=leverage,
+            specs=self.specs, currency=currency, virtual_asset=virtual_asset, leverage=leverage,
         )
+        self.currency = currency
+        self._fx_minute = -1
+        self.funding = FundingModel(seed)
         self.connected = False
         self._closed = False
         self._fail_left = 0
         self._fail_exc: type[VenueError] = ConnectionLostError
         self._book_cache: dict[str, tuple[int, BookView]] = {}
         self._matched_minute: dict[str, int] = {}
+        self._bar_cursor: dict[str, int] = {}  # newest 1m bar matched against resting orders
 
     # ------------------------------------------------------------------ failures
     def fail_next(self, n: int = 1, exc: type[VenueError] = ConnectionLostError) -> None:
@@ -272,24 +282,47 @@ class MockMarket:
         return OrderBook(symbol, view.quote.ts, view.bids[:depth], view.asks[:depth])
 
     async def funding_rate(self, symbol: str) -> FundingRate:
-        """Funding every 8h from the premium proxy of the last 8h return (perps only)."""
+        """The rate settled last (every 8h) and the live mark/index basis (perps only);
+        dynamics in ``broker_adapters.mock.funding``."""
         self._gate("funding_rate")
-        prof = self._profile(symbol)
-        if not prof.has_funding:
+        self._perp(symbol)
+        now = self.clock.now_ms()
+        k = now // FUNDING_MS
+        index = self.book_view(symbol, now).quote.last or 0.0
+        mark = index * (1.0 + self.funding.basis(symbol, now))
+        return FundingRate(symbol, now, round(self.funding.rate(symbol, k), 8),
+                           (k + 1) * FUNDING_MS, mark, index)
+
+    async def funding_history(self, symbol: str, since_ms: int | None,
+                              limit: int = 100) -> list[FundingRate]:
+        """Settled funding, oldest first: from ``since_ms`` on, else the newest ``limit``."""
+        self._gate("funding_history")
+        self._perp(symbol)
+        rows = self.funding.history(symbol, since_ms, self.clock.now_ms(), limit)
+        return [FundingRate(symbol, ts, rate, ts + FUNDING_MS) for ts, rate in rows]
+
+    def _perp(self, symbol: str) -> None:
+        if not self._profile(symbol).has_funding:
             raise CapabilityError(
                 f"{symbol} is not a perpetual: it has no funding", venue=self.name
             )
+
+    # ------------------------------------------------------------------ money
+    def _fx_now(self) -> FxRates:
+        """The minute's FX set (``broker_adapters.mock.fx``), also handed to the engine."""
         now = self.clock.now_ms()
-        last = now // FUNDING_MS * FUNDING_MS
-        m1 = (last - self.origin_ms) // MINUTE_MS - 1
-        m0 = m1 - FUNDING_MS // MINUTE_MS
-        rate = 0.0001
-        if m0 >= 0:
-            c = self.gen.minutes(prof, m0, m1 + 1)["close"]
-            rate = 0.0001 + 0.05 * math.log(float(c[-1]) / float(c[0]))
-            rate = max(-0.0075, min(0.0075, rate))
-        mark = self.book_view(symbol, now).quote.last
-        return FundingRate(symbol, now, round(rate, 8), last + FUNDING_MS, mark, mark)
+        minute = (now - self.origin_ms) // MINUTE_MS
+        if minute != self._fx_minute:
+            ccys = {sp.quote_currency for sp in self.specs.values()} | {
+                sp.margin_currency for sp in self.specs.values() if sp.margin_currency}
+            self.engine.set_fx(mock_fx(self, self.currency, ccys, now))
+            self._fx_minute = minute
+        return self.engine.fx
+
+    async def fx_rates(self) -> FxRates:
+        """Account-currency value of each instrument currency, from the mock's own paths."""
+        self._gate("fx_rates")
+        return self._fx_now()
 
     # ------------------------------------------------------------------ trading
     def _match(self, symbol: str | None = None) -> list[Order]:
@@ -300,13 +333,34 @@ class MockMarket:
         """
         now = self.clock.now_ms()
         m = (now - self.origin_ms) // MINUTE_MS
+        if m >= 1:
+            self._fx_now()
         todo = [symbol] if symbol else self.engine.open_symbols()
         moved: list[Order] = []
         for sym in sorted(set(todo) | set(self.engine.position_symbols())):
             if sym not in self.profiles or m < 1 or self._matched_minute.get(sym) == m:
                 continue
             self._matched_minute[sym] = m
+            moved.extend(self._replay_bars(sym, m))
             moved.extend(self.engine.on_book(sym, self.book_view(sym, now), now))
+        return moved
+
+    def _replay_bars(self, sym: str, m: int) -> list[Order]:
+        """Match resting orders against the 1m bars closed since the last match (intrabar)."""
+        last = self._bar_cursor.get(sym, m - 1)
+        self._bar_cursor[sym] = m - 1
+        if last >= m - 1 or sym not in self.engine.open_symbols():
+            return []
+        k0 = max(last + 1, m - MAX_REPLAY_MINUTES)
+        bars = self.gen.minutes(self.profiles[sym], k0, m)
+        moved: list[Order] = []
+        o, h, lo, c = bars["open"], bars["high"], bars["low"], bars["close"]
+        for i in range(len(c)):
+            close_ts = self.origin_ms + (k0 + i + 1) * MINUTE_MS
+            moved.extend(self.engine.on_bar(sym, float(o[i]), float(h[i]), float(lo[i]),
+                                            float(c[i]), close_ts))
+            if sym not in self.engine.open_symbols():
+                break
         return moved
 
     async def process_pending(self) -> list[Order]:
@@ -331,8 +385,27 @@ class MockMarket:
         self._match()
         order = self.engine.submit(intent, book, now)
         if book is not None:  # this minute's depth is taken: a remainder waits for the next
-            self._matched_minute[intent.symbol] = (now - self.origin_ms) // MINUTE_MS
+            m = (now - self.origin_ms) // MINUTE_MS
+            self._matched_minute[intent.symbol] = m
+            self._bar_cursor[intent.symbol] = m - 1  # bars before the order cannot fill it
         return order
+
+    async def set_protection(self, symbol: str, stop: float | None = None,
+                             take: float | None = None) -> dict[str, Order]:
+        """Place or move the position's resting stop-loss / take-profit (None keeps a leg)."""
+        self._gate("set_protection")
+        self._match()
+        return self.engine.protect(symbol, self.clock.now_ms(), stop=stop, take=take)
+
+    async def cancel_protection(self, symbol: str) -> list[Order]:
+        self._gate("cancel_protection")
+        return self.engine.cancel_protection(symbol, self.clock.now_ms())
+
+    async def open_orders(self, symbol: str | None = None) -> list[Order]:
+        """Resting orders with their client order ids (adoption after a restart)."""
+        self._gate("open_orders")
+        self._match()
+        return self.engine.open_orders(symbol)
 
     async def cancel_order(self, client_order_id: str, symbol: str) -> Order:
         self._gate("cancel_order")

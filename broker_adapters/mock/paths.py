@@ -259,8 +259,26 @@ class PathGenerator:
         days = [self.day(prof, d) for d in range(d0, d1 + 1)]
         a, b = m0 - d0 * DAY_MIN, m1 - d0 * DAY_MIN
         if len(days) == 1:
-            return {f: days[0][f][a:b] for f in _FIELDS}
-        return {f: np.concatenate([x[f] for x in days])[a:b] for f in _FIELDS}
+            cols = {f: days[0][f][a:b] for f in _FIELDS}
+        else:
+            cols = {f: np.concatenate([x[f] for x in days])[a:b] for f in _FIELDS}
+        gaps = self.scenario.gaps.get(prof.symbol) if self.scenario else None
+        return self._gapped(prof, cols, m0, m1, gaps) if gaps else cols
+
+    def _gapped(self, prof: SymbolProfile, cols: dict[str, np.ndarray], m0: int, m1: int,
+                gaps: tuple[tuple[int, float], ...]) -> dict[str, np.ndarray]:
+        """Prices scaled by the scenario's gaps from their minute on (see ``Scenario``)."""
+        shift = np.zeros(m1 - m0)
+        for ts, move in gaps:
+            gm = (ts - self.origin_ms) // MINUTE_MS
+            shift[max(0, gm - m0):] += move
+        if not shift.any():
+            return cols
+        k = np.exp(shift)
+        out = dict(cols)
+        for f in ("open", "high", "low", "close"):
+            out[f] = np.maximum(np.rint(cols[f] * k / prof.tick), 1.0) * prof.tick
+        return out
 
     def bars(self, prof: SymbolProfile, tf_min: int, k0: int, k1: int) -> dict[str, np.ndarray]:
         """Columns (plus ``ts``) of bars ``k0 <= k < k1`` of a ``tf_min``-minute timeframe."""

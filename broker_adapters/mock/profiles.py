@@ -30,6 +30,7 @@ class SymbolProfile:
     min_qty: float
     contract_size: float = 1.0
     quote_currency: str = "USD"
+    margin_currency: str = ""  # "" = the quote currency
     has_funding: bool = False
     spread_bps: float = 1.0  # typical quoted spread
     volume_per_min: float = 10.0  # typical traded volume per minute, in qty units
@@ -45,6 +46,7 @@ class SymbolProfile:
         return InstrumentSpec(
             self.symbol, venue, self.asset_class, self.tick, self.lot_step, self.min_qty,
             self.contract_size, self.quote_currency, self.has_funding, self.max_leverage,
+            self.margin_currency or self.quote_currency,
         )
 
 
@@ -52,21 +54,33 @@ KNOWN: dict[str, SymbolProfile] = {
     p.symbol: p
     for p in (
         SymbolProfile("BTC/USDT:USDT", "crypto", "crypto_perp", 60_000.0, 0.60, 0.1, 0.001,
-                      0.001, quote_currency="USDT", has_funding=True, spread_bps=0.5,
+                      0.001, quote_currency="USDT", margin_currency="USDT", has_funding=True,
+                      spread_bps=0.5,
                       volume_per_min=40.0, depth_per_level=1.5, max_leverage=125.0),
         SymbolProfile("ETH/USDT:USDT", "crypto", "crypto_perp", 3_000.0, 0.75, 0.01, 0.01,
-                      0.01, quote_currency="USDT", has_funding=True, spread_bps=0.8,
+                      0.01, quote_currency="USDT", margin_currency="USDT", has_funding=True,
+                      spread_bps=0.8,
                       volume_per_min=400.0, depth_per_level=25.0, max_leverage=100.0,
                       sign=-1.0),
         SymbolProfile("EURUSD", "fx", "fx", 1.0850, 0.07, 0.00001, 0.01, 0.01,
-                      contract_size=100_000.0, spread_bps=0.8, volume_per_min=300.0,
+                      contract_size=100_000.0, margin_currency="EUR", spread_bps=0.8,
+                      volume_per_min=300.0,
                       depth_per_level=20.0, max_leverage=30.0),
         SymbolProfile("GBPUSD", "fx", "fx", 1.2700, 0.08, 0.00001, 0.01, 0.01,
-                      contract_size=100_000.0, spread_bps=1.1, volume_per_min=200.0,
+                      contract_size=100_000.0, margin_currency="GBP", spread_bps=1.1,
+                      volume_per_min=200.0,
                       depth_per_level=15.0, max_leverage=30.0, sign=-1.0),
         SymbolProfile("XAUUSD", "metal", "metal", 2_350.0, 0.15, 0.01, 0.01, 0.01,
-                      contract_size=100.0, spread_bps=1.5, volume_per_min=80.0,
-                      depth_per_level=5.0, max_leverage=20.0),
+                      contract_size=100.0, margin_currency="XAU", spread_bps=1.5,
+                      volume_per_min=80.0, depth_per_level=5.0, max_leverage=20.0),
+        SymbolProfile("USDJPY", "fx", "fx", 150.00, 0.09, 0.001, 0.01, 0.01,
+                      contract_size=100_000.0, quote_currency="JPY", margin_currency="USD",
+                      spread_bps=0.9, volume_per_min=250.0, depth_per_level=20.0,
+                      max_leverage=30.0),
+        SymbolProfile("EURGBP", "fx", "fx", 0.8550, 0.06, 0.00001, 0.01, 0.01,
+                      contract_size=100_000.0, quote_currency="GBP", margin_currency="EUR",
+                      spread_bps=1.2, volume_per_min=120.0, depth_per_level=10.0,
+                      max_leverage=30.0),
     )
 }
 
@@ -122,12 +136,16 @@ class Scenario:
     ``start_ms`` defaults to the mock market's clock time at construction.
     ``drift_per_hour`` adds a steady log-return per hour to named symbols (e.g. ``-0.002``
     for a slow bleed), on top of whatever regime is running.
+    ``gaps`` maps a symbol to ``(ts_ms, log_move)`` jumps: every price from the minute holding
+    ``ts_ms`` on is scaled by ``exp(log_move)``, so that minute opens away from the previous
+    close (a gap through resting stops, as after news or a weekend).
     """
 
     segments: tuple[tuple[Regime, int], ...] = ()
     timeframe: str = "1h"
     start_ms: int | None = None
     drift_per_hour: dict[str, float] = field(default_factory=dict)
+    gaps: dict[str, tuple[tuple[int, float], ...]] = field(default_factory=dict)
 
     def blocks(self, block_ms: int) -> list[tuple[int, int]]:
         """``(regime index, n_blocks)`` per segment."""

@@ -5,13 +5,19 @@ and the adapter itself refuses to send orders); ``demo`` mode trades a demo acco
 refuses, at connect, a terminal logged into a REAL account. Quantities are lots.
 
 Times: MT5 stamps everything in trade-server wall-clock time. The offset to UTC comes from
-``mt5.server_utc_offset_hours`` or is detected at connect from the newest tick against the
-clock, and is applied in ``convert`` only.
+``mt5.server_utc_offset_hours`` or is detected from the newest tick and the newest 1m bar of
+every configured symbol against the clock: the freshest of them, rounded to 15 minutes when
+it is under two minutes old. Older evidence (a quiet market) cannot tell a +1.25 h zone from
+a +2 h one seen 45 minutes late, so the offset is then taken as the next whole hour above
+the evidence (brokers' zones are whole hours) and ``offset_note`` says it is uncertain.
+It is checked again every hour while connected, so a daylight-saving change during a run
+moves it (only on fresh evidence). It is applied in ``convert`` only.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
@@ -23,6 +29,7 @@ from ats.domain import (
     AccountState,
     Bars,
     Clock,
+    FxRates,
     InstrumentSpec,
     Mode,
     Position,
@@ -52,6 +59,8 @@ T = TypeVar("T")
 #: Detection trusts the newest tick only within ±6 h of the clock (real servers sit around
 #: UTC-5..UTC+3); a larger gap means a stale tick (weekend, holiday), not a time zone.
 MAX_DETECTED_OFFSET_S = 6 * 3600
+FRESH_EVIDENCE_S = 120  # a tick/bar this recent pins the offset to the 15-minute grid
+OFFSET_RECHECK_MS = 3_600_000
 
 
 class Mt5Adapter(Mt5Orders):
@@ -94,6 +103,8 @@ class Mt5Adapter(Mt5Orders):
             depth=False, funding=False, ticks=True, trading=mode is Mode.DEMO,
             stop_orders=True, reduce_only=True, max_bars_per_request=10_000)
         self.offset_s = 0
+        self.offset_note = ""  # why the detected offset is uncertain, when it is
+        self._offset_checked_ms = 0
         self.hedging = True
         self.leverage = 100.0
         self._info: dict[str, dict[str, Any]] = {}
@@ -113,6 +124,7 @@ class Mt5Adapter(Mt5Orders):
             for sym in self.symbols:
                 await self._select(sym)
             self.offset_s = await self._server_offset()
+            self._offset_checked_ms = self._clock.now_ms()
             log.info("mt5: %s, server time = UTC%+.2f h", self.session.terminal.description,
                      self.offset_s / 3600)
         except BaseException:
@@ -152,26 +164,68 @@ class Mt5Adapter(Mt5Orders):
         self._info[symbol] = info
         return info
 
-    async def _server_offset(self) -> int:
+    async def _offset_evidence(self) -> list[int]:
+        """Server seconds of the newest tick and the newest 1m bar of every symbol."""
+        out: list[int] = []
+        for sym in self.symbols:
+            tick, _ = await self.session.raw("symbol_info_tick", sym)
+            if tick is not None and int(tick["time"]) > 0:
+                out.append(int(tick["time"]))
+            rates, _ = await self.session.raw("copy_rates_from_pos", sym, C.TIMEFRAMES["1m"],
+                                              0, 1)
+            if rates is not None and len(rates):
+                out.append(int(rates["time"][-1]))
+        return out
+
+    async def _server_offset(self, previous: int | None = None) -> int:
+        """The server's offset from UTC in seconds (see the module docstring); with
+        ``previous`` (a re-check) uncertain evidence keeps the previous value."""
         if self.cfg.server_utc_offset_hours is not None:
             return int(round(self.cfg.server_utc_offset_hours * 3600))
         now_s = self._clock.now_ms() // 1000
-        diffs = []
-        for sym in self.symbols:
-            tick, _ = await self.session.raw("symbol_info_tick", sym)
-            if tick is not None:
-                diffs.append(int(tick["time"]) - now_s)
-        if not diffs:
+        evidence = [t for t in await self._offset_evidence() if t - now_s <= 14 * 3600]
+        if not evidence:
+            if previous is not None:
+                return previous
             raise SessionFatalError("no tick to detect the MT5 server time zone from; set "
                                     "mt5.server_utc_offset_hours in adapters.yaml", venue=VENUE)
-        diff = min(diffs, key=abs)
-        offset = int(round(diff / 900.0)) * 900
+        diff = max(evidence) - now_s  # the freshest: older ticks only pull it down
+        grid = int(round(diff / 900.0)) * 900
+        if abs(grid - diff) <= FRESH_EVIDENCE_S:
+            self.offset_note = ""
+            offset = grid
+        else:
+            offset = int(math.ceil(diff / 3600.0)) * 3600
+            if previous is not None:
+                offset = previous
+            self.offset_note = (
+                f"MT5 server time is uncertain: the newest tick or bar of "
+                f"{', '.join(self.symbols)} is {(offset - diff) / 60:.0f} min old, so ATS "
+                f"assumes UTC{offset / 3600:+g} h; set mt5.server_utc_offset_hours in "
+                "adapters.yaml to be sure")
+            log.warning(self.offset_note)
         if abs(offset) > MAX_DETECTED_OFFSET_S:
+            if previous is not None:
+                return previous
             raise SessionFatalError(
                 f"cannot detect the MT5 server time zone: the newest tick is {diff / 3600:.1f} h "
                 "from the clock (market closed?); set mt5.server_utc_offset_hours in "
                 "adapters.yaml (e.g. 2 in winter, 3 in summer for most brokers)", venue=VENUE)
         return offset
+
+    async def _recheck_offset(self) -> None:
+        """Detect the offset again once an hour (daylight saving moves it during a run)."""
+        now = self._clock.now_ms()
+        if (self.cfg.server_utc_offset_hours is not None
+                or now - self._offset_checked_ms < OFFSET_RECHECK_MS):
+            return
+        self._offset_checked_ms = now
+        new = await self._server_offset(previous=self.offset_s)
+        if new != self.offset_s:
+            log.warning("mt5: the server's time moved from UTC%+.2f h to UTC%+.2f h (daylight "
+                        "saving?); times are converted with the new offset from now on",
+                        self.offset_s / 3600, new / 3600)
+            self.offset_s = new
 
     # ------------------------------------------------------------------ market data
     async def server_time(self) -> int:
@@ -239,6 +293,7 @@ class Mt5Adapter(Mt5Orders):
     async def history(self, symbol: str, timeframe: str, since_ms: int | None,
                       limit: int) -> Bars:
         await self._select(symbol)
+        await self._recheck_offset()
         self._tf(timeframe)
         if since_ms is None:
             return await self.latest_bars(symbol, timeframe, limit)
@@ -255,6 +310,7 @@ class Mt5Adapter(Mt5Orders):
 
     async def latest_bars(self, symbol: str, timeframe: str, n: int) -> Bars:
         await self._select(symbol)
+        await self._recheck_offset()
         self._tf(timeframe)
         base = base_timeframe(timeframe, self.offset_s)
         if base is None:
@@ -277,6 +333,7 @@ class Mt5Adapter(Mt5Orders):
 
     async def quote(self, symbol: str) -> Quote:
         await self._select(symbol)
+        await self._recheck_offset()
 
         async def once() -> Quote:
             tick, err = await self.session.raw("symbol_info_tick", symbol)
@@ -293,6 +350,17 @@ class Mt5Adapter(Mt5Orders):
 
     async def funding_rate(self, symbol: str) -> FundingRate:
         raise CapabilityError("MT5 instruments have swaps, not funding rates", venue=VENUE)
+
+    async def fx_rates(self) -> FxRates:
+        """Conversion to the account currency from each symbol's live tick value."""
+        acc = await self._read(lambda: self.session.call("account_info"))
+        rates: dict[str, float] = {}
+        for sym in self.symbols:
+            info, _ = await self.session.raw("symbol_info", sym)
+            rate = convert.quote_rate(info) if info is not None else None
+            if rate is not None:
+                rates.setdefault(str(info["currency_profit"]).upper(), rate)
+        return FxRates(str(acc["currency"]).upper(), rates, source="mt5 tick value")
 
     # ------------------------------------------------------------------ account
     async def account(self) -> AccountState:

@@ -75,22 +75,32 @@ def instrument(info: dict[str, Any], leverage: float) -> InstrumentSpec:
         contract_size=float(info.get("trade_contract_size") or 1.0),
         quote_currency=str(info.get("currency_profit") or "USD"), has_funding=False,
         max_leverage=float(leverage or 100.0),
+        margin_currency=str(info.get("currency_margin") or info.get("currency_base") or ""),
     )
 
 
 def filling_for(info: dict[str, Any], pending: bool) -> int:
-    """A ``type_filling`` the symbol accepts, from its ``filling_mode`` bit mask (A.8).
+    """A ``type_filling`` the symbol accepts, per MetaQuotes' rules (ENUM_ORDER_TYPE_FILLING).
 
-    The bits are SYMBOL_FILLING_FOK=1 and IOC=2, *not* the ORDER_FILLING_* enum values.
+    FOK and IOC need their bit in ``filling_mode`` (SYMBOL_FILLING_FOK=1, IOC=2 — *not* the
+    ORDER_FILLING_* enum values); RETURN is allowed only for symbols with Market or Exchange
+    execution. Pending orders prefer RETURN (a partly filled remainder keeps resting), market
+    deals FOK then IOC. Raises ``ValueError`` naming the symbol when none fits.
     """
-    if pending:
-        return C.ORDER_FILLING_RETURN
     mask = int(info.get("filling_mode") or 0)
+    exemode = int(info.get("trade_exemode") or 0)
+    can_return = exemode in (C.SYMBOL_TRADE_EXECUTION_MARKET, C.SYMBOL_TRADE_EXECUTION_EXCHANGE)
+    if pending and can_return:
+        return C.ORDER_FILLING_RETURN
     if mask & C.SYMBOL_FILLING_FOK:
         return C.ORDER_FILLING_FOK
     if mask & C.SYMBOL_FILLING_IOC:
         return C.ORDER_FILLING_IOC
-    return C.ORDER_FILLING_RETURN
+    if can_return:
+        return C.ORDER_FILLING_RETURN
+    raise ValueError(
+        f"{info.get('name')} accepts no filling mode: filling_mode={mask} allows neither FOK "
+        f"nor IOC and execution mode {exemode} (Request/Instant) does not allow RETURN")
 
 
 def position(p: dict[str, Any], offset_s: int, virtual_asset: str | None) -> Position:
@@ -147,3 +157,18 @@ def fill(d: dict[str, Any], client_id: str, offset_s: int, strategy: str,
         ts=int(d["time_msc"]) - offset_s * 1000, venue=VENUE, strategy=strategy,
         virtual_asset=virtual_asset,
     )
+
+
+def quote_rate(info: dict[str, Any]) -> float | None:
+    """Account currency per one unit of the symbol's profit currency, from MT5's tick value.
+
+    ``trade_tick_value(_profit)`` is what one tick of one lot is worth in the account
+    currency; divided by the tick size and the contract size it is the terminal's own
+    conversion rate (USDJPY at 150 on a USD account: 0.6667 / (0.001 x 100000) = 1/150).
+    """
+    tv = float(info.get("trade_tick_value_profit") or info.get("trade_tick_value") or 0.0)
+    ts = float(info.get("trade_tick_size") or info.get("point") or 0.0)
+    cs = float(info.get("trade_contract_size") or 0.0)
+    if not (tv > 0 and ts > 0 and cs > 0):
+        return None
+    return tv / (ts * cs)

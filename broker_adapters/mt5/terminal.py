@@ -9,6 +9,13 @@ struct types, numpy version skew and the repr-eval pitfalls of mt5linux (INTEGRA
 
 Both return ``(result, last_error)`` and serialise calls with a lock: the MetaTrader5 module
 has one global state, so two threads must never interleave a call and its ``last_error``.
+
+Supported bridge servers (``SUPPORTED_SERVERS``): any rpyc **6.x** classic server — the
+``mt5linux`` 1.1.x server entry (``python -m mt5linux``; it is rpyc's ClassicServer) or
+``rpyc_classic`` from ``rpyc>=6,<7``. The mt5linux 0.1.x/0.2.x servers most guides install
+pin rpyc 5, whose wire protocol an rpyc 6 client cannot read: rpyc raises a bare
+``ValueError: invalid message type: 18`` inside ``connect``; ``open`` turns that (and a
+major-version difference it reads from the server) into an error saying what to install.
 """
 
 from __future__ import annotations
@@ -22,6 +29,8 @@ from typing import Any, Protocol
 from broker_adapters.mt5 import plain
 
 LastError = tuple[int, str]
+SUPPORTED_SERVERS = ("an rpyc 6.x classic server: mt5linux 1.1.x (rpyc 6) or rpyc_classic "
+                     "from rpyc>=6,<7")
 
 
 class Mt5Terminal(Protocol):
@@ -118,6 +127,16 @@ class BridgeTerminal:
             raise TransportError(
                 f"cannot reach the MT5 bridge at {self.host}:{self.port} ({exc}); is the "
                 "RPyC server running on the Windows side? See docs/mt5_bridge.md") from exc
+        except (ValueError, EOFError) as exc:  # rpyc 5 server: "invalid message type: 18"
+            raise TransportError(self._mismatch(str(exc), "5"), fatal=True) from None
+        try:
+            remote = str(conn.eval("__import__('rpyc').__version__"))
+        except (ValueError, EOFError) as exc:
+            conn.close()
+            raise TransportError(self._mismatch(str(exc), "5"), fatal=True) from None
+        if remote.split(".")[0] != rpyc.__version__.split(".")[0]:
+            conn.close()
+            raise TransportError(self._mismatch(f"server rpyc {remote}", remote), fatal=True)
         try:
             conn.execute(_REMOTE_HELPER.format(plain_source=inspect.getsource(plain.to_plain)))
             self._remote_call = conn.namespace["_ats_call"]
@@ -133,6 +152,16 @@ class BridgeTerminal:
                 f"major version on both sides (this side has {rpyc.__version__})",
                 fatal=True) from exc
         self._conn = conn
+
+    def _mismatch(self, detail: str, server_rpyc: str) -> str:
+        import rpyc
+
+        return (
+            f"the MT5 bridge at {self.host}:{self.port} speaks another RPyC protocol ({detail}): "
+            f"its server runs rpyc {server_rpyc.split('.')[0]}.x (mt5linux 0.1.x/0.2.x pin rpyc "
+            f"5), this side has rpyc {rpyc.__version__}. On the Windows Python install "
+            "\"mt5linux==1.1.1\" (rpyc 6) or \"rpyc>=6,<7\" and restart the server; supported: "
+            f"{SUPPORTED_SERVERS}. See docs/mt5_bridge.md")
 
     def call(self, name: str, *args: Any, **kwargs: Any) -> tuple[Any, LastError]:
         with self._lock:

@@ -45,6 +45,13 @@ What the suite expects (the contract, precisely)
   The status ``REJECTED`` is kept for *asynchronous* refusals (an accepted order the venue
   refuses later), with ``Order.reason`` saying why.
 * ``close()`` may be called twice.
+* Protection and adoption (``test_contract_protection.py``): the venue module registers a
+  ``VenueControl`` (``contract_case.register``) inside ``open`` — ``advance(ms)`` moves its
+  market and clock, ``reopen()`` gives a fresh adapter on the same venue state. An entry with
+  ``stop_loss``/``take_profit`` leaves them resting at the venue; ``set_protection`` moves
+  them; the market closes the position near the stop; ``cancel_protection`` removes them;
+  a reduce-only exit leaves nothing protective behind; a reopened adapter lists resting
+  orders by client id (``open_orders``) and the positions.
 """
 
 from __future__ import annotations

@@ -187,24 +187,43 @@ async def test_retryable_errors_are_retried(fake: FakeBingx) -> None:
     assert sum(p.endswith("/quote/ticker") for p in fake.paths()) == 3
 
 
-async def test_orders_are_not_retried(fake: FakeBingx) -> None:
+@pytest.mark.parametrize("kind", ["http429", "ratelimit"])
+async def test_rate_limited_orders_back_off_and_retry(fake: FakeBingx, kind: str) -> None:
+    """HTTP 429 and code 100410 (BingX's rate limit) mean the order was refused unprocessed:
+    it is sent again after a pause (the client id makes a repeat harmless)."""
     a = make_adapter(fake, retry_attempts=3)
     await a.connect()
-    fake.inject("/trade/order", "http429", times=1)
+    fake.inject("/trade/order", kind, times=2)
     try:
-        with pytest.raises(RateLimitError):
+        order = await a.place_order(OrderIntent("rl-1", BTC, Side.BUY, 0.001))
+    finally:
+        await a.close()
+    assert order.status is OrderStatus.FILLED
+    assert sum(m == "POST" and p.endswith("/trade/order") for m, p, _ in fake.requests) == 3
+    assert fake.position("BTC-USDT") == pytest.approx(0.001)  # filled once
+
+
+async def test_orders_are_not_retried_when_the_venue_may_have_taken_them(
+        fake: FakeBingx) -> None:
+    a = make_adapter(fake, retry_attempts=3)
+    await a.connect()
+    fake.inject("/trade/order", "busy", times=1)
+    try:
+        with pytest.raises(VenueBusyError):
             await a.place_order(OrderIntent("nr-1", BTC, Side.BUY, 0.001))
     finally:
         await a.close()
-    assert sum(m == "POST" for m, _, _ in fake.requests) == 1
+    assert sum(m == "POST" and p.endswith("/trade/order") for m, p, _ in fake.requests) == 1
 
 
 async def test_wrong_secret_is_an_authentication_error_and_closes(fake: FakeBingx) -> None:
     a = make_adapter(fake, settings=bingx_settings(secret="wrong"), retry_attempts=1)
-    await a.connect()  # public endpoints need no signature
     with pytest.raises(AuthenticationError, match="credentials"):
-        await a.positions()
-    await a.close()
+        await a.connect()  # the position mode is read at connect: a signed request
+    assert a._exchange is None
+    paper = make_adapter(fake, mode=Mode.PAPER, settings=bingx_settings(secret="wrong"))
+    await paper.connect()  # quotes only: public endpoints need no signature
+    await paper.close()
 
 
 async def test_server_down_is_connection_class_and_exchange_closed(fake: FakeBingx) -> None:
@@ -291,7 +310,9 @@ async def test_connection_error_class_for_network_failures() -> None:
     assert type(err) is VenueError
     err = map_ccxt_error(ccxt.ExchangeError('bingx {"code":1,"msg":"odd"}'), "create_order X")
     assert isinstance(err, InvalidOrderError)
-    err = map_ccxt_error(ccxt.OperationFailed('bingx {"code":100410,"msg":"busy"}'), "x")
+    err = map_ccxt_error(ccxt.OperationFailed('bingx {"code":100410,"msg":"rate limited"}'), "x")
+    assert isinstance(err, RateLimitError)  # BingX's rate-limit code, whatever ccxt calls it
+    err = map_ccxt_error(ccxt.OperationFailed('bingx {"code":109500,"msg":"busy"}'), "x")
     assert isinstance(err, VenueBusyError)
     assert map_ccxt_error(err, "y") is err
 

@@ -53,7 +53,9 @@ def test_adapter_constants_match_the_official_values(module) -> None:
     for name in ("TRADE_ACTION_DEAL", "TRADE_ACTION_PENDING", "TRADE_ACTION_REMOVE",
                  "ORDER_FILLING_FOK", "ORDER_FILLING_IOC", "ORDER_FILLING_RETURN",
                  "ORDER_STATE_FILLED", "ORDER_STATE_CANCELED", "TRADE_RETCODE_DONE",
-                 "TRADE_RETCODE_REQUOTE", "ACCOUNT_TRADE_MODE_REAL", "ORDER_TYPE_SELL_STOP"):
+                 "TRADE_RETCODE_REQUOTE", "ACCOUNT_TRADE_MODE_REAL", "ORDER_TYPE_SELL_STOP",
+                 "TRADE_ACTION_SLTP", "DEAL_REASON_SL", "DEAL_REASON_TP",
+                 "SYMBOL_TRADE_EXECUTION_MARKET", "SYMBOL_TRADE_EXECUTION_EXCHANGE"):
         assert getattr(C, name) == getattr(module, name), name
     assert module.TIMEFRAME_H1 == 16385 and module.RES_E_INTERNAL_FAIL_CONNECT == -10004
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from contract_case import VenueCase
+from contract_case import VenueCase, VenueControl, register, unregister
 
 from ats.domain import FixedClock
 from ats.domain.costs import CostModel
@@ -18,19 +18,40 @@ from broker_adapters.paper import PaperBroker
 NOW = parse_start("2026-01-15T10:20:30Z")
 
 
+def _control(adapter: BrokerAdapter, clock: FixedClock) -> VenueControl:
+    async def advance(ms: int) -> None:
+        clock.advance(ms)
+
+    # The mock market (and the paper engine) *is* the venue: its state lives in this object,
+    # so a restarted adapter is the same object (durable state across processes is the
+    # account store's job, not the venue's).
+    return VenueControl(advance=advance, reopen=lambda: adapter)
+
+
 @asynccontextmanager
 async def _mock() -> AsyncIterator[BrokerAdapter]:
-    yield MockMarket(clock=FixedClock(NOW), seed=7, starting_balance=100_000.0)
+    clock = FixedClock(NOW)
+    adapter = MockMarket(clock=clock, seed=7, starting_balance=100_000.0)
+    register(adapter, _control(adapter, clock))
+    try:
+        yield adapter
+    finally:
+        unregister(adapter)
 
 
 @asynccontextmanager
 async def _paper_mock() -> AsyncIterator[BrokerAdapter]:
     clock = FixedClock(NOW)
     venue = MockMarket(clock=clock, seed=7)
-    yield PaperBroker(
+    adapter = PaperBroker(
         venue, costs=CostModel(), clock=clock, starting_balance=100_000.0,
         virtual_asset="VST",
     )
+    register(adapter, _control(adapter, clock))
+    try:
+        yield adapter
+    finally:
+        unregister(adapter)
 
 
 VENUES = {

@@ -10,7 +10,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from contract_case import VenueCase
+import rpyc
+from contract_case import VenueCase, VenueControl, register, unregister
 from pydantic import SecretStr
 
 from ats.config.models import Mt5AdapterConfig
@@ -50,27 +51,67 @@ def bridge_adapter(port: int, *, mode: Mode = Mode.DEMO, **extra: Any) -> Mt5Ada
     return Mt5Adapter(cfg, mt5_settings(mode=mode), mode=mode, symbols=SYMBOLS, **extra)
 
 
-@asynccontextmanager
-async def open_native() -> AsyncIterator[Mt5Adapter]:
-    adapter = native_adapter()
-    try:
-        yield adapter
-    finally:
-        await adapter.close()
+def _opener(margin_mode: int):  # type: ignore[no-untyped-def]
+    @asynccontextmanager
+    async def open_native() -> AsyncIterator[Mt5Adapter]:
+        term = fake_mt5.TradingTerminal(margin_mode=margin_mode)
+        module = fake_mt5.make_module(term)
+        clock = FixedClock(fake_mt5.DEFAULT_NOW_MS)
+        adapter = native_adapter(module, clock=clock)
+        others: list[Mt5Adapter] = []
+
+        async def advance(ms: int) -> None:
+            term.advance(ms / 1000)
+            clock.advance(ms)
+
+        def reopen() -> Mt5Adapter:
+            others.append(native_adapter(module, clock=clock))
+            return others[-1]
+
+        register(adapter, VenueControl(advance=advance, reopen=reopen))
+        try:
+            yield adapter
+        finally:
+            unregister(adapter)
+            for a in [adapter, *others]:
+                await a.close()
+
+    return open_native
+
+
+open_native = _opener(2)  # ACCOUNT_MARGIN_MODE_RETAIL_HEDGING
 
 
 @asynccontextmanager
 async def open_bridge() -> AsyncIterator[Mt5Adapter]:
     server = await asyncio.to_thread(BridgeServer().start)
-    adapter = bridge_adapter(server.port)
+    clock = FixedClock(fake_mt5.DEFAULT_NOW_MS)
+    adapter = bridge_adapter(server.port, clock=clock)
+    others: list[Mt5Adapter] = []
+    remote = await asyncio.to_thread(rpyc.classic.connect, "127.0.0.1", server.port)
+
+    async def advance(ms: int) -> None:  # the test's remote control of the fake terminal
+        await asyncio.to_thread(remote.modules["MetaTrader5"]._terminal.advance, ms / 1000)
+        clock.advance(ms)
+
+    def reopen() -> Mt5Adapter:
+        others.append(bridge_adapter(server.port, clock=clock))
+        return others[-1]
+
+    register(adapter, VenueControl(advance=advance, reopen=reopen))
     try:
         yield adapter
     finally:
-        await adapter.close()
+        unregister(adapter)
+        for a in [adapter, *others]:
+            await a.close()
+        remote.close()
         await asyncio.to_thread(server.stop)
 
 
 VENUES: dict[str, VenueCase] = {
     "mt5": VenueCase(open=open_native, symbol="EURUSD", timeframe="1h", qty=0.01),
+    # the same contract on a netting account (one position per symbol)
+    "mt5-netting": VenueCase(open=_opener(0), symbol="EURUSD", timeframe="1h", qty=0.01),
     "mt5-bridge": VenueCase(open=open_bridge, symbol="EURUSD", timeframe="1h", qty=0.01),
 }

@@ -120,12 +120,21 @@ async def test_losing_day_trips_the_daily_lock_at_the_right_cycle(tmp_path: Path
 
 
 async def test_drawdown_trips_kill_switch_and_restart_keeps_it(tmp_path: Path) -> None:
+    # Kelly off: after 20 straight losses the strategy's own record would stop it (Kelly
+    # on measured odds) before the drawdown reaches the kill switch this test is about; a
+    # bigger budget because fees and slippage now count in the risk and shrink each trade.
     cfg = config_dir(tmp_path, strategies=["longer"],
-                     governance={"locks": {"daily_max_loss": 0.2}})
+                     governance={"locks": {"daily_max_loss": 0.2},
+                                 "risk": {"kelly_cap": False, "base_risk_per_trade": 0.02,
+                                          "max_risk_per_trade": 0.03}})
     syms = ("BTC/USDT:USDT", "ETH/USDT:USDT")
     db = tmp_path / "k.db"
     longer = ScriptedStrategy("longer", always_long("longer"))
-    crash = Scenario(start_ms=START + 30 * MINUTE, drift_per_hour={s: -1.0 for s in syms})
+    # Stops rest in the paper engine and fill where touched, and sizing shrinks as the
+    # drawdown nears the limit: only a gap through the stops (a crash that opens 3 % lower)
+    # can carry the account past the kill switch.
+    crash = Scenario(start_ms=START + 30 * MINUTE, drift_per_hour={s: -1.0 for s in syms},
+                     gaps={s: ((START + 20 * MINUTE, -0.03),) for s in syms})
     orch, clock = make_brain(tmp_path, {"longer": longer}, cfg=cfg, symbols=syms,
                              scenario=crash, db=db)
     await orch.start()
@@ -352,4 +361,97 @@ async def test_risk_view_shows_the_engine_budget_and_zero_when_locked(tmp_path: 
     await orch.engage_kill_switch("test")
     snap = (await cycles(orch, clock, 1))[0]
     assert snap.risk.kill_switch and snap.risk.risk_per_trade == 0.0
+    await orch.stop()
+
+
+async def test_paper_stop_rests_in_the_engine_and_fills_at_the_stop_price(
+        tmp_path: Path) -> None:
+    """The whole brain on the mock market (paper): an entry's stop rests in the paper engine
+    and fills inside the bar that touched it, at the stop price — not at the bar's close and
+    not by a market exit from the brain's bar-close check (which would fill near the close)."""
+    cfg = config_dir(tmp_path, strategies=["tight"])
+    sym = "BTC/USDT:USDT"
+    entered: list[float] = []
+
+    def tight(ctx):  # type: ignore[no-untyped-def]
+        if entered or (ctx.position is not None and ctx.position.qty):
+            return []
+        b = ctx.bars
+        px = float(b.close[-1])
+        entered.append(px)
+        return [StrategySignal("tight", sym, "1m", Side.BUY, px, px * 0.999, 0.9, "in",
+                               int(b.ts[-1]) + MINUTE, take_hint=px * 1.5)]
+
+    orch, clock = make_brain(tmp_path, {"tight": ScriptedStrategy("tight", tight)}, cfg=cfg,
+                             symbols=(sym,))
+    await orch.start()
+    stop = None
+    for _ in range(240):
+        snap = (await cycles(orch, clock, 1))[0]
+        plans = orch.dao.journal_tail(1, kind="cycle", run_id="t1")[0].payload["plans"]
+        stop = plans[0]["stop"] if plans else stop
+        if entered and not [p for p in snap.positions if p.qty]:
+            break
+    assert stop is not None and entered
+    fills = orch.dao.load_fills(run_id="t1")
+    exits = [f for f in fills if f.side is Side.SELL]
+    assert [f.client_order_id.endswith("-sl") for f in exits] == [True]
+    (ex,) = exits
+    assert ex.price == pytest.approx(stop)  # where the price touched it
+    market = orch.adapter.venue  # the mock under the paper broker
+    bars = await market.history(sym, "1m", ex.ts - MINUTE, 1)
+    assert bars.ts[0] == ex.ts - MINUTE  # the fill carries the touching bar's close time
+    assert bars.low[0] <= stop <= bars.open[0]  # touched inside the bar, not gapped through
+    assert ex.price != pytest.approx(float(bars.close[0]))
+    cyc = orch.dao.journal_tail(300, kind="cycle", run_id="t1")
+    assert not any(r.payload["exits"] for r in cyc)  # the fallback never had to act
+    assert not any(r.payload["rejections"] for r in cyc)
+    assert any(f["price"] == ex.price for r in cyc for f in r.payload["fills"])
+    assert len(orch.portfolio.closed_trades) == 1
+    await orch.stop()
+
+
+async def test_trailed_stop_moves_at_the_venue_and_fills_there(tmp_path: Path) -> None:
+    """A stop moved in the book (trailing) is moved at the venue on the same cycle, and the
+    venue closes the position at the new level."""
+    cfg = config_dir(tmp_path, strategies=["once"])
+    sym = "BTC/USDT:USDT"
+    entered: list[float] = []
+
+    def once(ctx):  # type: ignore[no-untyped-def]
+        if entered:
+            return []
+        b = ctx.bars
+        px = float(b.close[-1])
+        entered.append(px)
+        return [StrategySignal("once", sym, "1m", Side.BUY, px, px * 0.95, 0.9, "in",
+                               int(b.ts[-1]) + MINUTE, take_hint=px * 1.5)]
+
+    orch, clock = make_brain(tmp_path, {"once": ScriptedStrategy("once", once)}, cfg=cfg,
+                             symbols=(sym,))
+    await orch.start()
+    await cycles(orch, clock, 1)
+    engine = orch.adapter.engine
+    wide = engine.protection(sym)["sl"].stop_price
+    market = orch.adapter.venue  # the mock: a function of time, so the test can look ahead
+    k = (clock.now_ms() - market.origin_ms) // MINUTE
+    near = market.bars_between(sym, "1m", k - 1, k + 2)  # replayed around the move
+    later = market.bars_between(sym, "1m", k + 2, k + 180)
+    floor = float(min(near.low)) - 1.0  # 10 ticks of margin below what is seen first
+    tight = float(max(lo for lo in later.low if lo < floor))  # touched later, not before
+    orch.portfolio.set_stops(sym, stop=tight)
+    await cycles(orch, clock, 1)
+    legs = engine.protection(sym)
+    if legs:  # still open: the venue's stop is the trailed one now
+        assert legs["sl"].stop_price == tight != wide
+        assert legs["tp"].limit_price == pytest.approx(entered[0] * 1.5, rel=1e-3)
+    for _ in range(240):
+        if not [p for p in orch.snapshot.positions if p.qty]:
+            break
+        await cycles(orch, clock, 1)
+    exits = [f for f in orch.dao.load_fills(run_id="t1") if f.side is Side.SELL]
+    assert len(exits) == 1 and exits[0].price == pytest.approx(tight)
+    assert exits[0].client_order_id.rsplit("-", 1)[-1].startswith("sl")
+    moved = [r.text for r in orch.dao.journal_tail(50, kind="event", run_id="t1")]
+    assert any("protection at" in t and str(tight) in t for t in moved)
     await orch.stop()

@@ -180,10 +180,13 @@ def test_plan_stops_atr_multiples_hints_and_ticks() -> None:
 
 def test_confidence_multiplier_range() -> None:
     assert confidence_multiplier(0.0, 1.0, None) == 0.5
-    assert confidence_multiplier(1.0, 1.0, 1.0) == 1.5
-    assert confidence_multiplier(1.0, 2.0, 1.0) == 0.75  # twice the usual ATR halves it
-    assert confidence_multiplier(0.5, 1.0, 10.0) == 1.5
-    assert 0.5 <= confidence_multiplier(0.7, 3.0, 1.0) <= 1.5
+    assert confidence_multiplier(1.0, 1.0, 1.0) == 1.25
+    assert confidence_multiplier(1.0, 2.0, 1.0) == 0.625  # twice the usual ATR halves it
+    assert confidence_multiplier(0.5, 1.0, 10.0) == 1.25
+    assert 0.5 <= confidence_multiplier(0.7, 3.0, 1.0) <= 1.25
+    # the market fit (score_strategy) counts half: a confident signal in a poor fit is average
+    assert confidence_multiplier(1.0, 1.0, None, fit=0.0) == pytest.approx(0.875)
+    assert confidence_multiplier(1.0, 1.0, None, fit=1.0) == 1.25
 
 
 def test_plan_position_sizes_through_the_risk_engine() -> None:

@@ -23,7 +23,7 @@ def test_config_check_broken_file_fails_and_names_it(configs_copy: Path) -> None
     p = configs_copy / "governance.yaml"
     p.write_text(p.read_text().replace("base_risk_per_trade: 0.008", "base_risk_per_trade: 8"))
     res = CliRunner().invoke(main, ["config", "check", "--dir", str(configs_copy)])
-    assert res.exit_code == 1
+    assert res.exit_code == 2
     out = " ".join(res.output.split())
     assert "FAIL" in out and "base_risk_per_trade" in out
 

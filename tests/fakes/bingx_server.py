@@ -1,10 +1,14 @@
 """A faithful local fake of BingX's VST swap REST API, driven by the real ccxt client.
 
-It serves the paths, JSON envelopes and shapes that ``ccxt.async_support.bingx`` reads
-(see INTEGRATIONS.md §C.4), checks the ``X-BX-APIKEY`` header and the HMAC-SHA256 query
-signature the way BingX does, and runs a tiny one-way (netting) matching engine so that
-orders, positions and fills stay consistent. Failure injection (``inject``) reproduces
-HTTP 429, slow answers, non-JSON bodies, auth failures and "system busy".
+It serves the paths, JSON envelopes and shapes BingX documents (and ccxt's recorded BingX
+requests/responses show), and refuses what BingX refuses: a wrong ``X-BX-APIKEY`` (100413),
+a bad HMAC-SHA256 signature of the query string as sent (100001), a missing or stale
+``timestamp`` outside ``recvWindow`` (100421, "Null timestamp or timestamp mismatch", judged
+against the real wall clock plus ``clock_skew_ms``, since ccxt signs with the real time),
+and a ``positionSide`` that does not fit the account's position mode (109400). A small
+matching engine keeps orders, conditional orders, positions and fills consistent (see
+``bingx_private``). Failure injection (``inject``) reproduces HTTP 429, code 100410 (BingX's
+rate-limit code), slow answers, non-JSON bodies, auth failures and "system busy".
 
 Run it inside a test with ``async with FakeBingx() as fake:`` and point ccxt at
 ``fake.base_url`` (``http://127.0.0.1:<port>/openApi``).
@@ -17,6 +21,7 @@ import hashlib
 import hmac
 import json
 import math
+import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -59,6 +64,8 @@ class FakeBingx(PrivateEndpoints):
     balance: float = 100_000.0
     leverage: float = 10.0
     fee_rate: float = 0.0005
+    hedge_mode: bool = False  # dualSidePosition
+    clock_skew_ms: int = 0  # the venue's clock minus ours (for recvWindow checks)
     slow_seconds: float = 2.0
     markets: dict[str, Market] = field(default_factory=lambda: {
         "BTC-USDT": Market("BTC-USDT", 60_000.0, 0.1, 0.0001, 0.0001),
@@ -66,13 +73,17 @@ class FakeBingx(PrivateEndpoints):
     })
     requests: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
     orders: dict[int, FakeOrder] = field(default_factory=dict)
-    positions: dict[str, FakePosition] = field(default_factory=dict)
+    positions: dict[tuple[str, str], FakePosition] = field(default_factory=dict)
     fills: list[dict[str, Any]] = field(default_factory=list)
     injections: list[Injection] = field(default_factory=list)
     kline_gaps: list[tuple[int, int]] = field(default_factory=list)  # [start, end) ms, no bars
     _next_id: int = 1_900_000_000_000_000_001
     _runner: web.AppRunner | None = None
     port: int = 0
+    _trigger_ms: int = -1
+
+    def __post_init__(self) -> None:
+        self._trigger_ms = self.now_ms
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> FakeBingx:
@@ -103,7 +114,8 @@ class FakeBingx(PrivateEndpoints):
     def inject(self, path: str, kind: str, times: int = 1) -> None:
         """Make the next ``times`` requests whose path ends with ``path`` fail as ``kind``.
 
-        Kinds: http429, http503, slow, malformed, auth, busy, insufficient, badsymbol.
+        Kinds: http429, ratelimit (code 100410), http503, slow, malformed, auth, busy,
+        insufficient, badsymbol, echokey (an error whose text echoes the API key).
         """
         self.injections.append(Injection(path, kind, times))
 
@@ -129,9 +141,16 @@ class FakeBingx(PrivateEndpoints):
         }
 
     def quote(self, symbol: str) -> tuple[float, float]:
+        return self.quote_at(symbol, self.now_ms)
+
+    def quote_at(self, symbol: str, ts_ms: int) -> tuple[float, float]:
         m = self.markets[symbol]
-        mid = self.price_at(symbol, self.now_ms)
+        mid = self.price_at(symbol, ts_ms)
         return round(mid - 5 * m.tick, 10), round(mid + 5 * m.tick, 10)
+
+    def position(self, symbol: str) -> float:
+        """Net signed position of a BingX symbol over both sides (for assertions)."""
+        return sum(p.qty for (s, _), p in self.positions.items() if s == symbol)
 
     # ------------------------------------------------------------------ HTTP plumbing
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
@@ -141,6 +160,7 @@ class FakeBingx(PrivateEndpoints):
         injected = await self._injected(path)
         if injected is not None:
             return injected
+        self.run_triggers()
         route = ROUTES.get((request.method, path))
         if route is None:
             return web.Response(status=404, text="404 page not found")
@@ -162,6 +182,11 @@ class FakeBingx(PrivateEndpoints):
                 kind = inj.kind
                 if kind == "http429":
                     return web.Response(status=429, text="Too Many Requests")
+                if kind == "ratelimit":
+                    return _envelope(None, code=100410, msg="rate limited")
+                if kind == "echokey":
+                    return _envelope(None, code=100413, msg=f"Incorrect apiKey {self.api_key}"
+                                     f" (secret {self.secret})")
                 if kind == "http503":
                     return web.Response(status=503, text="Service Unavailable")
                 if kind == "slow":
@@ -191,6 +216,15 @@ class FakeBingx(PrivateEndpoints):
         want = hmac.new(self.secret.encode(), payload.encode(), hashlib.sha256).hexdigest()
         if not hmac.compare_digest(want, sig):
             return _envelope(None, code=100001, msg="Signature verification failed")
+        q = dict(pairs)
+        server = int(time.time() * 1000) + self.clock_skew_ms
+        try:
+            ts = int(q["timestamp"])
+            window = int(q.get("recvWindow", "5000"))
+        except (KeyError, ValueError):
+            ts, window = -1, 0
+        if ts < 0 or ts >= server + 1000 or server - ts > window:
+            return _envelope(None, code=100421, msg="Null timestamp or timestamp mismatch")
         return None
 
     # ------------------------------------------------------------------ public endpoints
@@ -271,6 +305,31 @@ class FakeBingx(PrivateEndpoints):
             "nextFundingTime": self.now_ms - self.now_ms % eight_h + eight_h,
         }
 
+    def funding_at(self, symbol: str, ts_ms: int) -> float:
+        """The settled rate at one 8 h settlement: a slow cycle with a burst every 5 days."""
+        k = ts_ms // (8 * 3_600_000)
+        burst = 0.0009 if k % 15 == 0 else 0.0
+        return round(0.0001 + 0.00015 * math.sin(k / 4.0 + len(symbol)) + burst, 8)
+
+    def h_funding(self, q: dict[str, str]) -> Any:
+        """GET /openApi/swap/v2/quote/fundingRate: settled rates, newest first, as BingX
+        answers (limit default 100, at most 1000; startTime/endTime in ms)."""
+        m = self._market(q)
+        limit = int(q.get("limit", "100"))
+        if not 1 <= limit <= 1000:
+            raise ApiError(109400, "Invalid parameters, limit must be in [1, 1000]")
+        eight_h = 8 * 3_600_000
+        last = min(self.now_ms, int(q.get("endTime", self.now_ms))) // eight_h * eight_h
+        if "startTime" in q:
+            start = int(q["startTime"])
+            first = start + (-start) % eight_h
+            times = list(range(first, last + 1, eight_h))[:limit]
+        else:
+            times = [last - i * eight_h for i in range(limit)][::-1]
+        return [{"symbol": m.symbol, "fundingRate": f"{self.funding_at(m.symbol, t):.8f}",
+                 "fundingTime": t} for t in reversed(times)]
+
+
 def _decimals(step: float) -> int:
     return max(0, -int(math.floor(math.log10(step) + 1e-9)))
 
@@ -291,6 +350,7 @@ ROUTES: dict[tuple[str, str], tuple[Any, bool]] = {
     ("GET", "/swap/v2/quote/ticker"): (FakeBingx.h_ticker, False),
     ("GET", "/swap/v2/quote/depth"): (FakeBingx.h_depth, False),
     ("GET", "/swap/v2/quote/premiumIndex"): (FakeBingx.h_premium, False),
+    ("GET", "/swap/v2/quote/fundingRate"): (FakeBingx.h_funding, False),
     ("GET", "/swap/v3/user/balance"): (FakeBingx.h_balance, True),
     ("GET", "/swap/v2/user/positions"): (FakeBingx.h_positions, True),
     ("POST", "/swap/v2/trade/order"): (FakeBingx.h_create, True),
@@ -299,4 +359,6 @@ ROUTES: dict[tuple[str, str], tuple[Any, bool]] = {
     ("GET", "/swap/v2/trade/openOrders"): (FakeBingx.h_open_orders, True),
     ("GET", "/swap/v2/trade/allFillOrders"): (FakeBingx.h_fills, True),
     ("POST", "/swap/v2/trade/leverage"): (FakeBingx.h_leverage, True),
+    ("GET", "/swap/v1/positionSide/dual"): (FakeBingx.h_get_mode, True),
+    ("POST", "/swap/v1/positionSide/dual"): (FakeBingx.h_set_mode, True),
 }

@@ -20,9 +20,14 @@ FAKES = Path(__file__).resolve().parent
 
 
 class BridgeServer:
-    def __init__(self, port: int = 0, *, with_fake: bool = True) -> None:
+    """Our own launcher of rpyc's classic server; ``first_path`` goes before everything on
+    the server's PYTHONPATH (e.g. a folder holding rpyc 5, to play an old mt5linux server)."""
+
+    def __init__(self, port: int = 0, *, with_fake: bool = True,
+                 first_path: Path | None = None) -> None:
         self.port = port
         self.with_fake = with_fake
+        self.first_path = first_path
         self.proc: subprocess.Popen[str] | None = None
 
     def start(self, timeout: float = 20.0) -> BridgeServer:
@@ -30,6 +35,9 @@ class BridgeServer:
         if self.with_fake:
             env["PYTHONPATH"] = os.pathsep.join(
                 [str(FAKES), *filter(None, [env.get("PYTHONPATH")])])
+        if self.first_path is not None:
+            env["PYTHONPATH"] = os.pathsep.join(
+                [str(self.first_path), *filter(None, [env.get("PYTHONPATH")])])
         args = [sys.executable, str(Path(__file__)), str(self.port)]
         self.proc = subprocess.Popen(
             args + ([] if self.with_fake else ["--no-mt5"]), env=env,
@@ -60,6 +68,62 @@ class BridgeServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Mt5LinuxServer:
+    """The real mt5linux 1.1.1 server entry (``mt5linux/__main__.py``, rpyc's ClassicServer)
+    in a subprocess on 127.0.0.1, with the fake ``MetaTrader5`` importable.
+
+    ``args`` are the server's command-line options as a user types them after
+    ``python -m mt5linux``; ``{port}`` is replaced by a free port. The entry file is run by
+    path: the package's ``__init__`` imports mt5linux's *client*, which needs Python >= 3.12
+    (PEP 701 f-strings), while its server entry runs on any Python rpyc 6 supports.
+    """
+
+    def __init__(self, package_dir: Path, args: list[str]) -> None:
+        self.package_dir = package_dir
+        self.port = free_port()
+        self.args = [a.replace("{port}", str(self.port)) for a in args]
+        self.proc: subprocess.Popen[str] | None = None
+
+    def start(self, timeout: float = 20.0) -> Mt5LinuxServer:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join([str(FAKES), *filter(None, [env.get("PYTHONPATH")])])
+        entry = self.package_dir / "mt5linux" / "__main__.py"
+        self.proc = subprocess.Popen([sys.executable, str(entry), *self.args], env=env,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                     text=True, cwd=str(self.package_dir))
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                err = self.proc.stderr.read() if self.proc.stderr else ""
+                raise RuntimeError(f"mt5linux server exited: {err[-400:]}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return self
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"mt5linux server did not listen on {self.port} in {timeout} s")
+
+    def stop(self) -> None:
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+        if proc.stderr is not None:
+            proc.stderr.close()
 
 
 def _serve(port: int, require_mt5: bool) -> None:

@@ -34,5 +34,5 @@ async def test_graph_turns_red_in_the_cycle_a_strategy_raises(tmp_path: Path) ->
         nodes = {n["id"]: n["state"] for n in doc["nodes"]}  # type: ignore[index]
         assert nodes["strategy"] == "error"
         assert any(e["active"] for e in doc["edges"])  # type: ignore[index]
-        assert metrics.agent_state.labels("strategy")._value.get() == 2.0
+        assert metrics.agent_state.labels("strategy")._value.get() == 0.0  # 0 = ERR
         await orch.stop()

@@ -166,18 +166,60 @@ def test_instrument_leverage_below_governance_wins(engine: RiskEngine) -> None:
     assert r.notional == pytest.approx(10_000.0)
 
 
-def test_kelly_caps_and_refuses_negative_edge(engine: RiskEngine) -> None:
-    # p = 0.4, R:R = 2 -> f* = 0.4 - 0.6 / 2 = 0.1; quarter Kelly = 2.5 % > 0.8 % budget
-    ok = engine.size_position(signal(stop=98.0, take=104.0, confidence=0.4), 100.0,
-                              RiskState(10_000.0), None, BTC)
+def test_kelly_uses_the_strategys_measured_edge_not_its_confidence(engine: RiskEngine) -> None:
+    # confidence alone never caps: 0.3 with a 1:1 take used to read as "no edge"
+    free = engine.size_position(signal(stop=98.0, take=102.0, confidence=0.3), 100.0,
+                                RiskState(10_000.0), None, BTC)
+    assert free.ok and free.risk_pct == pytest.approx(0.008)
+    # measured p = 0.4, payoff 2R -> f* = 0.4 - 0.6 / 2 = 0.1; quarter Kelly 2.5 % > budget
+    ok = engine.size_position(signal(stop=98.0), 100.0, RiskState(10_000.0), None, BTC,
+                              edge=(0.4, 2.0, 30))
     assert ok.ok and ok.risk_pct == pytest.approx(0.008)
-    # p = 0.35, R:R = 2 -> f* = 0.025; quarter = 0.625 %
-    capped = engine.size_position(signal(stop=98.0, take=104.0, confidence=0.35), 100.0,
-                                  RiskState(10_000.0), None, BTC)
+    # p = 0.35, 2R -> f* = 0.025; quarter = 0.625 %
+    capped = engine.size_position(signal(stop=98.0), 100.0, RiskState(10_000.0), None, BTC,
+                                  edge=(0.35, 2.0, 30))
     assert capped.risk_pct == pytest.approx(0.00625, rel=1e-3)
-    neg = engine.size_position(signal(stop=98.0, take=101.0, confidence=0.3), 100.0,
-                               RiskState(10_000.0), None, BTC)
-    assert neg.code == "negative_edge" and "Kelly" in (neg.rejected or "")
+    neg = engine.size_position(signal(stop=98.0), 100.0, RiskState(10_000.0), None, BTC,
+                               edge=(0.3, 1.0, 25))
+    assert neg.code == "negative_edge" and "last 25 trades" in (neg.rejected or "")
+
+
+def test_strategy_edge_needs_its_own_record() -> None:
+    from types import SimpleNamespace as T
+
+    from ats.risk.edge import strategy_edge
+
+    def tr(s: str, r: float | None, ts: int = 10**12) -> T:
+        return T(strategy=s, r_multiple=r, closed_ts=ts)
+
+    few = [tr("a", 1.0)] * 19
+    assert strategy_edge(few, "a") is None
+    rec = [tr("a", 2.0)] * 8 + [tr("a", -1.0)] * 12 + [tr("b", 5.0)] * 50 + [tr("a", None)] * 5
+    p, payoff, n = strategy_edge(rec, "a", now_ms=10**12)
+    assert (p, payoff, n) == (pytest.approx(0.4), pytest.approx(2.0), 20)
+    # a month later the record has aged out: no Kelly cap, the strategy may trade again
+    assert strategy_edge(rec, "a", now_ms=10**12 + 31 * 86_400_000) is None
+
+
+def test_costs_are_part_of_the_risk_at_the_stop(engine: RiskEngine) -> None:
+    from ats.risk.edge import round_trip_cost
+
+    # entry 100, stop 98: 2.00 distance; spread 0.10, fee 5 bp + slippage 1 bp per side on
+    # 100 and 98 -> 0.10 + 198 x 0.0006 = 0.2188 per unit; 80 / 2.2188 = 36.055 -> 36.055
+    cost = round_trip_cost(100.0, 98.0, 0.10, 0.0005, 1.0)
+    assert cost == pytest.approx(0.2188)
+    r = engine.size_position(signal(stop=98.0), 100.0, RiskState(10_000.0), None, BTC,
+                             cost_per_unit=cost)
+    assert r.qty == pytest.approx(36.055)
+    assert r.risk_amount == pytest.approx(36.055 * 2.2188) and r.risk_amount <= 80.0
+
+
+def test_below_the_minimum_lot_says_what_the_minimum_would_risk(engine: RiskEngine) -> None:
+    r = engine.size_position(signal(symbol="EURUSD", entry=1.085, stop=1.075), 1.085,
+                             RiskState(300.0), None, EURUSD)
+    assert r.code == "below_min_qty"
+    # 0.01 lot x 100,000 x 0.010 = 10.00 at risk; the budget is 0.8 % of 300 = 2.40
+    assert "the minimum risks 10.00" in r.rejected and "= 2.40" in r.rejected
 
 
 def test_kelly_can_be_switched_off() -> None:
@@ -188,13 +230,20 @@ def test_kelly_can_be_switched_off() -> None:
     assert r.ok
 
 
-def test_confidence_multiplier_scales_down_only(engine: RiskEngine) -> None:
+def test_confidence_multiplier_range_is_honoured_up_to_the_ceiling(engine: RiskEngine) -> None:
     half = engine.size_position(signal(stop=98.0), 100.0, RiskState(10_000.0), None, BTC,
                                 confidence_mult=0.5)
+    top = engine.size_position(signal(stop=98.0), 100.0, RiskState(10_000.0), None, BTC,
+                               confidence_mult=1.25)
     more = engine.size_position(signal(stop=98.0), 100.0, RiskState(10_000.0), None, BTC,
                                 confidence_mult=3.0)
     assert half.risk_pct == pytest.approx(0.004)
-    assert more.risk_pct == pytest.approx(0.008)
+    assert top.risk_pct == pytest.approx(0.010)  # 1.25 x 0.8 % = the 1.0 % maximum
+    assert more.risk_pct == pytest.approx(0.010)  # never past max_risk_per_trade
+    # a budget cut for a losing streak is not raised back by a multiplier
+    cut = engine.size_position(signal(stop=98.0), 100.0, RiskState(10_000.0, loss_streak=3),
+                               None, BTC, confidence_mult=1.25)
+    assert cut.risk_pct == pytest.approx(0.004)
     zero = engine.size_position(signal(stop=98.0), 100.0, RiskState(10_000.0), None, BTC,
                                 confidence_mult=0.0)
     assert zero.code == "no_budget"

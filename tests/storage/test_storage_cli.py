@@ -67,7 +67,7 @@ def test_sync_on_a_corrupt_file_fails_cleanly(tmp_path: Path, configs_copy: Path
     db.write_bytes(b"garbage" * 1000)
     code, out = run("sync", "--once", "--adapter", "mock", "--db", str(db), "--config-dir",
                     str(configs_copy))
-    assert code == 2 and "not an SQLite database" in out and "Traceback" not in out
+    assert code == 4 and "not an SQLite database" in out and "Traceback" not in out
 
 
 @pytest.fixture
@@ -121,7 +121,7 @@ def test_db_check_fails_on_problems(filled_db: Path) -> None:
                  "NULL, 'paper')")
     conn.close()
     code, out = run("db", "check", "--db", str(filled_db))
-    assert code == 1 and "foreign key" in out
+    assert code == 4 and "foreign key" in out
 
 
 def test_db_commands_on_a_corrupt_file(tmp_path: Path) -> None:
@@ -129,7 +129,7 @@ def test_db_commands_on_a_corrupt_file(tmp_path: Path) -> None:
     bad.write_bytes(b"\x00not sqlite" * 500)
     for cmd in (("db", "stats"), ("db", "check"), ("search", "kill")):
         code, out = run(*cmd, "--db", str(bad))
-        assert code == 2 and "ats db backup" in out, out
+        assert code == 4 and "ats db backup" in out, out
 
 
 def test_search_table_and_bad_queries(filled_db: Path) -> None:

@@ -62,6 +62,9 @@ class ExecutionAgent:
         self._seen_cap = seen_fills
         self.fill_cursor_ms: int = 0
         self.conflicts: list[str] = []  # fills whose id is stored with other content
+        self._placed: set[str] = set()  # ids of orders this process sent (and recorded)
+        # symbol -> (stop, take) resting at the venue, to send the book's stop moves there
+        self.venue_stops: dict[str, tuple[float | None, float | None]] = {}
 
     @property
     def adapter(self) -> Any:
@@ -138,10 +141,12 @@ class ExecutionAgent:
         qty = self._qty_within_risk(plan, price, slip.bps, spec, reject)
         if qty is None:
             return
+        bound = self._entry_bound(plan, qty) if _paper_venue(self.adapter) else None
         placed = await self.registry.acall(
             "place_order", self.ctx, symbol=plan.symbol, side=plan.side, qty=qty,
             price=price, instrument=spec, visible_depth=liq.visible_depth,
-            strategy=plan.strategy, stop_loss=plan.stop, take_profit=plan.take)
+            strategy=plan.strategy, stop_loss=plan.stop, take_profit=plan.take,
+            limit_price=bound)
         for oid in placed.order_ids:
             res.plan_by_order[oid] = plan
         for order in placed.orders:
@@ -161,28 +166,50 @@ class ExecutionAgent:
                          spec: InstrumentSpec | None, reject: Any) -> float | None:
         """The plan's size, cut so the risk *at the expected fill* stays within the
         per-trade maximum (the plan was sized at its entry; the market may have moved
-        toward the stop since). None, with the reason, when nothing fits."""
+        toward the stop since). The plan's own risk (account currency, costs included)
+        scales with the distance to the stop, so no conversion is redone here. None, with
+        the reason, when nothing fits."""
         pf = getattr(self.ctx, "portfolio", None)
         eq = float(getattr(pf, "equity", 0.0) or 0.0)
-        if plan.stop is None or eq <= 0:
+        if plan.stop is None or eq <= 0 or plan.qty <= 0 or plan.risk_amount <= 0:
             return plan.qty
-        cs = spec.contract_size if spec else 1.0
         eff = price * (1 + plan.side.sign * slip_bps / 10_000.0)
-        room = (eff - plan.stop) * plan.side.sign * cs
+        room = (eff - plan.stop) * plan.side.sign
+        planned = (plan.entry - plan.stop) * plan.side.sign
         if room <= 0:
             reject("risk_at_fill", f"{plan.symbol}: the expected fill {eff:g} is already "
                    f"past the stop {plan.stop:g}")
             return None
-        limit = self.ctx.governance.risk.max_risk_per_trade * RISK_MARGIN * eq
-        if plan.qty * room <= limit:
+        if planned <= 0:
             return plan.qty
-        fit = limit / room
+        risk = plan.risk_amount * room / planned
+        limit = self.ctx.governance.risk.max_risk_per_trade * RISK_MARGIN * eq
+        if risk <= limit:
+            return plan.qty
+        fit = plan.qty * limit / risk
         qty = floor_to_step(fit, spec.lot_step) if spec else fit
         if qty <= 0 or (spec is not None and qty < spec.min_qty):
             reject("risk_at_fill", f"{plan.symbol}: at {eff:g} even the smallest lot risks "
                    "more than max_risk_per_trade")
             return None
         return qty
+
+    def _entry_bound(self, plan: TradePlan, qty: float) -> float | None:
+        """The worst price an entry may fill at: within max_slippage_bps of the plan's
+        entry and where its risk at the stop is still within max_risk_per_trade. Sent as a
+        LIMIT IOC, what would breach either is never filled (and never left resting)."""
+        sign = plan.side.sign
+        cap = self.ctx.governance.execution.max_slippage_bps
+        bound = plan.entry * (1 + sign * cap / 10_000.0)
+        pf = getattr(self.ctx, "portfolio", None)
+        eq = float(getattr(pf, "equity", 0.0) or 0.0)
+        planned = (plan.entry - plan.stop) * sign if plan.stop is not None else 0.0
+        if planned > 0 and plan.risk_amount > 0 and qty > 0 and eq > 0:
+            limit = self.ctx.governance.risk.max_risk_per_trade * eq
+            room = limit * planned * plan.qty / (plan.risk_amount * qty)
+            by_risk = plan.stop + sign * room  # type: ignore[operator]
+            bound = min(bound, by_risk) if sign > 0 else max(bound, by_risk)
+        return bound if bound > 0 else None
 
     async def _cancel(self, order: Order) -> None:
         try:
@@ -198,6 +225,7 @@ class ExecutionAgent:
 
     def _booked(self, placed: Any, res: ExecResult) -> None:
         for order in placed.orders:
+            self._placed.add(order.client_order_id)
             res.orders.append(order)
             if not order.status.is_terminal:
                 self.open_orders[order.client_order_id] = order
@@ -228,9 +256,27 @@ class ExecutionAgent:
             self._remember(f.fill_id)
             new.append(f)
             self.fill_cursor_ms = max(self.fill_cursor_ms, f.ts)
+        await self._record_venue_orders(new)
         if self.open_orders:
             await self._refresh_open()
         return new
+
+    async def _record_venue_orders(self, fills: list[Fill]) -> None:
+        """Orders the venue placed itself (a position's resting stop-loss/take-profit legs)
+        enter the ledger with their first fill: every fill has its order row."""
+        dao = self.ctx.dao
+        if dao is None:
+            return
+        for cid, sym in {(f.client_order_id, f.symbol) for f in fills}:
+            if cid in self._placed or cid in self.open_orders:
+                continue
+            try:
+                order = await self.adapter.fetch_order(cid, sym)
+            except (VenueError, OSError) as exc:
+                log.warning("order %s of a fill is unknown at the venue: %s", cid, exc)
+                continue
+            dao.record_order(order, self.ctx.run_id)
+            self._placed.add(cid)
 
     async def _refresh_open(self) -> None:
         dao = self.ctx.dao
@@ -252,6 +298,14 @@ class ExecutionAgent:
         self._seen_order.append(fill_id)
         while len(self._seen_order) > self._seen_cap:
             self._seen.discard(self._seen_order.popleft())
+
+
+def _paper_venue(adapter: Any) -> bool:
+    """A venue whose fills this process simulates (the paper engine): its LIMIT IOC
+    semantics are ours, so entries can carry a protective limit."""
+    from broker_adapters.paper_engine import PaperEngine
+
+    return isinstance(getattr(adapter, "engine", None), PaperEngine)
 
 
 def plan_slippage_bps(price: float, plan: TradePlan) -> float:

@@ -9,15 +9,16 @@ positions whose stop or take was touched into exit requests.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from ats import indicators as ind
 from ats.brain.tools import ToolContext, ToolRegistry
-from ats.domain import Bars, InstrumentSpec, Position, Quote, Side, StrategySignal
+from ats.domain import Bars, FxRates, InstrumentSpec, Position, Quote, Side, StrategySignal
 from ats.risk import TradePlan, floor_to_step
+from ats.risk.edge import strategy_edge
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +52,9 @@ class RiskInput:
     instruments: dict[str, InstrumentSpec]
     lock: LockStatus = LockStatus()
     vol_quantile: dict[str, float] = field(default_factory=dict)
+    # The venue's rates to the account currency; None only in unit tests of same-currency
+    # books (every amount then counts 1:1).
+    fx: FxRates | None = None
 
 
 @dataclass(slots=True)
@@ -150,10 +154,24 @@ class RiskManagerAgent:
         stops = self.registry.call("plan_stops", self.ctx, side=sig.side, entry=entry, atr=atr,
                                    stop_hint=sig.stop_hint, take_hint=sig.take_hint,
                                    tick_size=spec.tick_size)
+        rate = inp.fx.quote_rate(spec) if inp.fx is not None else 1.0
+        if rate is None:
+            assert inp.fx is not None
+            return reject("no_fx_rate", f"{inp.fx.source or 'the venue'} gives no rate from "
+                          f"{spec.quote_currency} to the account currency {inp.fx.account} "
+                          f"for {sig.symbol}")
         state = pf.risk_state(inp.vol_quantile.get(sig.symbol))
-        sizing = self.registry.call("plan_position", self.ctx, signal=sig, entry=entry, atr=atr,
-                                    atr_ref=atr_ref, state=state, instrument=spec, stops=stops,
-                                    gross_exposure=pf.gross_exposure)
+        cap = self.ctx.equity_cap
+        if cap is not None and 0 < cap < state.equity:
+            state = replace(state, equity=cap)  # VIRTUAL_EQUITY bounds a VST/demo balance
+        hi, lo, last = float(bars.high[-1]), float(bars.low[-1]), float(bars.close[-1])
+        spread = float(bars.spread[-1]) if len(bars.spread) else 0.0
+        sizing = self.registry.call(
+            "plan_position", self.ctx, signal=sig, entry=entry, atr=atr, atr_ref=atr_ref,
+            state=state, instrument=spec, stops=stops, gross_exposure=pf.gross_exposure,
+            quote_rate=rate, spread=spread if np.isfinite(spread) else 0.0,
+            range_bps=(hi - lo) / last * 1e4 if last > 0 else 0.0,
+            edge=strategy_edge(pf.closed_trades, sig.strategy, now_ms=self.ctx.ts or None))
         if not sizing.ok:
             return reject(sizing.code or "sizing", sizing.rejected or "size is zero")
         plan = TradePlan.from_sizing(sig, sizing, entry)

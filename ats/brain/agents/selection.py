@@ -12,7 +12,7 @@ way but their signals are marked shadow.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ats.brain.tools import ToolContext, ToolRegistry
@@ -122,6 +122,8 @@ class StrategySelectionAgent:
                 if sig.is_exit and (name != owner or shadow):
                     if not shadow:
                         continue
+                if not sig.is_exit:  # the market fit feeds the sizing multiplier
+                    sig = replace(sig, meta={**(sig.meta or {}), "fit_score": score})
                 self.last_signal[name] = sig
                 self.active.add(name)
                 (res.shadow_signals if shadow else res.signals).append(sig)

@@ -1,7 +1,7 @@
 """What a tool is: a described, named capability the agents reach only through the registry.
 
 Agents never import a tool function directly. Going through ``ToolRegistry`` is what lets
-the brain count and time every call (the TUI's tool table, ``tool_calls_total``) and swap a
+the brain count and time every call (the TUI's tool table, ``ats_tool_calls_total``) and swap a
 tool for a fake in a test without touching the agent.
 """
 
@@ -59,6 +59,12 @@ class ToolContext:
     adapter: Any = None  # broker_adapters.base.BrokerAdapter
     dao: Any = None  # storage.protocol.Persistence
     cost_model: CostModel = field(default_factory=CostModel)
+    # VST/demo: the most equity sizing may count (VIRTUAL_EQUITY), whatever the venue's
+    # virtual balance says (100k VST must not size like 100k of the trader's money).
+    equity_cap: float | None = None
+    # The venue's rates to the account currency (ats.domain.fx.FxRates), kept current by the
+    # orchestrator: notional caps are in the account currency.
+    fx: Any = None
     venue: str = ""
     virtual_asset: str | None = None
     sinks: Sequence[Callable[[BrainSnapshot], None]] = ()

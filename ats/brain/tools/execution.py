@@ -21,6 +21,7 @@ from ats.domain import (
     OrderType,
     Quote,
     Side,
+    TimeInForce,
 )
 from ats.risk import floor_to_step
 from broker_adapters.errors import OrderFatalError, VenueError
@@ -147,15 +148,20 @@ class PlaceOrder:
                        price: float, instrument: InstrumentSpec | None = None,
                        visible_depth: float = math.inf, strategy: str = "",
                        reduce_only: bool = False, stop_loss: float | None = None,
-                       take_profit: float | None = None, **_: Any) -> PlaceResult:
+                       take_profit: float | None = None, limit_price: float | None = None,
+                       **_: Any) -> PlaceResult:
+        """``limit_price`` makes each child a LIMIT IOC: it fills only as far as the limit
+        allows and the rest is canceled, never left resting (the entry guard's bound)."""
         if ctx.adapter is None:
             raise ToolError("place_order: the tool context has no adapter")
         if not (qty > 0 and math.isfinite(qty)):
             raise ToolError(f"place_order: quantity must be positive (got {qty!r})")
         ex = ctx.governance.execution
         spec = instrument
+        # max_child_notional is account currency: a USDJPY lot is 100,000 USD, not 15M "USD"
+        rate = ctx.fx.quote_rate(spec) if spec is not None and ctx.fx is not None else None
         parts = split_quantity(
-            qty, price, spec.contract_size if spec else 1.0, visible_depth,
+            qty, price, (spec.contract_size * (rate or 1.0)) if spec else 1.0, visible_depth,
             ex.max_child_share_of_depth, ex.max_child_notional,
             spec.lot_step if spec else 0.0, spec.min_qty if spec else 0.0,
         )
@@ -164,13 +170,17 @@ class PlaceOrder:
         for part in parts:
             intent = OrderIntent(
                 client_order_id=self.next_id(ctx), symbol=symbol, side=side, qty=part,
-                type=OrderType.MARKET, reduce_only=reduce_only, strategy=strategy,
+                type=OrderType.MARKET if limit_price is None else OrderType.LIMIT,
+                limit_price=limit_price,
+                tif=TimeInForce.GTC if limit_price is None else TimeInForce.IOC,
+                reduce_only=reduce_only, strategy=strategy,
                 stop_loss=stop_loss, take_profit=take_profit,
                 virtual_asset=ctx.virtual_asset, parent_id=parent,
             )
             pending = Order(
                 client_order_id=intent.client_order_id, symbol=symbol, side=side, qty=part,
                 type=intent.type, status=OrderStatus.NEW, ts=ctx.ts, reduce_only=reduce_only,
+                limit_price=limit_price, tif=intent.tif,
                 strategy=strategy, venue=ctx.venue, virtual_asset=ctx.virtual_asset,
                 reason=f"child of {parent}" if parent else "",
             )
@@ -186,7 +196,13 @@ class PlaceOrder:
                 result.errors.append(f"{symbol}: venue error: {exc}")
                 result.fatal = True
             if ctx.dao is not None:
-                ctx.dao.record_order(order, ctx.run_id)
+                try:
+                    ctx.dao.record_order(order, ctx.run_id)
+                except Exception as exc:
+                    # The venue has the order in this state; the file could not take it.
+                    # Carry it so the run can retry the write once and name it.
+                    exc.unrecorded_order = order  # type: ignore[attr-defined]
+                    raise
             result.orders.append(order)
             result.order_ids.append(order.client_order_id)
             if result.fatal:

@@ -13,7 +13,8 @@ from contextlib import contextmanager
 from time import perf_counter
 from typing import Any
 
-from ats.brain.state import ToolStat
+from ats.brain.latency import LatencyBook
+from ats.brain.state import LatencyView, ToolStat
 from ats.brain.tools.base import BaseTool, ToolContext, ToolError, ToolSpec
 
 
@@ -25,6 +26,7 @@ class ToolRegistry:
         self._by_capability: dict[str, str] = {}
         # name -> [calls, errors, total_ms, last_ms]; lists are cheaper to bump than objects.
         self._stats: dict[str, list[float]] = {}
+        self._latency = LatencyBook()  # per-call latency buckets for the exporter's histogram
 
     def register(self, tool: BaseTool, *, replace: bool = False) -> BaseTool:
         spec = tool.spec
@@ -57,7 +59,7 @@ class ToolRegistry:
     def call(self, name_or_capability: str, ctx: ToolContext, **kwargs: Any) -> Any:
         """Call a synchronous tool, counting and timing it; errors are counted and re-raised."""
         tool = self.get(name_or_capability)
-        with _timed(self._stats[tool.spec.name]):
+        with _timed(self._stats[tool.spec.name], self._latency, tool.spec.name):
             result = tool(ctx, **kwargs)
             if inspect.isawaitable(result):
                 close = getattr(result, "close", None)
@@ -69,22 +71,25 @@ class ToolRegistry:
     async def acall(self, name_or_capability: str, ctx: ToolContext, **kwargs: Any) -> Any:
         """Call a tool that may be async (order placement); timed including the await."""
         tool = self.get(name_or_capability)
-        with _timed(self._stats[tool.spec.name]):
+        with _timed(self._stats[tool.spec.name], self._latency, tool.spec.name):
             result = tool(ctx, **kwargs)
             if inspect.isawaitable(result):
                 result = await result
             return result
 
     def stats(self) -> dict[str, ToolStat]:
+        lat = self._latency.views()
         return {
-            name: ToolStat(calls=int(s[0]), errors=int(s[1]), total_ms=s[2], last_ms=s[3])
+            name: ToolStat(calls=int(s[0]), errors=int(s[1]), total_ms=s[2], last_ms=s[3],
+                           latency=lat.get(name, LatencyView()))
             for name, s in self._stats.items()
         }
 
 
 @contextmanager
-def _timed(stat: list[float]) -> Iterator[None]:
-    """Count one call into ``stat`` = [calls, errors, total_ms, last_ms], errors included."""
+def _timed(stat: list[float], book: LatencyBook, name: str) -> Iterator[None]:
+    """Count one call into ``stat`` = [calls, errors, total_ms, last_ms] and ``book``,
+    errors included."""
     t0 = perf_counter()
     try:
         yield
@@ -96,3 +101,4 @@ def _timed(stat: list[float]) -> Iterator[None]:
         stat[0] += 1
         stat[2] += ms
         stat[3] = ms
+        book.observe(name, ms / 1000.0)

@@ -12,6 +12,7 @@ from typing import Any
 
 from ats.brain.tools.base import ToolContext, ToolError, ToolSpec
 from ats.domain import InstrumentSpec, Side, StrategySignal
+from ats.risk.edge import round_trip_cost
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,35 +92,55 @@ class PlanStops:
         return StopPlan(stop, take, source)
 
 
-def confidence_multiplier(confidence: float, atr: float, atr_ref: float | None) -> float:
-    """0.5…1.5: higher with confidence, lower when ATR runs above its reference level.
+MULT_MIN, MULT_MAX = 0.5, 1.25
 
-    A confident signal in a calm market earns a bigger share of the budget; the same signal
-    in a market twice as volatile as usual gets less (its stop is already wider).
+
+def confidence_multiplier(confidence: float, atr: float, atr_ref: float | None,
+                          fit: float | None = None) -> float:
+    """0.5…1.25 times the risk budget: signal quality, market fit, volatility.
+
+    Quality is the mean of the strategy's confidence and ``fit`` (the selection agent's
+    ``score_strategy`` for this market, 0…1; the confidence alone when absent), mapped
+    linearly onto 0.5…1.25. ATR above its reference level scales it down (at twice the
+    usual ATR, half), calm markets up to 1.5x, and the product is clipped to 0.5…1.25.
+    1.25 x the 0.8 % base budget is the 1.0 % governance maximum, so the whole range is
+    usable: the engine honours it up to the budget's ceiling.
     """
-    conf = 0.5 + min(1.0, max(0.0, confidence))
+    conf = min(1.0, max(0.0, confidence))
+    if fit is not None and math.isfinite(fit):
+        conf = 0.5 * conf + 0.5 * min(1.0, max(0.0, fit))
+    quality = MULT_MIN + (MULT_MAX - MULT_MIN) * conf
     vol = 1.0
     if atr_ref is not None and atr_ref > 0 and atr > 0 and math.isfinite(atr_ref):
         vol = min(1.5, max(0.5, atr_ref / atr))
-    return min(1.5, max(0.5, conf * vol))
+    return min(MULT_MAX, max(MULT_MIN, quality * vol))
 
 
 class PlanPosition:
     """Size an entry with ``RiskEngine.size_position`` after a confidence/ATR multiplier."""
 
     spec = ToolSpec("plan_position", "risk.size", "risk",
-                    description="confidence/ATR multiplier 0.5..1.5 then RiskEngine sizing")
+                    description="quality/fit/ATR multiplier 0.5..1.25, costs in the risk, "
+                                "then RiskEngine sizing")
 
     def __call__(self, ctx: ToolContext, *, signal: StrategySignal, entry: float, atr: float,
                  state: Any, instrument: InstrumentSpec, stops: StopPlan,
                  atr_ref: float | None = None, gross_exposure: float = 0.0,
-                 stop_atr_mult: float = 1.2, **_: Any) -> Any:
+                 stop_atr_mult: float = 1.2, quote_rate: float = 1.0, spread: float = 0.0,
+                 range_bps: float = 0.0, edge: tuple[float, float, int] | None = None,
+                 **_: Any) -> Any:
         engine = ctx.risk_engine
         if engine is None:
             raise ToolError("plan_position: the tool context has no risk engine")
-        mult = confidence_multiplier(signal.confidence, atr, atr_ref)
+        fit = signal.meta.get("fit_score") if signal.meta else None
+        mult = confidence_multiplier(signal.confidence, atr, atr_ref,
+                                     fit if isinstance(fit, int | float) else None)
+        cm = ctx.cost_model
+        cost = round_trip_cost(entry, stops.stop, spread, cm.taker_fee,
+                               cm.slippage_bps_base + cm.vol_impact * max(0.0, range_bps))
         sig = replace(signal, stop_hint=stops.stop, take_hint=stops.take)
         return engine.size_position(
             sig, entry, state, atr, instrument, stop_atr_mult=stop_atr_mult,
-            confidence_mult=mult, gross_exposure=gross_exposure,
+            confidence_mult=mult, gross_exposure=gross_exposure, quote_rate=quote_rate,
+            cost_per_unit=cost, edge=edge,
         )

@@ -10,7 +10,10 @@ from ats.i18n import t
 from ats.tui.fmt import STATUS_STYLE, truncate
 from ats.tui.widgets.panel import SnapshotPanel
 
-STATUS_ORDER = {"active": 0, "enabled": 1, "cooldown": 2, "shadow": 3, "disabled": 4}
+# "enabled" means what ats_strategy_active means: may open a position now under the current
+# regime; "standby" is loaded but not enabled by any current regime (or blocked by a lock).
+STATUS_ORDER = {"active": 0, "enabled": 1, "standby": 2, "cooldown": 3, "shadow": 4,
+                "disabled": 5}
 
 
 def strategies_view(snapshot: BrainSnapshot, width: int) -> RenderableType:
@@ -21,7 +24,8 @@ def strategies_view(snapshot: BrainSnapshot, width: int) -> RenderableType:
     lines: list[Text] = []
     for view in ordered:
         status = "shadow" if view.shadow and view.status != "disabled" else view.status
-        label = t(f"tui.strategies.{status}")
+        label = (t("observability.strategy_standby") if status == "standby"
+                 else t(f"tui.strategies.{status}"))
         name = view.name + (f" !{view.errors}" if view.errors else "")
         name = truncate(name, max(4, width - len(label) - 1))
         line = Text(name, style="magenta" if view.shadow else "")

@@ -44,6 +44,9 @@ class SymbolSpec:
     volume_step: float = 0.01
     trade_calc_mode: int = 0  # FOREX
     trade_exemode: int = 2  # MARKET execution
+    stops_level: int = 0  # points: the least distance of SL/TP (and pending prices) from price
+    freeze_level: int = 0  # points: SL/TP this close to the price cannot be modified
+    volume_limit: float = 0.0  # lots one direction may hold (positions + pending); 0 = none
 
     @property
     def point(self) -> float:
@@ -57,7 +60,7 @@ DEFAULT_SYMBOLS = {
     "USDJPY": SymbolSpec("USDJPY", 148.50, 3, 100_000, 0, 12, "USD", "JPY", "Forex\\Majors\\USDJPY",
                          trade_exemode=3),
     "XAUUSD": SymbolSpec("XAUUSD", 2050.0, 2, 100, 2, 25, "XAU", "USD", "Metals\\XAUUSD",
-                         trade_calc_mode=2),
+                         trade_calc_mode=2, stops_level=50, freeze_level=20, volume_limit=1.0),
 }
 
 

@@ -73,6 +73,7 @@ class FakeTerminal:
     retcodes_next: list[int] = field(default_factory=list)
     delays: dict[str, list[float]] = field(default_factory=dict)
     next_ticket: int = 50_000_001
+    quiet_s: int = 0  # no tick for this long: the newest tick and bar are this old
     _last_error: tuple[int, str] = NO_IPC
 
     # ------------------------------------------------------------------ test controls
@@ -99,6 +100,10 @@ class FakeTerminal:
     def now_s(self) -> int:
         """Trade-server wall clock, in seconds, written as if it were UTC."""
         return self.now_utc_ms // 1000 + self.offset_s
+
+    def last_trade_s(self) -> int:
+        """Server second of the newest tick (a quiet market's is ``quiet_s`` old)."""
+        return M.last_open_second(self.now_s - self.quiet_s)
 
     def _enter(self, name: str) -> bool:
         self.calls.append(name)
@@ -237,15 +242,21 @@ class FakeTerminal:
     def _symbol_info(self, name: str) -> SymbolInfo:
         s = self.symbols[name]
         bid, ask = M.bid_ask(s, M.last_open_second(self.now_s))
+        # What one tick of one lot is worth in the (USD) account, as the terminal reports
+        # it: the profit currency converted at the symbol's own price (USDJPY: 100/price).
+        tick_value = round(self.to_usd(s, s.point * s.contract_size, (bid + ask) / 2), 8)
         values: dict[str, Any] = {f: 0 for f in SymbolInfo._fields}
         values.update(
             select=name in self.selected, visible=name in self.selected, time=self.now_s,
             digits=s.digits, spread=s.spread_points, spread_float=True,
             trade_calc_mode=s.trade_calc_mode, trade_mode=C.SYMBOL_TRADE_MODE_FULL,
             trade_exemode=s.trade_exemode, filling_mode=s.filling_mode, order_mode=127,
-            bid=bid, ask=ask, point=s.point, trade_tick_value=1.0, trade_tick_size=s.point,
+            bid=bid, ask=ask, point=s.point, trade_tick_value=tick_value,
+            trade_tick_value_profit=tick_value, trade_tick_value_loss=tick_value,
+            trade_tick_size=s.point,
             trade_contract_size=s.contract_size, volume_min=s.volume_min,
-            volume_max=s.volume_max, volume_step=s.volume_step, volume_limit=0.0,
+            volume_max=s.volume_max, volume_step=s.volume_step, volume_limit=s.volume_limit,
+            trade_stops_level=s.stops_level, trade_freeze_level=s.freeze_level,
             bidhigh=bid, bidlow=bid, askhigh=ask, asklow=ask, currency_base=s.currency_base,
             currency_profit=s.currency_profit, currency_margin=s.currency_base, name=name,
             description=name, path=s.path, basis="", category="", bank="", exchange="",
@@ -267,7 +278,7 @@ class FakeTerminal:
         if symbol not in self.symbols or symbol not in self.selected:
             self._fail(C.RES_E_NOT_FOUND, "Terminal: Not found")
             return None
-        t = M.last_open_second(self.now_s)
+        t = self.last_trade_s()
         bid, ask = M.bid_ask(self.symbols[symbol], t)
         msc = t * 1000 + (self.now_utc_ms % 1000 if t == self.now_s else 0)
         return Tick(t, bid, ask, 0.0, 0, msc, C.TICK_FLAG_BID | C.TICK_FLAG_ASK, 0.0)
@@ -298,7 +309,7 @@ class FakeTerminal:
         if spec is None:
             return None
         count = min(int(count), self.maxbars)
-        opens = M.bar_opens_back(timeframe, M.last_open_second(self.now_s), count, int(start_pos))
+        opens = M.bar_opens_back(timeframe, self.last_trade_s(), count, int(start_pos))
         return self._rates(spec, timeframe, opens)
 
     def copy_rates_from(self, symbol: str, timeframe: int, date_from: Any,

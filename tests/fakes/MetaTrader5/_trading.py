@@ -1,8 +1,24 @@
 """``order_check`` / ``order_send`` with the official request keys, retcodes and filling rules.
 
 Market deals fill at the current bid/ask, pending orders rest until ``advance()`` moves the
-clock past their price, ``TRADE_ACTION_REMOVE`` cancels. Hedging accounts open one position
-per deal and close by ``position=<ticket>``; netting accounts keep one position per symbol.
+clock past their price, ``TRADE_ACTION_REMOVE`` cancels, ``TRADE_ACTION_SLTP`` moves a
+position's stops. Hedging accounts open one position per deal and close by
+``position=<ticket>``; netting accounts keep one position per symbol.
+
+What MetaQuotes documents and this fake therefore refuses:
+
+* filling (ENUM_ORDER_TYPE_FILLING): FOK and IOC need their ``SYMBOL_FILLING_*`` bit in
+  ``filling_mode``; RETURN is allowed only for symbols with Market or Exchange execution
+  (10030 otherwise).
+* stops: a position's SL/TP sit on the right side of the price it closes at (bid for a buy,
+  ask for a sell) and at least ``trade_stops_level`` points from it; a pending order's price
+  keeps that distance from the market, its SL/TP from its own price (10016 invalid stops,
+  10015 invalid price). SL/TP within ``trade_freeze_level`` points of the price cannot be
+  modified (10029 frozen).
+* volume: ``volume_limit`` caps one direction's positions plus pending orders (10034).
+
+``advance()`` walks the price path: pending orders fill at their price, and positions are
+closed at their SL or TP when the price reaches it (deal reason SL/TP).
 """
 
 from __future__ import annotations
@@ -28,6 +44,8 @@ COMMENTS = {
     C.TRADE_RETCODE_REQUOTE: "Requote", C.TRADE_RETCODE_TOO_MANY_REQUESTS: "Too many requests",
     C.TRADE_RETCODE_INVALID_ORDER: "Invalid order", C.TRADE_RETCODE_TIMEOUT: "Request timeout",
     C.TRADE_RETCODE_CONNECTION: "No connection with the trade server",
+    C.TRADE_RETCODE_INVALID_STOPS: "Invalid stops", C.TRADE_RETCODE_FROZEN: "Frozen",
+    C.TRADE_RETCODE_NO_CHANGES: "No changes", C.TRADE_RETCODE_LIMIT_VOLUME: "Volume limit",
 }
 
 
@@ -44,14 +62,51 @@ class TradingTerminal(FakeTerminal):
         if filling == C.ORDER_FILLING_IOC:
             return bool(spec.filling_mode & 2)
         if filling == C.ORDER_FILLING_RETURN:
-            return pending or spec.trade_exemode != C.SYMBOL_TRADE_EXECUTION_MARKET
+            return spec.trade_exemode in (C.SYMBOL_TRADE_EXECUTION_MARKET,
+                                          C.SYMBOL_TRADE_EXECUTION_EXCHANGE)
         return False
+
+    @staticmethod
+    def _stops_ok(spec: M.SymbolSpec, buy: bool, ref: float, sl: float, tp: float) -> bool:
+        """SL/TP against ``ref`` (the closing price, or a pending order's own price)."""
+        dist = spec.stops_level * spec.point - 1e-9
+        if sl and not ((ref - sl >= dist and sl < ref) if buy else (sl - ref >= dist
+                                                                       and sl > ref)):
+            return False
+        return not (tp and not ((tp - ref >= dist and tp > ref) if buy else (ref - tp >= dist
+                                                                              and tp < ref)))
+
+    def _direction_volume(self, symbol: str, buy: bool) -> float:
+        pos = sum(p["volume"] for p in self.positions.values()
+                  if p["symbol"] == symbol and (p["type"] == C.POSITION_TYPE_BUY) == buy)
+        pend = sum(o["volume_current"] for o in self.orders.values()
+                   if o["symbol"] == symbol and (o["type"] in (0, 2, 4)) == buy)
+        return pos + pend
+
+    def _check_sltp(self, req: dict[str, Any]) -> int:
+        pos = self.positions.get(req.get("position", 0))
+        if pos is None or pos["symbol"] != req.get("symbol", pos["symbol"]):
+            return C.TRADE_RETCODE_POSITION_CLOSED
+        spec = self.symbols[pos["symbol"]]
+        buy = pos["type"] == C.POSITION_TYPE_BUY
+        bid, ask = M.bid_ask(spec, self.now_s)
+        ref = bid if buy else ask
+        freeze = spec.freeze_level * spec.point
+        for old in (pos["sl"], pos["tp"]):
+            if old and freeze and abs(ref - old) < freeze:
+                return C.TRADE_RETCODE_FROZEN
+        sl, tp = float(req.get("sl", 0.0) or 0.0), float(req.get("tp", 0.0) or 0.0)
+        if (sl, tp) == (pos["sl"], pos["tp"]):
+            return C.TRADE_RETCODE_NO_CHANGES
+        return 0 if self._stops_ok(spec, buy, ref, sl, tp) else C.TRADE_RETCODE_INVALID_STOPS
 
     def _check(self, req: dict[str, Any]) -> tuple[int, float]:
         """(retcode, margin needed). Retcode 0 means the request would be accepted."""
         action = req.get("action")
         if action == C.TRADE_ACTION_REMOVE:
             return (0 if req.get("order") in self.orders else C.TRADE_RETCODE_INVALID), 0.0
+        if action == C.TRADE_ACTION_SLTP:
+            return self._check_sltp(req), 0.0
         if action not in (C.TRADE_ACTION_DEAL, C.TRADE_ACTION_PENDING):
             return C.TRADE_RETCODE_INVALID, 0.0
         spec = self.symbols.get(req.get("symbol", ""))
@@ -71,11 +126,26 @@ class TradingTerminal(FakeTerminal):
         if not M.is_open(self.now_s):
             return C.TRADE_RETCODE_MARKET_CLOSED, 0.0
         bid, ask = M.bid_ask(spec, self.now_s)
+        buy = otype in (0, 2, 4)
+        sl, tp = float(req.get("sl", 0.0) or 0.0), float(req.get("tp", 0.0) or 0.0)
         if pending:
             price = req.get("price", 0.0)
-            ok = {C.ORDER_TYPE_BUY_LIMIT: price < ask, C.ORDER_TYPE_SELL_LIMIT: price > bid,
-                  C.ORDER_TYPE_BUY_STOP: price > ask, C.ORDER_TYPE_SELL_STOP: price < bid}
-            return (0 if ok[otype] and price > 0 else C.TRADE_RETCODE_INVALID_PRICE), 0.0
+            dist = spec.stops_level * spec.point - 1e-9
+            ok = {C.ORDER_TYPE_BUY_LIMIT: ask - price >= dist and price < ask,
+                  C.ORDER_TYPE_SELL_LIMIT: price - bid >= dist and price > bid,
+                  C.ORDER_TYPE_BUY_STOP: price - ask >= dist and price > ask,
+                  C.ORDER_TYPE_SELL_STOP: bid - price >= dist and price < bid}
+            if not (ok[otype] and price > 0):
+                return C.TRADE_RETCODE_INVALID_PRICE, 0.0
+            if not self._stops_ok(spec, buy, price, sl, tp):
+                return C.TRADE_RETCODE_INVALID_STOPS, 0.0
+        elif not self._stops_ok(spec, buy, bid if buy else ask, sl, tp):
+            return C.TRADE_RETCODE_INVALID_STOPS, 0.0
+        if spec.volume_limit and not req.get("position") and (
+                self._direction_volume(spec.name, buy) + vol > spec.volume_limit + 1e-9):
+            return C.TRADE_RETCODE_LIMIT_VOLUME, 0.0
+        if pending:
+            return 0, 0.0
         pos_ticket = req.get("position", 0)
         if pos_ticket:
             pos = self.positions.get(pos_ticket)
@@ -139,6 +209,11 @@ class TradingTerminal(FakeTerminal):
         if code:
             return result(code)
         action = request["action"]
+        if action == C.TRADE_ACTION_SLTP:
+            pos = self.positions[request["position"]]
+            pos.update(sl=float(request.get("sl", 0.0) or 0.0),
+                       tp=float(request.get("tp", 0.0) or 0.0), time_update=self.now_s)
+            return result(C.TRADE_RETCODE_DONE)
         if action == C.TRADE_ACTION_REMOVE:
             o = self.orders.pop(request["order"])
             o.update(state=C.ORDER_STATE_CANCELED, time_done=self.now_s,
@@ -155,9 +230,18 @@ class TradingTerminal(FakeTerminal):
         return result(C.TRADE_RETCODE_DONE, deal=deal["ticket"], order=order["ticket"],
                       volume=request["volume"], price=price)
 
-    def advance(self, seconds: float) -> None:
-        """Move time on; pending orders whose price was reached fill at that price."""
-        self.now_utc_ms += int(seconds * 1000)
+    def advance(self, seconds: float, step_s: int = 10) -> None:
+        """Move time on along the price path: pending orders whose price was reached fill at
+        that price; positions whose SL or TP was reached close there."""
+        end = self.now_utc_ms + int(seconds * 1000)
+        while self.now_utc_ms < end:
+            self.now_utc_ms = min(end, self.now_utc_ms + step_s * 1000)
+            if not M.is_open(self.now_s):
+                continue
+            self._trigger_pending()
+            self._trigger_stops()
+
+    def _trigger_pending(self) -> None:
         for ticket, o in list(self.orders.items()):
             bid, ask = M.bid_ask(self.symbols[o["symbol"]], self.now_s)
             hit = {C.ORDER_TYPE_BUY_LIMIT: ask <= o["price_open"],
@@ -167,6 +251,26 @@ class TradingTerminal(FakeTerminal):
             if hit:
                 del self.orders[ticket]
                 self._execute(o, o["price_open"], 0)
+
+    def _trigger_stops(self) -> None:
+        for pid, p in list(self.positions.items()):
+            bid, ask = M.bid_ask(self.symbols[p["symbol"]], self.now_s)
+            buy = p["type"] == C.POSITION_TYPE_BUY
+            px = bid if buy else ask
+            reason = 0
+            if p["sl"] and (px <= p["sl"] if buy else px >= p["sl"]):
+                reason, level = C.DEAL_REASON_SL, p["sl"]
+            elif p["tp"] and (px >= p["tp"] if buy else px <= p["tp"]):
+                reason, level = C.DEAL_REASON_TP, p["tp"]
+            if not reason:
+                continue
+            close = {"action": C.TRADE_ACTION_DEAL, "type": 1 if buy else 0,
+                     "volume": p["volume"], "price": level, "magic": p["magic"],
+                     "comment": f"[{'sl' if reason == C.DEAL_REASON_SL else 'tp'} {level}]"}
+            order = self._new_order(close, self.symbols[p["symbol"]])
+            order["reason"] = reason
+            deal = self._execute(order, level, pid)
+            deal["reason"] = reason
 
     # ------------------------------------------------------------------ execution
     def _new_order(self, req: dict[str, Any], spec: M.SymbolSpec) -> dict[str, Any]:
