@@ -269,6 +269,7 @@ def supervise(args: argparse.Namespace) -> int:
     problems: list[str] = []
     incarnation = 0
     wall0 = time.monotonic()
+    next_busy = wall0 + rng.uniform(10, 40)  # across restarts: kills come every ~20 s
     while True:
         incarnation += 1
         run_id = f"soak-{incarnation}"
@@ -278,7 +279,6 @@ def supervise(args: argparse.Namespace) -> int:
                                 env=env)
         at = _committed_ts(db) or start
         next_kill = at + int(rng.uniform(2.0, 5.0) * DAY_MS)
-        next_busy = time.monotonic() + rng.uniform(20, 90)
         killed = False
         while proc.poll() is None:
             time.sleep(0.5)
@@ -305,7 +305,7 @@ def supervise(args: argparse.Namespace) -> int:
             if args.faults and time.monotonic() >= next_busy and busy < args.busy_holds:
                 busy += 1
                 _hold_write_lock(db, 6.5)
-                next_busy = time.monotonic() + rng.uniform(60, 180)
+                next_busy = time.monotonic() + rng.uniform(20, 60)
         if killed:
             restarts += 1
             continue

@@ -262,11 +262,6 @@ class BrainOrchestrator:
             return
         self._hold_clock(timeframe_ms(self.fine_tf))  # start-up must not skip bars either
         try:
-            self.keeper.open(self, starting_equity=self.account_defaults[0],
-                             currency=self.account_defaults[1])
-        except (AccountError, AccountBusyError) as exc:
-            raise BrainStartError(str(exc)) from exc
-        try:
             await self.adapter.connect()
             self.connected = True
             if not self.skip_feed_check:
@@ -281,6 +276,11 @@ class BrainOrchestrator:
             raise BrainStartError(f"{self.venue} does not list {', '.join(missing)}; fix "
                                   "symbols.yaml or pass --symbols the venue knows")
         self.instruments = {s: specs[s] for s in self.symbols}
+        try:  # the first write: a venue that cannot be reached leaves the database as it was
+            self.keeper.open(self, starting_equity=self.account_defaults[0],
+                             currency=self.account_defaults[1])
+        except (AccountError, AccountBusyError) as exc:
+            raise BrainStartError(str(exc)) from exc
         for text in currency_mismatches(self.instruments, self.declared_currencies):
             self.journal_event("event", f"instrument currency: {text}", level="warning")
         self.dao.upsert_instruments(self.venue, list(self.instruments.values()))
@@ -369,6 +369,11 @@ class BrainOrchestrator:
         not take (an update in place often still fits); the CLI names it either way."""
         order = getattr(self.fatal, "unrecorded_order", None)
         if order is None:
+            return
+        if self.atomic_cycles:
+            # the whole cycle was rolled back with the paper book: recording its order now
+            # would put a fill-less order in a ledger that is otherwise consistent
+            self.fatal.order_recorded = False  # type: ignore[union-attr]
             return
         try:
             self.dao.record_order(order, self.run_id)

@@ -50,13 +50,21 @@ def audit_command(account: str | None, run_id: str | None, db_path: Path | None,
     except ConfigError as exc:
         fail(exc.describe())
     dao = open_dao(db_path, name)
+    now = int(time.time() * 1000)
     try:
-        checks = run_audit(dao, gov, name, run_id, ts=int(time.time() * 1000))
+        checks = run_audit(dao, gov, name, run_id, ts=now)
+        path = dao.path
     except LookupError as exc:
         fail(str(exc).strip("'\""))
     finally:
         dao.close()
     n = sum(len(c.breaches) for c in checks)
+    from ats.monitor.audit_status import write_audit_status
+
+    try:  # the running exporter publishes it as ats_audit_breaches (the AuditBreach alert)
+        write_audit_status(path, n, now)
+    except OSError as exc:
+        console.print(t("account.audit_status_failed", error=exc))
     console.print(audit_table(checks, t("account.audit_title", account=name,
                                         run=run_id or t("account.audit_all_runs"))))
     console.print(t("account.audit_verdict_ok") if n == 0 else

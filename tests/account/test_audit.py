@@ -31,6 +31,8 @@ def test_a_clean_account_passes_and_the_verdict_is_stored(traded: Path) -> None:
     with PersistDAO(traded) as dao:
         v = last_verdict(dao, "paper")
     assert v is not None and v.ok and v.breaches == 0
+    status = traded.with_name(traded.name + ".audit.json")  # for the metrics exporter
+    assert json.loads(status.read_text())["breaches"] == 0
     assert ats("audit", "--db", str(traded), "--run", "a1").returncode == 0
     assert ats("audit", "--db", str(traded), "--run", "nope").returncode == 2
 
