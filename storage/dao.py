@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from itertools import chain
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,10 @@ _UPSERT_BARS = (
     "WHERE (bars.open, bars.high, bars.low, bars.close, bars.volume, bars.spread, bars.source)"
     " IS NOT (excluded.open, excluded.high, excluded.low, excluded.close, excluded.volume, "
     "excluded.spread, excluded.source)"
+)
+_INSERT_BARS = (
+    "INSERT INTO bars (symbol, timeframe, ts, open, high, low, close, volume, spread, source) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _PRICE_COLS = ("open", "high", "low", "close", "volume", "spread")
 
@@ -181,28 +185,55 @@ class PersistDAO(TradingMixin, AccountsMixin, JournalMixin, SyncStoreMixin, Fund
     # ------------------------------------------------------------------ bars
     def upsert_bars(self, bars: Bars, source: str) -> int:
         """Insert or update bars; returns rows new or changed (identical rows cost nothing,
-        so a rerun of the synchronizer reports 0)."""
+        so a rerun of the synchronizer reports 0).
+
+        Speed matters here (a backfill is millions of rows): bars newer than the newest
+        stored one of their range go through a plain ``INSERT``, which runs at raw
+        ``executemany`` speed; only the overlap (or an unordered batch) pays for the
+        conflict-checking upsert. ``scripts/bench_storage.py`` measures both against apsw.
+        """
         n = len(bars)
         if n == 0:
             return 0
         timeframe_ms(bars.timeframe)  # refuse an unknown timeframe before writing
         cols = [np.asarray(getattr(bars, c), dtype=np.float64) for c in _PRICE_COLS]
-        bad = ~np.isfinite(np.vstack(cols)).all(axis=0)
-        if bad.any():
-            i = int(np.argmax(bad))
+        if not all(np.isfinite(c).all() for c in cols):
+            i = int(np.argmax(~np.isfinite(np.vstack(cols)).all(axis=0)))
             raise InvalidDataError(
                 f"bar {bars.symbol} {bars.timeframe} ts={int(bars.ts[i])} has a NaN or "
                 "infinite value; nothing of this batch was stored",
                 hint="Repair or drop the bar before storing it",
             )
         sym, tf = bars.symbol, bars.timeframe
-        rows = zip(
-            [sym] * n, [tf] * n, np.asarray(bars.ts, dtype=np.int64).tolist(),
-            *(c.tolist() for c in cols), [source] * n, strict=True,
-        )
+        ts = np.asarray(bars.ts, dtype=np.int64)
+        ts_list = ts.tolist()
+        values = [c.tolist() for c in cols]
+
+        def rows(lo: int, hi: int) -> Any:
+            part = (lambda v: v) if (lo, hi) == (0, n) else (lambda v: v[lo:hi])
+            return zip(
+                repeat(sym, hi - lo), repeat(tf, hi - lo), part(ts_list),
+                *(part(v) for v in values), repeat(source, hi - lo), strict=True,
+            )
+
+        ordered = n == 1 or bool((ts[1:] > ts[:-1]).all())
         with self._db.write() as conn:
             before = conn.total_changes()
-            conn.executemany(_UPSERT_BARS, rows)
+            split = 0  # rows [0, split) may exist already; rows [split, n) cannot
+            if ordered:
+                last = conn.execute(
+                    "SELECT max(ts) FROM bars WHERE symbol = ? AND timeframe = ? "
+                    "AND ts BETWEEN ? AND ?", (sym, tf, ts_list[0], ts_list[-1]),
+                ).fetchall()[0][0]
+                split = 0 if last is None else int(np.searchsorted(ts, last, side="right"))
+            else:
+                split = n
+            # Bars past the newest stored one in this range are new for sure: a plain INSERT
+            # (raw executemany speed) instead of the conflict-checking upsert.
+            if split:
+                conn.executemany(_UPSERT_BARS, rows(0, split))
+            if split < n:
+                conn.executemany(_INSERT_BARS, rows(split, n))
             return int(conn.total_changes() - before)
 
     def read_bars(self, symbol: str, timeframe: str, *, start_ms: int | None = None,

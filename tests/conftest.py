@@ -28,5 +28,5 @@ def configs_copy(tmp_path: Path) -> Path:
     import shutil
 
     dst = tmp_path / "configs"
-    shutil.copytree(CONFIGS, dst)
+    shutil.copytree(CONFIGS, dst, ignore=shutil.ignore_patterns("local"))  # no local layer
     return dst

@@ -196,6 +196,12 @@ def _lost(o: BrainOrchestrator, w: CycleWork, what: str, exc: BaseException) -> 
 
 
 async def _fetch_bars(o: BrainOrchestrator, w: CycleWork) -> None:
+    if getattr(o, "warm_start", False):
+        # Warm start: on the first cycle every strategy reads the history the windows were
+        # backfilled with (its last closed bar), instead of waiting up to a whole bar of its
+        # own timeframe (15 min, 4 h) for the first new one.
+        o.warm_start = False
+        w.new_bars.extend(k for k, win in o.windows.items() if len(win))
     for key, win in o.windows.items():
         step = timeframe_ms(key[1])
         due_open = (w.ts // step) * step - step  # open time of the newest closed bar
@@ -208,7 +214,7 @@ async def _fetch_bars(o: BrainOrchestrator, w: CycleWork) -> None:
         except (VenueError, OSError) as exc:
             _lost(o, w, f"bars {key[0]} {key[1]}", exc)
             return
-        if win.extend(bars):
+        if win.extend(bars) and key not in w.new_bars:
             w.new_bars.append(key)
 
 

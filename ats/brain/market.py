@@ -8,6 +8,8 @@ and ``view()`` returns numpy views, not copies.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ats.domain import Bars
@@ -48,6 +50,8 @@ class BarWindow:
         """
         if len(bars) == 0:
             return 0
+        if len(bars) == 1 and self._n < self._cap:
+            return self._extend_one(bars)
         last = self.last_ts
         ts = bars.ts
         mask = np.isfinite(bars.close) & (bars.close > 0)
@@ -81,6 +85,22 @@ class BarWindow:
         self._n = end
         self._view = None
         return k
+
+    def _extend_one(self, bars: Bars) -> int:
+        """``extend`` for the common live case, one new bar, with scalars instead of masks
+        (at 1000 symbols this runs 1000 times per cycle; same rules as ``extend``)."""
+        close = float(bars.close[0])
+        ts = int(bars.ts[0])
+        if not (math.isfinite(close) and close > 0) or (
+                self._n and ts <= int(self._ts[self._n - 1])):
+            return 0
+        i = self._n
+        self._ts[i] = ts
+        for name, col in self._cols.items():
+            col[i] = getattr(bars, name)[0]
+        self._n = i + 1
+        self._view = None
+        return 1
 
     def view(self) -> Bars:
         """The window as ``Bars`` (views into the buffer; valid until the next ``extend``)."""

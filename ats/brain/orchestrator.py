@@ -19,6 +19,8 @@ from time import perf_counter
 from typing import Any
 
 from ats.brain.account import AccountError, AccountKeeper, paper_engine
+from ats.brain.actions import ActionQueue, ActionResult
+from ats.brain.actions import drain as drain_actions
 from ats.brain.agents import (
     ExecInput,
     ExecResult,
@@ -170,6 +172,9 @@ class BrainOrchestrator:
         self.last_journal_id: int | None = None
         self._snapshot = BrainSnapshot(run_id=run_id, mode=mode, venue=venue)
         self._cycle_lock = asyncio.Lock()
+        self.warm_start = True  # the first cycle evaluates every timeframe (see cycle.py)
+        self.actions = ActionQueue()  # the trader's actions, drained at the start of a cycle
+        self.action_results: deque[ActionResult] = deque(maxlen=50)
         self._started = False
         self._stopped = False
         self._wall0 = time.monotonic()
@@ -505,6 +510,8 @@ class BrainOrchestrator:
         self.counters.cycles += 1
         self.ctx.ts, self.ctx.cycle = ts, self.counters.cycles
         work = CycleWork(ts=ts, cycle=self.counters.cycles)
+        if len(self.actions):
+            await drain_actions(self, work)
         await run_stages(self, work)
         if work.fatal is not None and self.fatal is None:
             self.fatal = work.fatal
@@ -521,6 +528,20 @@ class BrainOrchestrator:
         # whoever drives the cycles (run(), the desk's pacer, a test) moves the clock's hold
         self._after_cycle(timeframe_ms(self.fine_tf))
         return self._snapshot
+
+    async def apply_actions_now(self) -> list[ActionResult]:
+        """Drain the trader's queued actions between cycles (used while paused)."""
+        async with self._cycle_lock:
+            work = CycleWork(ts=self.clock.now_ms(), cycle=self.counters.cycles)
+            work.monitor_only = True
+            if self.atomic_cycles:  # the actions' orders and the paper book commit together
+                with self.dao.batch():
+                    results = await drain_actions(self, work)
+                    self.keeper.checkpoint(self, self.ctx.ts)
+            else:
+                results = await drain_actions(self, work)
+            self._refresh_snapshot()
+            return results
 
     def lock_status(self) -> LockStatus:
         code, reason = self.locks.status()

@@ -6,7 +6,7 @@ from what actually ran), because the TUI and Grafana show exactly this and nothi
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ats.brain.report import signal_text
 from ats.brain.state import (
@@ -109,6 +109,7 @@ def _risk_view(o: BrainOrchestrator) -> RiskView:
         now = 0.0
     return RiskView(
         risk_per_trade=now, base_risk=g.risk.base_risk_per_trade,
+        max_risk=g.risk.max_risk_per_trade,
         daily_pnl=pf.daily_pnl_pct, daily_lock_limit=-g.locks.daily_max_loss,
         trailing_dd=pf.trailing_dd_pct, kill_switch_limit=-g.locks.trailing_dd_kill_switch,
         portfolio_risk=pf.current_risk, portfolio_cap=g.risk.max_portfolio_risk,
@@ -155,6 +156,23 @@ def _edges(w: CycleWork) -> tuple[EdgeView, ...]:
     return tuple(EdgeView(s, t, used.get((s, t), False)) for s, t in GRAPH_EDGES)
 
 
+def _regime_inputs(o: BrainOrchestrator, sym: str) -> Any:
+    """The classifier's last inputs for ``sym``; computed once from the window at start."""
+    agent = o.regime_agent
+    last = getattr(agent, "last_features", None)
+    if last is None:
+        return None
+    f = last.get(sym)
+    if f is None:
+        win = o.windows.get((sym, o.regime_tf))
+        if win is not None and len(win) >= agent.MIN_BARS:
+            try:
+                f = last[sym] = agent.features(win.view())
+            except Exception:  # inputs are for display; the regime itself came from assess
+                return None
+    return f
+
+
 def build_snapshot(o: BrainOrchestrator, w: CycleWork) -> BrainSnapshot:
     pf = o.portfolio
     eq = float(pf.equity)
@@ -165,7 +183,10 @@ def build_snapshot(o: BrainOrchestrator, w: CycleWork) -> BrainSnapshot:
     for sym in o.symbols:
         h = o.regime_agent.current(sym)
         if h is not None:
-            regimes.append(RegimeView(sym, h.regime, h.held, h.since))
+            f = _regime_inputs(o, sym)
+            regimes.append(RegimeView(
+                sym, h.regime, h.held, h.since, o.regime_tf,
+                *((f.adx, f.atr_pct, f.ema_slope, f.vol_quantile) if f is not None else ())))
     step = timeframe_ms(o.fine_tf)
     ages = {}
     for sym in o.symbols:

@@ -35,6 +35,12 @@ class RegimeView:
     regime: Regime
     held_bars: int
     since_ts: int
+    # the classifier's inputs on the last regime bar (None until one was assessed)
+    timeframe: str = ""
+    adx: float | None = None
+    atr_pct: float | None = None
+    ema_slope: float | None = None
+    vol_quantile: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +62,7 @@ class RiskView:
 
     risk_per_trade: float = 0.008
     base_risk: float = 0.008
+    max_risk: float = 0.010  # governance cap per trade (base + bonus never exceeds it)
     daily_pnl: float = 0.0
     daily_lock_limit: float = -0.018
     trailing_dd: float = 0.0

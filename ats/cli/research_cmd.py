@@ -115,6 +115,40 @@ def with_common(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
+executor_opts = [
+    click.option("--executor", "executor_kind", type=click.Choice(("local", "dask")),
+                 default="local", show_default=True, help=t("scale.opt_executor")),
+    click.option("--scheduler", default=None, help=t("scale.opt_scheduler")),
+    click.option("--workers", type=click.IntRange(min=1), default=None,
+                 help=t("scale.opt_workers")),
+]
+
+
+def with_executor(f: Callable[..., Any]) -> Callable[..., Any]:
+    for opt in reversed(executor_opts):
+        f = opt(f)
+    return f
+
+
+@contextmanager
+def sweep_executor(lab: Lab, kind: str, scheduler: str | None, workers: int | None
+                   ) -> Iterator[None]:
+    """Give the lab its executor for this command and always shut it down after."""
+    from research_lab.pipeline_ci.executor import make_executor
+
+    if kind == "local" and scheduler:
+        raise click.UsageError(t("scale.scheduler_needs_dask"))
+    ex = make_executor(kind, scheduler, workers)
+    lab.executor = ex
+    try:
+        yield
+    finally:
+        lab.executor = None
+        ex.close()
+    where = getattr(ex, "scheduler", None) or f"{getattr(ex, 'workers', 1)} worker(s)"
+    console.print(t("scale.executor_used", executor=ex.name, where=where))
+
+
 @click.group("research", help=t("research.help"))
 def research_group() -> None:
     pass
@@ -177,9 +211,9 @@ def generate_cmd(run_id: str | None, reports_dir: str, config_dir: str | None, c
     show_table(st)
 
 
-def _stage(name: str, fn_name: str) -> Callable[..., None]:
-    @with_common
-    def cmd(run_id: str, reports_dir: str, config_dir: str | None) -> None:
+def _stage(name: str, fn_name: str, *, sweep: bool = False) -> Callable[..., None]:
+    def body(run_id: str, reports_dir: str, config_dir: str | None, executor_kind: str,
+             scheduler: str | None, workers: int | None) -> None:
         from research_lab.pipeline_ci import stages
         from research_lab.pipeline_ci.pipeline import make_lab
 
@@ -189,17 +223,33 @@ def _stage(name: str, fn_name: str) -> Callable[..., None]:
             lab = make_lab(_cfg(config_dir), RealClock())
             with progress_hook() as hook:
                 lab.progress = hook
+                if sweep:
+                    with sweep_executor(lab, executor_kind, scheduler, workers):
+                        fn(st, lab)
+                        _finish(st, lab)  # the report reuses the lab's walk-forwards
+                    return
                 fn(st, lab)
         except (ValueError, ConfigError) as exc:
             fail(str(exc))
         _finish(st, lab)
 
+    if sweep:
+        @with_common
+        @with_executor
+        def cmd(run_id: str, reports_dir: str, config_dir: str | None, executor_kind: str,
+                scheduler: str | None, workers: int | None) -> None:
+            body(run_id, reports_dir, config_dir, executor_kind, scheduler, workers)
+    else:
+        @with_common
+        def cmd(run_id: str, reports_dir: str, config_dir: str | None) -> None:  # type: ignore[misc]
+            body(run_id, reports_dir, config_dir, "serial", None, None)
+
     return research_group.command(name, help=t(f"research.{name}.help"))(cmd)
 
 
 _stage("backtest", "stage_backtest")
-_stage("walkforward", "stage_walkforward")
-_stage("gate", "stage_gates")
+_stage("walkforward", "stage_walkforward", sweep=True)
+_stage("gate", "stage_gates", sweep=True)
 _stage("shadow", "stage_shadow")
 
 
@@ -209,8 +259,10 @@ _stage("shadow", "stage_shadow")
 @click.option("--dry-run", is_flag=True, help="Show the diff, write nothing.")
 @click.option("--db", default=None, help="Journal database for the promotion record "
               "(default ATS_DB).")
+@click.option("--into-shipped", "shipped", is_flag=True,
+              help="Edit the tracked enable_map.yaml instead of the git-ignored local/ layer.")
 def promote_cmd(run_id: str, reports_dir: str, config_dir: str | None, candidate: str | None,
-                dry_run: bool, db: str | None) -> None:
+                dry_run: bool, db: str | None, shipped: bool) -> None:
     from research_lab.pipeline_ci import stages
     from research_lab.pipeline_ci.pipeline import make_lab
 
@@ -221,7 +273,7 @@ def promote_cmd(run_id: str, reports_dir: str, config_dir: str | None, candidate
         stages.choose(st, candidate)  # refuse before opening anything
         if not dry_run:
             journal = lab.journal = _journal(db)
-        res = stages.stage_promote(st, lab, candidate, dry_run=dry_run)
+        res = stages.stage_promote(st, lab, candidate, dry_run=dry_run, shipped=shipped)
     except (KeyError, ValueError, ConfigError) as exc:
         fail(str(exc).strip("'\""))
     finally:
@@ -234,6 +286,14 @@ def promote_cmd(run_id: str, reports_dir: str, config_dir: str | None, candidate
     st.save()
     console.print(t("research.promoted", name=res.name, path=str(res.enable_map),
                     patch=str(res.patch_path)))
+    if not shipped:
+        _say_local(res.enable_map, lab.config_dir)
+
+
+def _say_local(written: Path, cfg: Path) -> None:
+    """Tell where a promotion went when it went into the git-ignored local layer."""
+    console.print(t("desk2.research.local", path=str(written),
+                    shipped=str(Path(cfg) / "enable_map.yaml")))
 
 
 @research_group.command("run", help=t("research.run.help"))
@@ -248,9 +308,11 @@ def promote_cmd(run_id: str, reports_dir: str, config_dir: str | None, candidate
 @click.option("--shadow-cycles", default=480, type=click.IntRange(0, 1_000_000),
               show_default=True)
 @click.option("--no-promote", is_flag=True)
+@with_executor
 def run_cmd(run_id: str | None, reports_dir: str, config_dir: str | None, count: int,
             seed: int, market: str, history_bars: int, shadow_cycles: int,
-            no_promote: bool) -> None:
+            no_promote: bool, executor_kind: str, scheduler: str | None,
+            workers: int | None) -> None:
     from research_lab.pipeline_ci.market import MarketSpec
     from research_lab.pipeline_ci.pipeline import (
         GeneratorChoice,
@@ -268,7 +330,7 @@ def run_cmd(run_id: str | None, reports_dir: str, config_dir: str | None, count:
     try:
         st = new_run(reports_dir, settings, clock, run_id)
         lab = make_lab(_cfg(config_dir), clock)
-        with progress_hook() as hook:
+        with progress_hook() as hook, sweep_executor(lab, executor_kind, scheduler, workers):
             lab.progress = hook
             gen = make_generator(GeneratorChoice(), st, journal=None, clock=clock,
                                  seeds=existing_specs(lab.config_dir))
@@ -276,6 +338,13 @@ def run_cmd(run_id: str | None, reports_dir: str, config_dir: str | None, count:
     except (ValueError, ConfigError) as exc:
         fail(str(exc))
     show_table(st)
+    if st.promoted:
+        from ats.config.loader import local_override
+
+        written = local_override(lab.config_dir / "enable_map.yaml")
+        console.print(t("research.promoted", name=st.promoted, path=str(written),
+                        patch=str(out.get("patch", "-"))))
+        _say_local(written, lab.config_dir)
     console.print(t("research.report", path=str(out["report"])))
 
 
@@ -294,7 +363,11 @@ def status_cmd(run_id: str | None, reports_dir: str) -> None:
         return
     table = Table(title=t("research.runs.title", dir=reports_dir))
     for col in ("run", "created", "generator", "candidates", "furthest", "promoted"):
-        table.add_column(t(f"research.runs.{col}"))
+        if col == "run":  # an id is copied into the next command: never cut it
+            table.add_column(t(f"research.runs.{col}"), overflow="fold",
+                             min_width=max(len(r) for r in runs))
+        else:
+            table.add_column(t(f"research.runs.{col}"))
     for rid in runs:
         st = _load(reports_dir, rid)
         order = ("generated", *STAGES)

@@ -217,6 +217,9 @@ def run_command(paper: bool, mode: str | None, live: bool, adapter: str | None,
     held = int(summary.get("clock_held_ms") or 0)
     if held > 0:
         console.print(t("account.clock_slowed", minutes=f"{held / 60_000:,.0f}"))
+    from ats.cli.runs_cmd import exit_line
+
+    console.print(exit_line(str(summary.get("run_id", "")), db_path))
     halted = summary.get("halted")
     if halted is not None:
         raise halted  # after the summary: one line on stderr, exit code 4

@@ -60,6 +60,20 @@ def run_desk(options: dict[str, object], metrics_port: int | None = None) -> Non
             asyncio.run(orchestrator.stop())
         if stop_metrics is not None:
             stop_metrics()
+        from ats.cli.common import console
+        from ats.cli.runs_cmd import exit_line
+
+        db = options.get("db_path")
+        console.print(exit_line(orchestrator.run_id, db if _not_default(db) else None))
+
+
+def _not_default(db: object) -> bool:
+    """True when ``db`` is not the settings' default database (then commands need --db)."""
+    try:
+        default = load_settings().db_path
+    except Exception:  # noqa: BLE001 - then say the path explicitly
+        return db is not None
+    return db is not None and Path(str(db)).resolve() != Path(default).resolve()
 
 
 @click.command("tui", help=t("tui.cli.help"))

@@ -8,6 +8,7 @@ from ats.config.loader import (
     load_enable_map,
     load_governance,
     load_symbols,
+    local_override,
 )
 from ats.config.models import (
     AdaptersConfig,
@@ -34,5 +35,6 @@ __all__ = [
     "load_governance",
     "load_settings",
     "load_symbols",
+    "local_override",
     "refuse_live",
 ]

@@ -146,13 +146,62 @@ def load_governance(path: Path | str | None = None) -> LockedGovernance:
     return LockedGovernance(gov, p, hashlib.sha256(raw).hexdigest())
 
 
+LOCAL_DIR = "local"
+"""The git-ignored override layer inside a configs directory: ``configs/local/``.
+
+Whatever a program writes at run time (the research lab's promotions) goes here, never into
+the tracked files; the loader merges it over the shipped file of the same name.
+"""
+
+
+def local_override(path: Path | str) -> Path:
+    """Where the local override of a shipped config file lives (it may not exist)."""
+    p = Path(path)
+    return p.parent / LOCAL_DIR / p.name
+
+
+def merge_enable_map(shipped: dict[str, Any], local: dict[str, Any]) -> dict[str, Any]:
+    """The shipped enable map with the local layer over it.
+
+    Scalars replace; ``regimes`` replace per regime; ``challengers`` merge by name (a local
+    entry replaces a shipped one of the same name, new ones are appended).
+    """
+    out = dict(shipped)
+    for key, value in local.items():
+        if key == "regimes" and isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = {**out[key], **value}
+        elif key == "challengers" and isinstance(value, list):
+            names = {c.get("name") for c in value if isinstance(c, dict)}
+            base = [c for c in (out.get(key) or [])
+                    if not (isinstance(c, dict) and c.get("name") in names)]
+            out[key] = base + list(value)
+        else:
+            out[key] = value
+    return out
+
+
 def load_enable_map(
-    path: Path | str | None = None, known_strategies: set[str] | None = None
+    path: Path | str | None = None, known_strategies: set[str] | None = None,
+    *, local: bool = True,
 ) -> EnableMap:
-    """Load the enable map; with ``known_strategies``, unknown names are an error."""
+    """Load the enable map (merged with ``local/enable_map.yaml`` when there is one).
+
+    With ``known_strategies``, unknown names are an error. ``local=False`` reads the shipped
+    file alone.
+    """
     p = Path(path) if path is not None else config_dir() / "enable_map.yaml"
     data, node, _ = read_yaml(p)
     em = validate(p, EnableMap, data, node)
+    over = local_override(p)
+    if local and over.is_file():
+        ldata, lnode, _ = read_yaml(over)
+        if ldata is not None:
+            if not isinstance(ldata, dict):
+                raise ConfigError(over, "top level must be a mapping",
+                                  expected="key: value pairs", found=type(ldata).__name__)
+            merged = merge_enable_map(data, ldata)
+            em = validate(over, EnableMap, merged, lnode)
+            p, node = over, lnode
     if known_strategies is not None:
         for regime, names in em.regimes.items():
             for i, name in enumerate(names):

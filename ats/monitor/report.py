@@ -74,7 +74,7 @@ def max_drawdown(series: list[EquityPoint]) -> float:
 def collect(dao: Persistence, run_id: str) -> tuple[RunFacts, list[EquityPoint]]:
     run = dao.get_run(run_id)
     if run is None:
-        raise ReportError(f"no run {run_id!r} in the database; `ats db stats` lists what it holds")
+        raise ReportError(f"no run {run_id!r} in the database; `ats runs` lists the runs it holds")
     summary: dict[str, Any] = run.get("summary") or {}
     meta: dict[str, Any] = run.get("meta") or {}
     series = dao.equity_series(run_id=run_id)

@@ -26,24 +26,29 @@ from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from ats.brain.state import BrainSnapshot
-from ats.domain import Clock
+from ats.domain import Bars, Clock
 from ats.i18n import t
+from ats.tui.actions import DeskActions
 from ats.tui.brain_port import BrainPort
 from ats.tui.commands import desk_commands
 from ats.tui.dialogs import DeskDialogs
 from ats.tui.keys import desk_bindings
 from ats.tui.messages import ConnectionChanged, DeskEvent, SnapshotReady
+from ats.tui.screens.actions import VenueErrorScreen
 from ats.tui.screens.desk import DeskScreen
+from ats.tui.widgets.charts import FillMark
+from ats.tui.widgets.events import record_fills
 from ats.tui.widgets.header import HeaderInfo
 from ats.tui.widgets.journal_log import JournalLog
 
 log = logging.getLogger(__name__)
 
 Pacer = Callable[[], Awaitable[None]]
+FIRST_LOAD = 600  # journal records read when the log is first filled
 PAUSED_POLL = 0.25  # seconds between checks for "resumed" while paused
 
 
-class DeskApp(DeskDialogs, App[None]):
+class DeskApp(DeskActions, DeskDialogs, App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "ATS"
     BINDINGS = desk_bindings()
@@ -92,7 +97,12 @@ class DeskApp(DeskDialogs, App[None]):
         self._connected: bool | None = None
         self._observed: BrainSnapshot | None = None
         self.events: deque[DeskEvent] = deque(maxlen=200)
+        self.fills: deque[FillMark] = deque(maxlen=500)  # this run's fills, for the chart
+        self._fill_seen: int = 0  # newest journal id whose fills were collected
         self.start_retry_base = 2.0  # seconds; doubled per failed start, capped at 30 s
+        self.start_error: str = ""  # the last failed start, shown in a dialog once
+        self.lock_since: int | None = None  # when the lock in force was engaged (journal)
+        self._lock_key: tuple[bool, bool, bool] = (False, False, False)
 
     # ------------------------------------------------------------------ lifecycle
     def on_mount(self) -> None:
@@ -158,19 +168,30 @@ class DeskApp(DeskDialogs, App[None]):
             error = f"{type(worker.error).__name__}: {worker.error}"
             if worker.name == "brain-start":
                 self._start_failures += 1
-                self.add_event("error", t("tui.event.start_failed", error=error))
+                self.add_event("venue", t("tui.event.start_failed", error=error))
                 self._schedule_retry_start()
+                self._show_start_error(str(worker.error) or error)
                 return
             self.cycle_failed = True
             self.add_event("error", t("tui.event.cycle_failed", error=error))
         self.update_header()
         self._schedule_next()
 
+    def _retry_delay(self) -> float:
+        return min(30.0, self.start_retry_base * 2.0 ** (max(1, self._start_failures) - 1))
+
     def _schedule_retry_start(self) -> None:
         if self.stopping:
             return
-        delay = min(30.0, self.start_retry_base * 2.0 ** (self._start_failures - 1))
-        self.set_timer(delay, self._start_brain)
+        self.set_timer(self._retry_delay(), self._start_brain)
+
+    def _show_start_error(self, error: str) -> None:
+        """A venue that cannot be reached gets a dialog with the full error, once per error."""
+        if error == self.start_error:
+            return
+        self.start_error = error
+        if not isinstance(self.screen, VenueErrorScreen):
+            self.push_screen(VenueErrorScreen(self.venue, error, self._retry_delay()))
 
     def _start_brain(self) -> None:
         self.run_worker(self._boot, group="brain", exclusive=True, exit_on_error=False,
@@ -217,11 +238,74 @@ class DeskApp(DeskDialogs, App[None]):
         if snapshot is not None and snapshot is not self.applied:
             self.applied = snapshot
             self.refreshes += 1
-            desk.apply(snapshot)
+            symbol = self.chart_symbol(snapshot)
+            desk.apply(snapshot, symbol=symbol, bars=self.chart_bars(symbol),
+                       fills=tuple(self.fills))
+            self._update_banner(snapshot)
             if snapshot.last_journal_id != self._journal_seen:
                 self._journal_seen = snapshot.last_journal_id
                 self.reload_journal()
         self.update_header()
+
+    def chart_symbol(self, snapshot: BrainSnapshot) -> str | None:
+        """The price chart's symbol: the focus, else the first position, else the first."""
+        if snapshot.focus_symbol:
+            return snapshot.focus_symbol
+        if snapshot.positions:
+            return snapshot.positions[0].symbol
+        return snapshot.regimes[0].symbol if snapshot.regimes else None
+
+    def chart_bars(self, symbol: str | None) -> Bars | None:
+        reader = getattr(self.brain, "bars", None)
+        if symbol is None or reader is None:
+            return None
+        try:
+            bars: Bars | None = reader(symbol)
+        except Exception:  # noqa: BLE001 - a chart without data says so itself
+            return None
+        return bars
+
+    # ------------------------------------------------------------------ lock banner
+    def _update_banner(self, snapshot: BrainSnapshot) -> None:
+        desk = self.desk
+        if desk is None or not desk.is_mounted:
+            return
+        risk = snapshot.risk
+        key = (risk.governance_locked, risk.kill_switch, risk.daily_lock)
+        if key != self._lock_key:
+            self._lock_key = key
+            self.lock_since = None
+            if any(key):
+                self.run_worker(self._find_lock_time, group="journal-lock", exclusive=True,
+                                exit_on_error=False, name="lock-time")
+        desk.banner.show_lock(risk, self.lock_since, self.db_hint())
+
+    def db_hint(self) -> str | None:
+        """``--db PATH`` for the unlock command unless the database is the default one."""
+        from ats.config.settings import load_settings
+
+        path = getattr(self.brain.dao, "path", None)
+        if path is None:
+            return None
+        try:
+            default = load_settings().db_path
+        except Exception:  # noqa: BLE001 - then name the path explicitly
+            default = None
+        same = default is not None and Path(path).resolve() == Path(default).resolve()
+        return None if same else str(path)
+
+    async def _find_lock_time(self) -> None:
+        """When the lock in force was engaged: its newest ``lock`` record, from any run."""
+        from ats.brain.locks import DAILY, KILL
+
+        gov, kill, daily = self._lock_key
+        name = KILL if kill else DAILY if daily else "governance"
+        records = await asyncio.to_thread(self.brain.dao.journal_tail, 50, kind="lock")
+        found = [r.ts for r in records
+                 if isinstance(r.payload, dict) and r.payload.get("lock") == name]
+        self.lock_since = found[-1] if found else None
+        if self.latest is not None and self.desk is not None:
+            self.desk.banner.show_lock(self.latest.risk, self.lock_since, self.db_hint())
 
     def header_info(self) -> HeaderInfo:
         snap = self.latest
@@ -235,6 +319,11 @@ class DeskApp(DeskDialogs, App[None]):
             status = "error"
         else:
             status = "running"
+        if status == "running" and snap is not None and (
+                snap.risk.kill_switch or snap.risk.daily_lock or snap.risk.governance_locked):
+            status = "locked"
+        if status == "starting" and self.start_error:
+            status = "venue_down"
         ages = list(snap.feed_age_ms.values()) if snap is not None else []
         return HeaderInfo(
             mode=self.mode, venue=self.venue, run_id=self.run_id,
@@ -242,6 +331,8 @@ class DeskApp(DeskDialogs, App[None]):
             connected=snap.connected if snap is not None else False,
             feed_age_ms=max(ages) if ages else None,
             cycle=snap.cycle if snap is not None else 0, status=status,
+            equity=snap.equity if snap is not None else None,
+            latency_ms=snap.cycle_latency_ms if snap is not None else None,
         )
 
     def update_header(self) -> None:
@@ -271,9 +362,19 @@ class DeskApp(DeskDialogs, App[None]):
                         exit_on_error=False, name="journal-tail")
 
     async def _load_journal(self) -> None:
+        # the first load reaches further back; later ones only need what is new
+        newest = self.latest.last_journal_id if self.latest is not None else None
+        rows = max(self.journal_rows, FIRST_LOAD)
+        if self._fill_seen and newest is not None:  # only what arrived since the last load
+            rows = min(rows, max(self.journal_rows, newest - self._fill_seen + 10))
         records = await asyncio.to_thread(
-            self.brain.dao.journal_tail, self.journal_rows, run_id=self.run_id
+            self.brain.dao.journal_tail, rows, run_id=self.run_id
         )
+        for r in records:
+            if r.id > self._fill_seen:
+                self.fills.extend(record_fills(r))
+        if records:
+            self._fill_seen = max(self._fill_seen, records[-1].id)
         log_panel = self._log_panel()
         if log_panel is not None:
             log_panel.set_records(records)
@@ -326,7 +427,32 @@ class DeskApp(DeskDialogs, App[None]):
         if self.started:
             await self.brain.stop()
 
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        """Save an SVG of the screen into the data directory and say where."""
+        folder = Path(path) if path else self.screenshot_dir()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            saved = self.save_screenshot(filename, str(folder))
+        except OSError as exc:
+            self.add_event("error", t("desk2.screenshot.failed", error=exc))
+            return
+        self.add_event("desk", t("desk2.screenshot.saved", path=saved))
+        self.notify(t("desk2.screenshot.saved", path=saved), timeout=8)
+
+    def screenshot_dir(self) -> Path:
+        """``<data dir>/screenshots``: beside the database, never in the working tree."""
+        db = getattr(self.brain.dao, "path", None)
+        base = Path(db).parent if db is not None else Path("data")
+        return base / "screenshots"
+
     # ------------------------------------------------------------------ palette
+    def action_command_palette(self) -> None:
+        """Textual's palette, with its search prompt from the catalogue."""
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(id="--command-palette",
+                                            placeholder=t("desk2.palette.placeholder")))
+
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        yield from desk_commands(self)
-        yield from super().get_system_commands(screen)
+        yield from desk_commands(self, screen)

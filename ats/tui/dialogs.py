@@ -19,7 +19,6 @@ from ats.tui.messages import OpenJournalRecord, SnapshotReady
 from ats.tui.screens.focus import FocusScreen
 from ats.tui.screens.governance import GovernanceScreen
 from ats.tui.screens.help import HelpScreen
-from ats.tui.screens.kill_switch import KillSwitchDialog
 from ats.tui.screens.record import RecordScreen
 from ats.tui.screens.search import SearchScreen
 from storage.protocol import JournalRecord, SearchHit
@@ -63,24 +62,6 @@ class DeskDialogs:
     def action_search(self) -> None:
         if not isinstance(self.screen, SearchScreen):
             self.push_screen(SearchScreen(self.search_journal))
-
-    # ------------------------------------------------------------------ kill switch
-    def action_kill_switch(self) -> None:
-        if not isinstance(self.screen, KillSwitchDialog):
-            self.push_screen(KillSwitchDialog(), callback=self._kill_switch_confirmed)
-
-    def _kill_switch_confirmed(self, reason: str | None) -> None:
-        if reason:
-            self.run_worker(partial(self.engage_kill_switch, reason), group="commands",
-                            exit_on_error=False, name="kill-switch")
-
-    async def engage_kill_switch(self, reason: str) -> None:
-        """Engage through the brain (which journals the reason) and show it at once."""
-        await self.ensure_started()
-        await self.brain.engage_kill_switch(reason)
-        self.add_event("desk", t("tui.event.kill_switch", reason=reason))
-        self.post_message(SnapshotReady(self.brain.snapshot))
-        self.reload_journal()
 
     # ------------------------------------------------------------------ symbol focus
     def action_focus_symbol(self) -> None:

@@ -111,6 +111,8 @@ class MockMarket:
             cross=cross_correlation, scenario=scenario, params=regime_params,
         )
         self.profiles: dict[str, SymbolProfile] = {s: profile_for(s) for s in symbols}
+        for prof in self.profiles.values():  # known up front: caches sized, paths grown together
+            self.gen.path(prof)
         self.specs: dict[str, InstrumentSpec] = {
             s: p.spec(self.name) for s, p in self.profiles.items()
         }
@@ -207,7 +209,12 @@ class MockMarket:
     async def latest_bars(self, symbol: str, timeframe: str, n: int) -> Bars:
         self._gate("latest_bars")
         count = self.closed_count(timeframe)
-        return self.bars_between(symbol, timeframe, max(0, count - n), count)
+        bars = self.bars_between(symbol, timeframe, max(0, count - n), count)
+        # The live path (one call per symbol per bar) spreads tomorrow's path generation
+        # over the evening; see PathGenerator.prefetch.
+        self.gen.prefetch(self.profiles[symbol], (self.clock.now_ms() - self.origin_ms)
+                          // MINUTE_MS)
+        return bars
 
     async def stream_bars(
         self, symbol: str, timeframe: str, since_ms: int | None = None

@@ -41,8 +41,9 @@ def scratch_configs(src: Path, dst: Path) -> Path:
     dst.mkdir(parents=True)
     for name in CONFIG_FILES:
         shutil.copy2(src / name, dst / name)
-    if (src / "challengers").is_dir():
-        shutil.copytree(src / "challengers", dst / "challengers")
+    for sub in ("challengers", "local"):  # shipped challengers and the local override layer
+        if (src / sub).is_dir():
+            shutil.copytree(src / sub, dst / sub)
     return dst
 
 

@@ -21,11 +21,13 @@ from research_lab.backtest.lookahead import check_lookahead, spec_signal_fn
 from research_lab.dsl.evaluate import evaluate
 from research_lab.dsl.models import StrategySpec
 from research_lab.pipeline_ci import market as mk
+from research_lab.pipeline_ci.executor import Executor
 from research_lab.pipeline_ci.gates import GateConfig, evaluate_gates
 from research_lab.pipeline_ci.live import daily_returns, live_daily_returns
 from research_lab.pipeline_ci.promote import Promotion, promote
 from research_lab.pipeline_ci.state import RunState
-from research_lab.pipeline_ci.walkforward import WalkForwardResult, walk_forward
+from research_lab.pipeline_ci.sweep import walk_forward_many
+from research_lab.pipeline_ci.walkforward import WalkForwardResult
 
 Progress = Callable[[str, int, int], None]
 
@@ -45,7 +47,10 @@ class Lab:
     clock: Clock
     progress: Progress = field(default=lambda stage, i, n: None)
     journal: Any = None  # a Persistence (or anything with .journal()) to record promotions
+    # Where walk-forward training folds run (None: in this process); see executor.py.
+    executor: Executor | None = None
     _bars: dict[str, Bars] = field(default_factory=dict)
+    _wf: dict[tuple[str, str, str], WalkForwardResult] = field(default_factory=dict)
 
     def bars(self, st: RunState) -> Bars:
         key = repr(st.settings.market)
@@ -89,17 +94,34 @@ def stage_backtest(st: RunState, lab: Lab) -> None:
                                 "why": "" if ok else "too few trades or expectancy <= 0"}
 
 
+def walkforwards(st: RunState, lab: Lab, specs: list[StrategySpec], stage: str
+                 ) -> list[WalkForwardResult]:
+    """Walk-forward of every spec, its training folds spread over ``lab.executor``.
+
+    Kept on the lab for the stages after (gates and the report reuse them in the same
+    command instead of training every fold again).
+    """
+    s = st.settings
+    train, test = s.windows()
+    key = (repr(s.market), repr((train, test, s.variants, s.seed)))
+    todo = [sp for sp in specs if (*key, sp.model_dump_json()) not in lab._wf]
+    done = walk_forward_many(
+        todo, s.market, lab.backtest_config(st), train=train, test=test,
+        variants=s.variants, seed=s.seed, executor=lab.executor, bars=lab.bars(st),
+        progress=lambda i, n: lab.progress(stage, i, n))
+    for sp, wf in zip(todo, done, strict=True):
+        lab._wf[(*key, sp.model_dump_json())] = wf
+    return [lab._wf[(*key, sp.model_dump_json())] for sp in specs]
+
+
 def run_walkforward(st: RunState, lab: Lab, spec: StrategySpec) -> WalkForwardResult:
-    train, test = st.settings.windows()
-    return walk_forward(spec, lab.bars(st), lab.backtest_config(st), train=train, test=test,
-                        variants=st.settings.variants, seed=st.settings.seed)
+    return walkforwards(st, lab, [spec], "walkforward")[0]
 
 
 def stage_walkforward(st: RunState, lab: Lab) -> None:
     todo = [c for c in st.candidates.values() if c.passed("backtest")]
-    for i, c in enumerate(todo):
-        lab.progress("walkforward", i + 1, len(todo))
-        wf = run_walkforward(st, lab, c.spec)
+    results = walkforwards(st, lab, [c.spec for c in todo], "walkforward")
+    for c, wf in zip(todo, results, strict=True):
         ok = wf.metrics.trades > 0
         c.stages["walkforward"] = {"passed": ok, **wf.to_dict()}
 
@@ -118,9 +140,9 @@ def stage_gates(st: RunState, lab: Lab, cfg: GateConfig | None = None) -> None:
     st.notes += [f"correlation gate could not check {s}" for s in skipped]
     cfg = cfg or GateConfig.from_governance(lab.governance, min_trades=st.settings.min_trades)
     days = (int(bars.ts[-1]) - oos_start) / 86_400_000
-    for i, c in enumerate(todo):
+    results = walkforwards(st, lab, [c.spec for c in todo], "walkforward")
+    for i, (c, wf) in enumerate(zip(todo, results, strict=True)):
         lab.progress("gates", i + 1, len(todo))
-        wf = run_walkforward(st, lab, c.spec)
         ts = bars.ts[wf.start_bar: wf.start_bar + len(wf.equity)]
         rets = daily_returns(ts, wf.equity)
         n_obs = max(wf.metrics.bars, 2)
@@ -162,12 +184,12 @@ def choose(st: RunState, name: str | None = None) -> str:
 
 
 def stage_promote(st: RunState, lab: Lab, name: str | None = None, *,
-                  dry_run: bool = False) -> Promotion:
+                  dry_run: bool = False, shipped: bool = False) -> Promotion:
     chosen = choose(st, name)
     c = st.candidates[chosen]
     when = ms_to_datetime(lab.clock.now_ms()).strftime("%Y-%m-%dT%H:%M:%SZ")
     res = promote(c.spec, lab.config_dir, promoted_at=when, source_run=st.run_id,
-                  patch_dir=st.dir, dry_run=dry_run)
+                  patch_dir=st.dir, dry_run=dry_run, shipped=shipped)
     if not dry_run:
         c.stages["promoted"] = {"passed": True, "at": when, "spec": str(res.spec_path),
                                 "patch": str(res.patch_path)}

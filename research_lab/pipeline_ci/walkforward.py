@@ -11,6 +11,7 @@ window still gets a warmed-up indicator on its first bar.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -84,14 +85,29 @@ def folds_for(n: int, train: int, test: int) -> list[tuple[tuple[int, int], tupl
 
 
 def walk_forward(spec: StrategySpec, bars: Bars, cfg: BacktestConfig, *, train: int,
-                 test: int, variants: int = 3, seed: int = 0) -> WalkForwardResult:
-    """Rolling train/test walk-forward of ``spec``; raises ``ValueError`` if too few bars."""
+                 test: int, variants: int = 3, seed: int = 0,
+                 chosen: Sequence[tuple[int, float]] | None = None) -> WalkForwardResult:
+    """Rolling train/test walk-forward of ``spec``; raises ``ValueError`` if too few bars.
+
+    ``chosen`` is the training result of every fold (variant index, training Sharpe),
+    computed elsewhere by ``sweep.train_fold`` (a process pool or a Dask cluster); without
+    it the folds are trained here. Either way the numbers are the same.
+    """
     plan = folds_for(len(bars), train, test)
     if not plan:
         raise ValueError(f"walk-forward needs at least train+test = {train + test} bars, "
                          f"history has {len(bars)}; use more history or shorter windows")
+    if chosen is not None and len(chosen) != len(plan):
+        raise ValueError(f"{len(chosen)} trained folds for a plan of {len(plan)}")
     cands = variants_of(spec, variants, seed)
-    sigs = [evaluate(c, bars) for c in cands]
+    sigs: list[SignalArrays | None] = [None] * len(cands)
+
+    def sig(i: int) -> SignalArrays:
+        s = sigs[i]
+        if s is None:
+            s = sigs[i] = evaluate(cands[i], bars)
+        return s
+
     folds: list[Fold] = []
     equity_parts: list[np.ndarray] = []
     pos_parts: list[np.ndarray] = []
@@ -99,12 +115,17 @@ def walk_forward(spec: StrategySpec, bars: Bars, cfg: BacktestConfig, *, train: 
     ret_parts: list[np.ndarray] = []
     part_sum, caps = 0.0, []
     equity = cfg.initial_equity
-    for (ta, tb), (sa, sb) in plan:
-        scores = [window_backtest(bars, s, ta, tb, cfg).metrics.sharpe for s in sigs]
-        best = int(np.argmax(scores))
+    for k, ((ta, tb), (sa, sb)) in enumerate(plan):
+        if chosen is None:
+            scores = [window_backtest(bars, sig(i), ta, tb, cfg).metrics.sharpe
+                      for i in range(len(cands))]
+            best = int(np.argmax(scores))
+            best_score = float(scores[best])
+        else:
+            best, best_score = int(chosen[k][0]), float(chosen[k][1])
         run_cfg = BacktestConfig(**{**_fields(cfg), "initial_equity": equity})
-        res = window_backtest(bars, sigs[best], sa, sb, run_cfg)
-        folds.append(Fold((ta, tb), (sa, sb), cands[best].name, float(scores[best]),
+        res = window_backtest(bars, sig(best), sa, sb, run_cfg)
+        folds.append(Fold((ta, tb), (sa, sb), cands[best].name, best_score,
                           float(res.equity[-1] / equity - 1.0), len(res.trades)))
         equity = float(res.equity[-1])
         equity_parts.append(res.equity)

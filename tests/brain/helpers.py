@@ -26,7 +26,7 @@ def config_dir(tmp: Path, *, strategies: list[str], challengers: list[dict[str, 
                cooldown_bars: int = 0, governance: dict[str, Any] | None = None) -> Path:
     cfg = tmp / "configs"
     if not cfg.exists():
-        shutil.copytree(REPO / "configs", cfg)
+        shutil.copytree(REPO / "configs", cfg, ignore=shutil.ignore_patterns("local"))
     em = {"min_bars_hold": 3, "cooldown_after_2_losses": False, "cooldown_bars": cooldown_bars,
           "regimes": {r: list(strategies) for r in ("trend_up", "trend_down", "range_lowvol",
                                                    "range_highvol", "panic")},

@@ -11,8 +11,8 @@ the fake ``MetaTrader5``:
 
 ``.ci/run`` runs ``python tests/fakes/bridge_pkgs.py`` first; a test that finds a folder missing
 installs it then from the package registry (as the node-graph test does for ``@grafana/data``),
-so README's test command works on a fresh machine, and fails naming this command if pip cannot. The folder is ``$ATS_BRIDGE_PKGS`` or
-``.cache/bridge-pkgs`` in the repository (git-ignored).
+so README's test command works on a fresh machine, and fails naming this command if pip cannot.
+The folder is ``$ATS_BRIDGE_PKGS`` or ``.cache/bridge-pkgs`` in the repository (git-ignored).
 """
 
 from __future__ import annotations

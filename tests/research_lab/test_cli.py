@@ -26,7 +26,7 @@ def run(*args: str) -> Result:
 @pytest.fixture
 def dirs(tmp_path: Path) -> tuple[Path, Path]:
     cfg = tmp_path / "configs"
-    shutil.copytree(ROOT / "configs", cfg)
+    shutil.copytree(ROOT / "configs", cfg, ignore=shutil.ignore_patterns("local"))
     return cfg, tmp_path / "reports"
 
 

@@ -46,7 +46,7 @@ def settings() -> ResearchSettings:
 
 def configs(tmp: Path) -> Path:
     dst = tmp / "configs"
-    shutil.copytree(ROOT / "configs", dst)
+    shutil.copytree(ROOT / "configs", dst, ignore=shutil.ignore_patterns("local"))
     return dst
 
 

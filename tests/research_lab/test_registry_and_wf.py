@@ -160,11 +160,11 @@ def test_live_book_returns_include_challengers_and_name_what_was_skipped(tmp_pat
 
     root = Path(__file__).resolve().parents[2]
     cfg = tmp_path / "configs"
-    shutil.copytree(root / "configs", cfg)
+    shutil.copytree(root / "configs", cfg, ignore=shutil.ignore_patterns("local"))
     a, b = DeterministicGenerator(seed=5).generate(2)
     promote(a, cfg, promoted_at="t", source_run="r")
     promote(b, cfg, promoted_at="t", source_run="r")
-    (cfg / "challengers" / f"{b.name}.json").write_text("{broken")
+    (cfg / "local" / "challengers" / f"{b.name}.json").write_text("{broken")  # local layer
     market = MarketSpec(history_bars=600)
     start = int(history(market).ts[300])
     skipped: list[str] = []

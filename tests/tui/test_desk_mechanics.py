@@ -12,6 +12,7 @@ from ats.domain import FixedClock
 from ats.tui.brain_port import BarClosePacer
 from ats.tui.commands import desk_commands
 from ats.tui.messages import SnapshotReady
+from ats.tui.screens.actions import VenueErrorScreen
 from ats.tui.screens.focus import FocusScreen
 from ats.tui.screens.governance import GovernanceScreen
 from ats.tui.screens.help import HelpScreen
@@ -28,7 +29,7 @@ SIZE = (120, 40)
 
 
 def log_texts(app: object) -> list[str]:
-    return [line.plain for _, line in app.screen.query_one(JournalLog).lines()]  # type: ignore[attr-defined]
+    return [line.plain for _, line in app.desk.query_one(JournalLog).lines()]  # type: ignore[attr-defined]
 
 
 async def test_a_crashing_panel_shows_its_error_and_the_desk_keeps_running(
@@ -168,27 +169,46 @@ async def test_dialogs_open_from_their_keys(fake_brain: FakeBrain, clock: FixedC
         assert app.theme == "textual-light"
 
 
-async def test_log_filter_narrows_the_lines(fake_brain: FakeBrain, clock: FixedClock) -> None:
+async def test_log_filter_narrows_the_lines_shows_the_text_and_esc_clears_it(
+    fake_brain: FakeBrain, clock: FixedClock
+) -> None:
     app = fake_app(fake_brain, clock)
     async with app.run_test(size=SIZE) as pilot:
-        for _ in range(3):
+        for n in range(3):
             await app.cycle_once()
+            fill = {"id": f"f{n}", "symbol": "EURUSD" if n == 1 else "BTC/USDT:USDT",
+                    "side": "buy", "qty": 1.0, "price": 1.1 + n, "fee": 0.01}
+            fake_brain.dao.journal("cycle", {"cycle": n + 1, "fills": [fill]},
+                                   ts=clock.now_ms(), run_id=fake_brain.run_id,
+                                   text=f"cycle {n + 1} fills 1")
+        await app.cycle_once()  # a new journal id: the desk reloads the log
         await settle(pilot)
+        # quiet cycles make no line: only the three fills (and the desk's own events)
+        fills = [x for x in log_texts(app) if " fill " in x]
+        assert len(fills) == 3 and all("BUY 1 " in x for x in fills)
+        assert not any("cycle 4" in x for x in log_texts(app))
         await pilot.press("f9")
         assert isinstance(app.focused, Input) and app.focused.id == "log-filter"
-        await pilot.press(*"cycle 2")
+        await pilot.press(*"eurusd")
         await settle(pilot)
-        assert [t.split(" ", 1)[1].strip() for t in log_texts(app)] == [
-            "cycle  cycle 2 regime trend_up"]
-        # bare letters went to the filter, not to any binding
-        assert not fake_brain.paused
+        assert [x.split(" ", 1)[1].strip() for x in log_texts(app)] == [
+            "fill    BUY 1 EURUSD @ 2.1, fee 0.01"]
+        # the typed text is on screen, with the count of matching lines
+        log = app.screen.query_one(JournalLog)
+        assert log.query_one("#log-filter", Input).value == "eurusd"
+        assert "1 shown" in text_of(log.query_one("#log-count", Static).content, 40)
+        assert not fake_brain.paused  # bare letters went to the filter, not to a binding
+        await pilot.press("escape")
+        await settle(pilot)
+        assert log.query_one("#log-filter", Input).value == ""
+        assert app.focused is not None and app.focused.id == "log-lines"
+        assert len([x for x in log_texts(app) if " fill " in x]) == 3
         options = app.screen.query_one("#log-lines", OptionList)
-        options.focus()
-        options.highlighted = 0
+        options.highlighted = next(i for i, x in enumerate(log_texts(app)) if "EURUSD" in x)
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, RecordScreen)
-        assert app.screen.record is not None and app.screen.record.payload == {"cycle": 2}
+        assert app.screen.record is not None and app.screen.record.payload["cycle"] == 2
 
 
 async def test_bad_search_text_is_explained_not_raised(
@@ -211,7 +231,8 @@ async def test_every_key_is_a_palette_command(fake_brain: FakeBrain, clock: Fixe
         commands = {c.title: c for c in desk_commands(app)}
         assert "Pause (F5)" in commands and "Kill (F8)" in commands
         titles = [c.title for c in app.get_system_commands(app.screen)]
-        assert "Search (F2)" in titles and "Quit" in titles
+        assert "Search (F2)" in titles and "Quit (F10)" in titles
+        assert "Screenshot" in titles and "Flatten a position" in titles
         await commands["Pause (F5)"].callback()
         await settle(pilot)
         assert fake_brain.paused and app.header_info().status == "paused"
@@ -262,6 +283,14 @@ async def test_a_failed_start_is_logged_and_retried(
         assert any("cannot start the brain (ConnectionError: venue unreachable)" in t
                    for t in texts)
         assert any("noted before the desk existed" in t for t in texts)
+        # the full error opened in a dialog that says what to do
+        assert isinstance(app.screen, VenueErrorScreen)
+        error = text_of(app.screen.query_one("#venue-error", Static).content, 200)
+        assert error.strip() == "venue unreachable"
+        assert "Check the venue" in text_of(app.screen.query_one("#venue-hint",
+                                                                 Static).content, 200)
+        assert app.header_info().status != "venue_down"  # it started in the end
+        await pilot.press("escape")
         assert any("brain started on mock" in t for t in texts)
         await pilot.press("f10")
         await pilot.pause()

@@ -108,9 +108,11 @@ async def test_search_finds_a_journaled_event_and_opens_it(db: Path, clock: Fixe
         screen = app.screen
         assert isinstance(screen, SearchScreen)
         journal_hits = [h for h in screen.hits if h.source == "journal"]
-        assert journal_hits and journal_hits[0].kind == "lock"
+        # the trader's action and the lock it engaged are both journaled
+        assert {"lock", "action"} <= {h.kind for h in journal_hits}
+        lock_hit = next(h for h in journal_hits if h.kind == "lock")
         results = screen.query_one("#search-results", OptionList)
-        results.highlighted = screen.hits.index(journal_hits[0])
+        results.highlighted = screen.hits.index(lock_hit)
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, RecordScreen) and app.screen.record is not None

@@ -18,6 +18,7 @@ from textual.pilot import Pilot
 from ats.domain import FixedClock
 from ats.domain.clock import ms_to_datetime
 from ats.tui.app import DeskApp
+from ats.tui.screens.actions import ConfirmAction, PickScreen, VenueErrorScreen
 from ats.tui.screens.help import HelpScreen
 from ats.tui.screens.kill_switch import KillSwitchDialog
 from ats.tui.screens.search import SearchScreen
@@ -89,3 +90,72 @@ def test_kill_switch_dialog(app: DeskApp, size: tuple[int, int], snap_compare) -
         assert isinstance(pilot.app.screen, KillSwitchDialog)
 
     assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_locked_desk_with_banner(app: DeskApp, size: tuple[int, int], snap_compare,  # type: ignore[no-untyped-def]
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Kill switch engaged (and every position flattened): banner, LOCKED status, the
+    action and the lock in the event log, the flatten's fill on the price chart."""
+    # the desk's database is the default one, so the unlock command needs no --db path
+    monkeypatch.setenv("ATS_DB", str(app.brain.dao.path))
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await desk_after_cycles(pilot)
+        app = pilot.app
+        assert isinstance(app, DeskApp)
+        await app.engage_kill_switch("news spike", flatten=True)
+        await settle(pilot)
+        assert app.brain.snapshot.risk.kill_switch and not app.brain.snapshot.positions
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_flatten_confirmation(app: DeskApp, size: tuple[int, int], snap_compare) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot[None]) -> None:
+        await desk_after_cycles(pilot)
+        await pilot.app.run_action("flatten")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, PickScreen)
+        await pilot.press("enter", *"news in 5 min")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ConfirmAction)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_log_filter_typed(app: DeskApp, size: tuple[int, int], snap_compare) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot[None]) -> None:
+        await desk_after_cycles(pilot)
+        await pilot.press("f9", *"fill")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_venue_error_dialog(app: DeskApp, size: tuple[int, int], snap_compare) -> None:  # type: ignore[no-untyped-def]
+    async def run_before(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, DeskApp)
+        app.venue = "bingx"
+        app._show_start_error(
+            "bingx: cannot connect: BINGX_API_KEY and BINGX_API_SECRET are not set; "
+            "put your VST keys in .env")
+        await settle(pilot)
+        assert isinstance(app.screen, VenueErrorScreen)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+def test_desk_at_60x20_never_cuts_numbers(app: DeskApp, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    """One column; scrolled to the positions: two lines each, every number whole."""
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await desk_after_cycles(pilot)
+        await pilot.press("pagedown", "pagedown", "pagedown")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=(60, 20), run_before=run_before)

@@ -15,8 +15,6 @@ from ats.brain.state import (
 from ats.domain import Order, OrderStatus, OrderType, Position, Side
 from ats.i18n import set_language
 from ats.tui.fmt import age_text, bar, money, pct, price, qty, truncate, usage_style
-from ats.tui.widgets.chart import column_chart, resample
-from ats.tui.widgets.equity import equity_view
 from ats.tui.widgets.graph import LIT, UNLIT, graph_view
 from ats.tui.widgets.header import HeaderInfo, feed_style, header_view
 from ats.tui.widgets.positions import position_rows, positions_view
@@ -46,6 +44,18 @@ def test_bar_fills_in_eighths_and_clips() -> None:
     assert bar(2.5, 4) == ("████", "")
     filled, empty = bar(0.5 + 1 / 32, 4)
     assert filled == "██▏" and empty == "─"
+
+
+def test_regime_view_shows_its_inputs_and_the_timeframe_of_held_bars() -> None:
+    snap = sample_snapshot()
+    views = tuple(replace(v, timeframe="4h", adx=31.4, atr_pct=0.0123, ema_slope=-0.0042,
+                          vol_quantile=0.91) for v in snap.regimes)
+    lines = text_of(regime_view(replace(snap, regimes=views), 38), width=38).splitlines()
+    assert "12×4h" in lines[0]
+    assert lines[1].split() == ["ADX", "31", "ATR", "1.23%", "EMA", "-0.42%", "vq", ".91"]
+    assert all(len(line) <= 38 for line in lines)
+    narrow = text_of(regime_view(replace(snap, regimes=views), 20), width=20).splitlines()
+    assert "1.23%" in "\n".join(narrow) and "-0.42%" in "\n".join(narrow)  # never cut
 
 
 def test_regime_view_marks_focus_and_held_bars() -> None:
@@ -83,7 +93,9 @@ def test_risk_rows_measure_losses_against_negative_limits() -> None:
                     daily_lock_limit=-0.018, trailing_dd=-0.035, kill_switch_limit=-0.035,
                     portfolio_risk=0.0, risk_cap=0.03)
     used = [u for _, _, u in risk_rows(risk)]
-    assert used == [0.5, 0.5, 1.0, 0.0]
+    # the next trade's risk is measured against the governance cap per trade (1 %)
+    assert used == [0.4, 0.5, 1.0, 0.0]
+    assert risk_rows(risk)[0][1] == "0.40% / 1.00%"
     profit = replace(risk, daily_pnl=0.01)
     assert risk_rows(profit)[1][2] == 0.0
 
@@ -135,27 +147,6 @@ def test_positions_rows_list_positions_then_orders() -> None:
                    "+12.50"]
     assert [c.plain for c in rows[1]][:4] == ["EURUSD", "SHORT", "750", "1.10000"]
     assert "limit order, new" in rows[1][6].plain
-
-
-def test_equity_view_draws_equity_and_drawdown() -> None:
-    out = text_of(equity_view(sample_snapshot(), 40, 8), width=40).splitlines()
-    assert out[0].startswith("Equity 10,012.50") and "DD -0.40%" in out[0]
-    assert len(out) == 8
-    assert "█" in out[-3] and out[-1].strip()
-    narrow = text_of(equity_view(sample_snapshot(), 24, 8), width=24).splitlines()
-    assert narrow[0].startswith("10,012.50  +12.50")
-    empty = text_of(equity_view(BrainSnapshot(), 30, 8), width=30)
-    assert "collecting" in empty
-
-
-def test_column_chart_scales_between_min_and_max() -> None:
-    rows = column_chart([0, 1, 2, 3], 4, 2)
-    assert len(rows) == 2 and all(len(r) == 4 for r in rows)
-    assert rows[1][0] == "▁" and rows[0][3] == "█" and rows[0][0] == " "
-    assert column_chart([], 3, 2) == ["   ", "   "]
-    assert column_chart([5, 5], 3, 1) == ["▁▁ "]
-    assert column_chart([0.0, 0.02], 2, 1, floor=0.0) == [" █"]
-    assert resample(list(range(10)), 5) == [1, 3, 5, 7, 9]
 
 
 def test_header_shows_clock_time_mode_and_connection() -> None:

@@ -98,6 +98,7 @@ class MarketRegimeAgent:
         self.th = thresholds or RegimeThresholds()
         self._holds: dict[str, _Hold] = {}
         self._tracks: dict[str, _Track] = {}
+        self.last_features: dict[str, RegimeFeatures] = {}
 
     @property
     def bars_needed(self) -> int:
@@ -188,6 +189,7 @@ class MarketRegimeAgent:
 
     def assess(self, symbol: str, bars: Bars) -> RegimeResult:
         f = self._features_tracked(symbol, bars)
+        self.last_features[symbol] = f  # shown on the desk's regime panel
         raw = self.classify(f)
         ts = int(bars.ts[-1])
         em = self.ctx.enable_map

@@ -23,6 +23,13 @@ from ats.i18n import t
 from ats.tui.fmt import pct
 
 
+def _word(value: object) -> str:
+    """A config value in the current language when the catalogue has it."""
+    key = f"desk2.value.{value}"
+    text = t(key)
+    return str(value) if text == key else text
+
+
 def governance_rows(locked: LockedGovernance) -> list[tuple[str, str]]:
     g = locked.governance
     return [
@@ -35,8 +42,8 @@ def governance_rows(locked: LockedGovernance) -> list[tuple[str, str]]:
          t("tui.gov.kill_switch_value", dd=pct(-g.locks.trailing_dd_kill_switch),
            hours=g.locks.trailing_dd_window_hours)),
         (t("tui.gov.correlation"),
-         f"ρ ≥ {g.correlation.threshold:g} → {g.correlation.safe_mode_action}"),
-        (t("tui.gov.slippage"), f"{g.execution.max_slippage_bps:g} bps"),
+         f"ρ ≥ {g.correlation.threshold:g} → {_word(g.correlation.safe_mode_action)}"),
+        (t("tui.gov.slippage"), t("desk2.unit.bps", v=f"{g.execution.max_slippage_bps:g}")),
     ]
 
 

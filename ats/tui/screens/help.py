@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -24,6 +24,8 @@ def help_table() -> Table:
     table.add_row("Ctrl+P", t("tui.keyhelp.palette"))
     table.add_row("Enter", t("tui.keyhelp.enter"))
     table.add_row("Esc", t("tui.keyhelp.escape"))
+    table.add_row("PageDown / PageUp", t("desk2.keyhelp.page"))
+    table.add_row("Ctrl+P", t("desk2.keyhelp.actions"))
     return table
 
 
@@ -33,7 +35,7 @@ class HelpScreen(ModalScreen[None]):
     ]
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog", id="help-dialog") as box:
+        with VerticalScroll(classes="dialog", id="help-dialog") as box:  # 80×24: scrolls
             box.border_title = t("tui.help.title")
             yield Static(help_table(), id="help-keys")
             yield Static(t("tui.help.footer"), classes="dialog-hint")

@@ -40,6 +40,13 @@ def _edge_style(edges: dict[tuple[str, str], bool], source: str, target: str) ->
     return LIT if edges.get((source, target), False) else UNLIT
 
 
+def node_label(node: str) -> str:
+    """The agent's name in the current language (the id itself if none is catalogued)."""
+    key = f"desk2.node.{node}"
+    text = t(key)
+    return node if text == key else text
+
+
 def _boxes(
     row: tuple[str, ...], states: dict[str, str], arrows: list[tuple[str, str]]
 ) -> list[Text]:
@@ -50,7 +57,7 @@ def _boxes(
         inner = BOX - 2
         lines[0].append("┌" + "─" * inner + "┐", style=style)
         lines[1].append("│", style=style)
-        lines[1].append(node.center(inner), style=f"bold {style}")
+        lines[1].append(node_label(node)[:inner].center(inner), style=f"bold {style}")
         lines[1].append("│", style=style)
         lines[2].append("└" + "─" * inner + "┘", style=style)
         if i < len(arrows):
@@ -94,7 +101,8 @@ def _chain(snapshot: BrainSnapshot) -> list[Text]:
     order = (*TOP_ROW, "risk", "exec", "monitor")
     line = Text()
     for i, node in enumerate(order):
-        line.append(node, style=f"bold {STATE_STYLE.get(states.get(node, 'disabled'), '')}")
+        line.append(node_label(node),
+                    style=f"bold {STATE_STYLE.get(states.get(node, 'disabled'), '')}")
         if i + 1 < len(order):
             line.append(" → ", style=_edge_style(edges, node, order[i + 1]))
     return [line]
@@ -108,16 +116,17 @@ def graph_view(snapshot: BrainSnapshot, width: int) -> RenderableType:
     if extra:
         more = Text(t("tui.graph.other") + " ", style="dim")
         for agent in extra:
-            more.append(f"{agent.id} ", style=STATE_STYLE.get(agent.state, ""))
+            more.append(f"{node_label(agent.id)} ", style=STATE_STYLE.get(agent.state, ""))
         lines.append(more)
     failing = [a for a in snapshot.agents if a.state == "error" and a.last_error]
     for agent in failing:
-        lines.append(Text(f"{agent.id}: {agent.last_error}", style="red"))
+        lines.append(Text(f"{node_label(agent.id)}: {agent.last_error}", style="red"))
     return Text("\n").join(lines)
 
 
 class GraphPanel(SnapshotPanel):
     TITLE_KEY = "tui.panel.graph"
+    FIXED_HEIGHT = True
 
     def view(self, snapshot: BrainSnapshot, width: int) -> RenderableType:
         return graph_view(snapshot, width)

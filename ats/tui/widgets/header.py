@@ -1,4 +1,8 @@
-"""The desk header: mode badge, venue and connection, feed freshness, clock, run id.
+"""The desk header: mode, venue and connection, feed age, clock, the cycle heartbeat, status.
+
+Each field is one segment, separated by ``│``; a narrow terminal wraps between segments,
+never inside one, so no two fields ever run together. The heartbeat (cycle number, the last
+cycle's latency, equity) lives here instead of a log line per cycle.
 
 The clock shown is the run's ``Clock`` (simulated time when accelerated, frozen in tests),
 never the machine's — a trader watching an accelerated hour must see market time.
@@ -18,7 +22,9 @@ from ats.tui.fmt import age_text, clock_text
 MODE_STYLE = {"paper": "bold black on green", "vst": "bold black on cyan",
               "demo": "bold black on yellow"}
 STATUS_STYLE = {"running": "green", "paused": "bold yellow", "starting": "cyan",
-                "stopping": "bold magenta", "error": "bold red"}
+                "stopping": "bold magenta", "error": "bold red", "locked": "bold white on red",
+                "venue_down": "bold white on red"}
+SEP = " │ "
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +37,9 @@ class HeaderInfo:
     connected: bool = False
     feed_age_ms: int | None = None
     cycle: int = 0
-    status: str = "starting"  # starting | running | paused | stopping | error
+    status: str = "starting"  # starting | running | paused | stopping | error | locked
+    equity: float | None = None
+    latency_ms: float | None = None
 
 
 def feed_style(age_ms: int | None) -> str:
@@ -44,31 +52,73 @@ def feed_style(age_ms: int | None) -> str:
     return "bold red"
 
 
-def header_view(info: HeaderInfo) -> Text:
-    line = Text(no_wrap=False, overflow="fold")
-    line.append(f" {t(f'tui.mode.{info.mode}')} ", style=MODE_STYLE.get(info.mode, "reverse"))
-    line.append(f" {info.venue} ")
+def header_segments(info: HeaderInfo) -> list[Text]:
+    segs: list[Text] = []
+    mode = Text(f" {t(f'tui.mode.{info.mode}')} ", style=MODE_STYLE.get(info.mode, "reverse"))
+    mode.append(f" {info.venue}", style="bold")
+    segs.append(mode)
     if info.connected:
-        line.append("● " + t("tui.header.connected"), style="green")
+        segs.append(Text("● " + t("tui.header.connected"), style="green"))
     else:
-        line.append("○ " + t("tui.header.disconnected"), style="bold red")
-    line.append(f"  {t('tui.header.feed')} ", style="dim")
-    line.append(age_text(info.feed_age_ms), style=feed_style(info.feed_age_ms))
-    line.append("  ⏱ " + clock_text(info.clock_ms), style="bold")
+        segs.append(Text("○ " + t("tui.header.disconnected"), style="bold red"))
+    feed = Text(f"{t('tui.header.feed')} ", style="dim")
+    feed.append(age_text(info.feed_age_ms), style=feed_style(info.feed_age_ms))
+    segs.append(feed)
+    clock = Text("⏱ " + clock_text(info.clock_ms), style="bold")
     if info.speed is not None and info.speed != 1:
-        line.append(f" ×{info.speed:g}", style="cyan")
-    line.append(f"  {t('tui.header.cycle')} {info.cycle}", style="dim")
-    line.append(f"  {t(f'tui.status.{info.status}')}", style=STATUS_STYLE.get(info.status, ""))
-    line.append(f"  {t('tui.header.run')} ", style="dim")
-    line.append(info.run_id or "—")
-    return line
+        clock.append(f" ×{info.speed:g}", style="cyan")
+    segs.append(clock)
+    beat = Text(f"{t('tui.header.cycle')} {info.cycle}", style="bold")
+    if info.latency_ms is not None and info.cycle:
+        beat.append(f" {info.latency_ms:.0f}ms", style="dim")
+    segs.append(beat)
+    if info.equity is not None and info.cycle:
+        eq = Text(f"{t('tui.equity.equity')} ", style="dim")
+        eq.append(f"{info.equity:,.2f}", style="bold")
+        segs.append(eq)
+    segs.append(Text(t(f"desk2.status.{info.status}"), style=STATUS_STYLE.get(info.status, "")))
+    run = Text(f"{t('tui.header.run')} ", style="dim")
+    run.append(info.run_id or "—")
+    segs.append(run)
+    return segs
+
+
+def header_view(info: HeaderInfo, width: int = 10_000) -> Text:
+    """The segments joined by ``│``, wrapped between segments to ``width`` cells."""
+    out = Text(no_wrap=True, overflow="ellipsis")
+    used = 0
+    for seg in header_segments(info):
+        need = seg.cell_len + (len(SEP) if used else 0)
+        if used and used + need > width:
+            out.append("\n")
+            used = 0
+        elif used:
+            out.append(SEP, style="dim")
+        out.append_text(seg)
+        used += seg.cell_len + (len(SEP) if used else 0)
+    return out
 
 
 class DeskHeader(Widget):
     DEFAULT_CSS = """
     DeskHeader { dock: top; height: auto; background: $panel; }
     """
-    info: reactive[HeaderInfo | None] = reactive(None, layout=True)
+    info: reactive[HeaderInfo | None] = reactive(None)
+    _lines = 0
+
+    def watch_info(self, info: HeaderInfo | None) -> None:
+        """Relayout only when the header's number of lines changes (not every tick)."""
+        lines = header_view(info, max(20, self.size.width)).plain.count("\n") + 1 \
+            if info is not None else 0
+        if lines != self._lines:
+            self._lines = lines
+            self.refresh(layout=True)
+
+    def on_resize(self) -> None:
+        self._lines = -1
+        self.watch_info(self.info)
 
     def render(self) -> Text:
-        return header_view(self.info) if self.info is not None else Text("")
+        if self.info is None:
+            return Text("")
+        return header_view(self.info, max(20, self.size.width))

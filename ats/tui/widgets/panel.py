@@ -27,6 +27,7 @@ class SnapshotPanel(Widget):
     SnapshotPanel { height: auto; }
     """
     TITLE_KEY = ""
+    FIXED_HEIGHT = False  # True where the grid fixes the height: repaint without relayout
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
@@ -40,7 +41,7 @@ class SnapshotPanel(Widget):
         if snapshot is self.snapshot:
             return
         self.snapshot = snapshot
-        self.refresh(layout=True)
+        self.refresh(layout=not self.FIXED_HEIGHT)
 
     def view(self, snapshot: BrainSnapshot, width: int) -> RenderableType:
         raise TypeError(f"{type(self).__name__} must define view()")

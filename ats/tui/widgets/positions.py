@@ -48,11 +48,36 @@ def position_rows(snapshot: BrainSnapshot) -> list[Row]:
     return rows
 
 
+COMPACT_WIDTH = 66  # below this the seven columns would cut numbers: two lines per row
+
+
+def compact_view(rows: list[Row], width: int, height: int) -> RenderableType:
+    """Two lines per row, every number whole: symbol side size uPnL / entry stop take."""
+    lines: list[Text] = []
+    for symbol, side, size, entry, stop, take, upnl in rows:
+        first = Text.assemble(symbol, " ", side, " ", size.plain, "  ", upnl)
+        second = Text("  ")
+        for key, value in (("entry", entry), ("stop", stop), ("take", take)):
+            second.append(t(f"tui.positions.{key}") + " ", style="dim")
+            second.append(value.plain + " ")
+        lines += [first, second]
+    room = max(2, height)
+    if len(lines) > room:
+        hidden = (len(lines) - room + 2) // 2
+        lines = lines[: max(0, room - 1 - (room - 1) % 2)]
+        lines.append(Text(t("tui.positions.more", n=hidden), style="dim"))
+    out = Text("\n").join(lines)
+    out.no_wrap = False  # a line that still does not fit wraps, never loses a digit
+    return out
+
+
 def positions_view(snapshot: BrainSnapshot, width: int, height: int) -> RenderableType:
     """The table, cut to ``height`` lines with a count of the rows that did not fit."""
     rows = position_rows(snapshot)
     if not rows:
         return Text(t("tui.positions.none"), style="dim")
+    if width < COMPACT_WIDTH:
+        return compact_view(rows, width, height)
     table = Table(box=None, expand=True, pad_edge=False, header_style="bold")
     for column in COLUMNS:
         table.add_column(t(f"tui.positions.{column}"), no_wrap=True,
@@ -68,6 +93,7 @@ def positions_view(snapshot: BrainSnapshot, width: int, height: int) -> Renderab
 
 class PositionsPanel(SnapshotPanel):
     TITLE_KEY = "tui.panel.positions"
+    FIXED_HEIGHT = True
 
     def view(self, snapshot: BrainSnapshot, width: int) -> RenderableType:
         return positions_view(snapshot, width, max(2, self.content_size.height))

@@ -1,4 +1,11 @@
-"""Risk budget panel: each budget as a gauge that turns yellow, then red, near its limit."""
+"""Risk budget panel: each budget used against its real limit, as a gauge.
+
+The first row is not a budget being used but the size of the *next* trade's risk (base,
+plus the profit bonus, minus cuts) against the governance cap per trade: its gauge is
+neutral, so an idle desk never shows a full red bar, and a bonus above the base is not a
+breach. Daily loss, the 72 h drawdown and the open portfolio risk are consumed budgets,
+coloured yellow then red near their limits.
+"""
 
 from __future__ import annotations
 
@@ -24,8 +31,8 @@ def risk_rows(risk: RiskView) -> list[tuple[str, str, float]]:
     return [
         (
             t("tui.risk.per_trade"),
-            f"{pct(risk.risk_per_trade)} / {pct(risk.base_risk)}",
-            _used(risk.risk_per_trade, risk.base_risk),
+            f"{pct(risk.risk_per_trade)} / {pct(risk.max_risk)}",
+            _used(risk.risk_per_trade, risk.max_risk),
         ),
         (
             t("tui.risk.daily"),
@@ -50,15 +57,16 @@ def flags_line(risk: RiskView) -> Text:
     safe = t("tui.risk.on") if risk.safe_mode else t("tui.risk.off")
     line.append(f"{t('tui.risk.safe_mode')}: ", style="dim")
     line.append(safe, style="bold yellow" if risk.safe_mode else "green")
-    line.append(f"  ρ {risk.max_correlation:.2f}", style="dim")
-    for flag, key in (
+    line.append(" │ ", style="dim")
+    line.append(f"{t('desk2.risk.corr')} {risk.max_correlation:.2f}", style="dim")
+    badges = [t(key) for flag, key in (
         (risk.daily_lock, "tui.risk.daily_lock"),
         (risk.kill_switch, "tui.risk.kill_switch"),
         (risk.governance_locked, "tui.risk.governance_locked"),
-    ):
-        if flag:
-            line.append("  ")
-            line.append(f" {t(key)} ", style="bold white on red")
+    ) if flag]
+    for n, badge in enumerate(badges):  # on their own line: a badge never wraps in half
+        line.append("\n" if n == 0 else " ")
+        line.append(f" {badge} ", style="bold white on red")
     if risk.lock_reason:
         line.append(f"\n{risk.lock_reason}", style="red")
     return line
@@ -73,9 +81,9 @@ def risk_view(snapshot: BrainSnapshot, width: int) -> RenderableType:
     table.add_column(no_wrap=True, width=label_w)
     table.add_column(no_wrap=True, justify="right")
     table.add_column(no_wrap=True)
-    for label, figures, used in rows:
+    for n, (label, figures, used) in enumerate(rows):
         filled, empty = bar(used, bar_w)
-        gauge = Text(filled, style=usage_style(used))
+        gauge = Text(filled, style="cyan" if n == 0 else usage_style(used))
         gauge.append(empty, style="dim")
         table.add_row(Text(label, style="dim"), Text(figures), gauge)
     return Group(table, flags_line(snapshot.risk))
