@@ -7,8 +7,8 @@ never an order the database does not know about.
 
 from __future__ import annotations
 
+import hashlib
 import math
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -135,14 +135,17 @@ class PlaceOrder:
 
     def __init__(self) -> None:
         self._seq = 0
-        # A random session token makes ids unique across processes and runs even when a
-        # run id is reused (``--run-id``); the id is on disk before the order is sent, so a
-        # retried send carries the same id and the venue and ledger recognise it.
-        self._session = uuid.uuid4().hex[:10]
 
     def next_id(self, ctx: ToolContext) -> str:
+        """``<account+run hash>-<cycle time, base 36>-<n>``: unique across processes and
+        runs — a run id may be reused (``--run-id``), but an account's clock never goes back
+        and only one process trades it — and the same on every replay of a test. The id is
+        on disk before the order is sent, so a retried send carries it and the venue and
+        the ledger recognise the order."""
         self._seq += 1
-        return f"{self._session}-{ctx.cycle}-{self._seq}"
+        account = getattr(ctx.dao, "account", "") if ctx.dao is not None else ""
+        tag = hashlib.sha1(f"{account}|{ctx.run_id}".encode()).hexdigest()[:6]
+        return f"{tag}-{_base36(max(0, int(ctx.ts)))}-{self._seq}"
 
     async def __call__(self, ctx: ToolContext, *, symbol: str, side: Side, qty: float,
                        price: float, instrument: InstrumentSpec | None = None,
@@ -208,6 +211,16 @@ class PlaceOrder:
             if result.fatal:
                 break
         return result
+
+
+def _base36(n: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        n, r = divmod(n, 36)
+        out = digits[r] + out
+        if n == 0:
+            return out
 
 
 def _rejected(order: Order, reason: str) -> Order:
