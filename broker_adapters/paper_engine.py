@@ -117,7 +117,6 @@ class PaperEngine:
         self._marks: dict[str, float] = {}
         self._fills: list[Fill] = []
         self._fill_ts: list[int] = []
-        self._seq = 0
         self.fx = FxRates(currency)
         self._pv: dict[str, float] = {}  # last good account value of a 1.0 move x 1 qty
 
@@ -499,9 +498,11 @@ class PaperEngine:
         fee = self.costs.fee(qty * price * self._value(it.symbol), maker=maker)
         if self._fill_ts and now_ms < self._fill_ts[-1]:
             now_ms = self._fill_ts[-1]  # fills stay in time order: fills_since bisects on it
-        self._seq += 1
+        # The fill id is the order's id plus the fill's number within it: unique across
+        # processes (client ids are) and the same again if a restored engine replays it.
+        rec.nfills += 1
         self._fills.append(Fill(
-            f"{self.venue}-paper-{self._seq}", it.client_order_id, it.symbol, it.side, qty,
+            f"{it.client_order_id}-f{rec.nfills}", it.client_order_id, it.symbol, it.side, qty,
             price, fee, now_ms, "maker" if maker else "taker", self.venue, it.strategy,
             rec.virtual_asset,
         ))

@@ -74,7 +74,7 @@ class OrderRecord:
     """The engine's live view of one order; ``snapshot()`` freezes it into an ``Order``."""
 
     __slots__ = ("intent", "qty", "status", "filled", "avg", "reason", "ts", "venue",
-                 "virtual_asset", "triggered", "_snap")
+                 "virtual_asset", "triggered", "nfills", "_snap")
 
     def __init__(
         self, intent: OrderIntent, qty: float, ts: int, venue: str, virtual_asset: str | None,
@@ -90,6 +90,7 @@ class OrderRecord:
         self.filled = 0.0
         self.avg = 0.0
         self.triggered = False  # a stop that has been reached
+        self.nfills = 0  # numbers this order's fills: fill ids derive from the order's id
         self._snap: Order | None = None
 
     @property

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ats.domain import Bars, InstrumentSpec, timeframe_ms
+from storage.accounts import DEFAULT_ACCOUNT, AccountsMixin
 from storage.codec import dumps
 from storage.db import Database
 from storage.errors import InvalidDataError
@@ -46,16 +47,20 @@ def _json(value: dict[str, Any] | None) -> str:
     return dumps(value or {})
 
 
-class PersistDAO(TradingMixin, JournalMixin, SyncStoreMixin, FundingStoreMixin):
+class PersistDAO(TradingMixin, AccountsMixin, JournalMixin, SyncStoreMixin, FundingStoreMixin):
     """Everything ATS keeps: one file, WAL, one guarded writer, concurrent readers.
 
     Every method is one transaction unless called inside ``batch()``. Faults surface as
     ``storage.errors.StorageError`` subclasses naming the file and the way out.
     """
 
-    def __init__(self, path: Path | str, *, readonly: bool = False) -> None:
+    def __init__(self, path: Path | str, *, readonly: bool = False,
+                 account: str = DEFAULT_ACCOUNT) -> None:
         self._db = Database(path, readonly=readonly)
         self._known_runs: set[str] = set()
+        # Trading rows this DAO writes (orders, fills, positions, equity, runs) belong to
+        # this account, and its position/equity/open-order reads are scoped to it.
+        self.account = account
 
     @property
     def path(self) -> Path:
@@ -98,11 +103,12 @@ class PersistDAO(TradingMixin, JournalMixin, SyncStoreMixin, FundingStoreMixin):
                  meta: dict[str, Any] | None = None) -> None:
         with self._db.write() as conn:
             conn.execute(
-                "INSERT INTO runs (run_id, mode, adapter, started_ts, meta) VALUES (?,?,?,?,?) "
+                "INSERT INTO runs (run_id, mode, adapter, started_ts, meta, account) "
+                "VALUES (?,?,?,?,?,?) "
                 "ON CONFLICT (run_id) DO UPDATE SET mode = excluded.mode, "
                 "adapter = excluded.adapter, started_ts = excluded.started_ts, "
-                "meta = excluded.meta",
-                (run_id, str(mode), adapter, int(ts), _json(meta)),
+                "meta = excluded.meta, account = excluded.account",
+                (run_id, str(mode), adapter, int(ts), _json(meta), self.account),
             )
             self._known_runs.add(run_id)
 
@@ -117,14 +123,15 @@ class PersistDAO(TradingMixin, JournalMixin, SyncStoreMixin, FundingStoreMixin):
     def get_run(self, run_id: str) -> dict[str, Any] | None:
         with self._db.read() as conn:
             rows = conn.execute(
-                "SELECT run_id, mode, adapter, started_ts, ended_ts, meta, summary "
+                "SELECT run_id, mode, adapter, started_ts, ended_ts, meta, summary, account "
                 "FROM runs WHERE run_id = ?", (run_id,),
             ).fetchall()
         if not rows:
             return None
-        rid, mode, adapter, started, ended, meta, summary = rows[0]
+        rid, mode, adapter, started, ended, meta, summary, account = rows[0]
         return {
             "run_id": rid, "mode": mode, "adapter": adapter, "started_ts": started,
+            "account": account,
             "ended_ts": ended, "meta": json.loads(meta),
             "summary": json.loads(summary) if summary is not None else None,
         }

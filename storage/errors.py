@@ -51,6 +51,14 @@ class InvalidDataError(StorageError, ValueError):
     """A row handed to the DAO is not storable (NaN price, unknown timeframe)."""
 
 
+class FillConflictError(StorageError):
+    """A fill arrived with the id of a stored fill but different content.
+
+    Identical content is the same fill seen twice (idempotent); different content means two
+    fills claim one identity — keeping either silently would falsify the ledger.
+    """
+
+
 def _hint_restore(path: str) -> str:
     return (
         f"Move the file aside (mv {path} {path}.broken) and restore the latest copy made "

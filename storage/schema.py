@@ -256,7 +256,74 @@ CREATE TABLE funding_rates (
 ) WITHOUT ROWID;
 """
 
-MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4)
+# v5: the account is the unit of durability. Accounts, their saved state (paper venue,
+# portfolio, clock, cooldowns — one JSON document per key), the one trading process that
+# holds an account, and audit verdicts. Trading rows say which account they belong to;
+# rows written before accounts existed belong to the default paper account. Positions are
+# rebuilt so one net position is kept per (account, venue, symbol).
+V5 = """
+CREATE TABLE accounts (
+    name            TEXT PRIMARY KEY,
+    currency        TEXT NOT NULL,
+    starting_equity REAL NOT NULL CHECK (starting_equity > 0),
+    created_ts      INTEGER NOT NULL,
+    meta            TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(meta))
+);
+CREATE TABLE account_state (
+    account TEXT NOT NULL REFERENCES accounts (name),
+    key     TEXT NOT NULL,
+    state   TEXT NOT NULL CHECK (json_valid(state)),
+    ts      INTEGER NOT NULL,
+    PRIMARY KEY (account, key)
+) WITHOUT ROWID;
+CREATE TABLE account_holders (
+    account  TEXT PRIMARY KEY REFERENCES accounts (name),
+    pid      INTEGER NOT NULL,
+    host     TEXT NOT NULL,
+    run_id   TEXT NOT NULL,
+    since_ms INTEGER NOT NULL
+);
+CREATE TABLE audits (
+    id       INTEGER PRIMARY KEY,
+    account  TEXT NOT NULL,
+    run_id   TEXT,
+    ts       INTEGER NOT NULL,
+    ok       INTEGER NOT NULL,
+    breaches INTEGER NOT NULL,
+    report   TEXT NOT NULL CHECK (json_valid(report))
+);
+CREATE INDEX audits_account ON audits (account, id);
+ALTER TABLE runs ADD COLUMN account TEXT NOT NULL DEFAULT 'paper';
+ALTER TABLE orders ADD COLUMN account TEXT NOT NULL DEFAULT 'paper';
+ALTER TABLE fills ADD COLUMN account TEXT NOT NULL DEFAULT 'paper';
+ALTER TABLE equity_snapshots ADD COLUMN account TEXT NOT NULL DEFAULT 'paper';
+CREATE INDEX fills_account ON fills (account, ts);
+CREATE INDEX equity_account_ts ON equity_snapshots (account, ts);
+CREATE TABLE positions_v5 (
+    account        TEXT NOT NULL DEFAULT 'paper',
+    venue          TEXT NOT NULL,
+    symbol         TEXT NOT NULL,
+    run_id         TEXT NOT NULL REFERENCES runs (run_id),
+    qty            REAL NOT NULL,
+    entry_price    REAL NOT NULL,
+    ts             INTEGER NOT NULL,
+    stop           REAL,
+    take           REAL,
+    unrealized_pnl REAL NOT NULL,
+    realized_pnl   REAL NOT NULL,
+    strategy       TEXT NOT NULL,
+    virtual_asset  TEXT,
+    PRIMARY KEY (account, venue, symbol)
+);
+INSERT INTO positions_v5 (venue, symbol, run_id, qty, entry_price, ts, stop, take,
+    unrealized_pnl, realized_pnl, strategy, virtual_asset)
+    SELECT venue, symbol, run_id, qty, entry_price, ts, stop, take, unrealized_pnl,
+           realized_pnl, strategy, virtual_asset FROM positions;
+DROP TABLE positions;
+ALTER TABLE positions_v5 RENAME TO positions;
+"""
+
+MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4, V5)
 LATEST = len(MIGRATIONS)
 
 

@@ -29,6 +29,7 @@ from ats.brain.cycle_support import (
     funding_history,
     sync_venue_protection,
 )
+from ats.brain.day_boundary import book_day_boundary
 from ats.brain.report import cycle_text, signal_text
 from ats.domain import Position, Quote, StrategySignal, timeframe_ms
 from broker_adapters.base import VenueProtection
@@ -151,6 +152,7 @@ async def run_stages(o: BrainOrchestrator, w: CycleWork) -> None:
             await _fetch_bars(o, w)
         if o.connected and o.portfolio.positions:
             await _venue_fills(o, w)
+        book_day_boundary(o, w)
     with _Stage(w, "regime"):
         _regimes(o, w)
     with _Stage(w, "strategy"):
@@ -378,6 +380,10 @@ async def _execute(o: BrainOrchestrator, w: CycleWork) -> None:
             w.warn("exec", res.rejections[-1].reason)
         book_fills(o, w, res)
         res.fills[:0] = early
+        while o.exec_agent.conflicts:
+            text = o.exec_agent.conflicts.pop(0)
+            w.fail("exec", RuntimeError(text))
+            o.journal_event("fill_conflict", text, level="error")
     finally:
         o.portfolio.clear_pending()
 

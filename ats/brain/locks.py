@@ -30,9 +30,16 @@ class LockEvent:
     ts: int
 
 
+def lock_name(name: str, account: str | None) -> str:
+    """Locks are per account; the default account keeps the historical names."""
+    return name if account in (None, "", "paper") else f"{name}@{account}"
+
+
 class LockManager:
-    def __init__(self, dao: Any) -> None:
+    def __init__(self, dao: Any, account: str | None = None) -> None:
         self.dao = dao
+        self.daily_key = lock_name(DAILY, account)
+        self.kill_key = lock_name(KILL, account)
         self.daily_lock = False
         self.daily_day: int | None = None
         self.daily_reason = ""
@@ -44,11 +51,11 @@ class LockManager:
 
     # ------------------------------------------------------------------ persistence
     def load(self) -> None:
-        d = self.dao.load_lock_state(DAILY) or {}
+        d = self.dao.load_lock_state(self.daily_key) or {}
         self.daily_lock = bool(d.get("engaged", False))
         self.daily_day = d.get("day")
         self.daily_reason = str(d.get("reason", ""))
-        k = self.dao.load_lock_state(KILL) or {}
+        k = self.dao.load_lock_state(self.kill_key) or {}
         self.kill_switch = bool(k.get("engaged", False))
         self.kill_reason = str(k.get("reason", ""))
         rel = k.get("released_at")
@@ -64,25 +71,25 @@ class LockManager:
         released = False
         daily = False
         if self.kill_switch:
-            k = self.dao.load_lock_state(KILL) or {}
+            k = self.dao.load_lock_state(self.kill_key) or {}
             if k and not k.get("engaged", True):
                 self.kill_switch, self.kill_reason = False, ""
                 self.kill_released_at = int(k.get("released_at", ts))
                 released = True
         if self.daily_lock:
-            d = self.dao.load_lock_state(DAILY) or {}
+            d = self.dao.load_lock_state(self.daily_key) or {}
             if d and not d.get("engaged", True):
                 self.daily_lock, self.daily_reason = False, ""
                 daily = True
         return released, daily
 
     def _save_daily(self, ts: int) -> None:
-        self.dao.save_lock_state(DAILY, {"engaged": self.daily_lock, "day": self.daily_day,
+        self.dao.save_lock_state(self.daily_key, {"engaged": self.daily_lock, "day": self.daily_day,
                                          "reason": self.daily_reason}, ts=ts)
 
     def _save_kill(self, ts: int) -> None:
-        self.dao.save_lock_state(KILL, {"engaged": self.kill_switch, "reason": self.kill_reason},
-                                 ts=ts)
+        self.dao.save_lock_state(self.kill_key, {"engaged": self.kill_switch,
+                                                 "reason": self.kill_reason}, ts=ts)
 
     # ------------------------------------------------------------------ transitions
     def roll_day(self, ts: int) -> LockEvent | None:
@@ -121,7 +128,7 @@ class LockManager:
         self.kill_switch = False
         self.kill_reason = ""
         self.kill_released_at = ts
-        self.dao.save_lock_state(KILL, {"engaged": False, "reason": "", "released_at": ts,
+        self.dao.save_lock_state(self.kill_key, {"engaged": False, "reason": "", "released_at": ts,
                                         "released_reason": reason}, ts=ts)
         return LockEvent("unlock", KILL, f"kill switch unlocked: {reason}", ts)
 

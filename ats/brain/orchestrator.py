@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from time import perf_counter
 from typing import Any
 
+from ats.brain.account import AccountError, AccountKeeper, paper_engine
 from ats.brain.actions import ActionQueue, ActionResult
 from ats.brain.actions import drain as drain_actions
 from ats.brain.agents import (
@@ -49,11 +50,16 @@ from ats.brain.venue_timing import TimedVenue
 from ats.config.loader import LockedGovernance
 from ats.domain import Bars, Clock, FxRates, InstrumentSpec, Mode, timeframe_ms
 from broker_adapters.errors import SessionFatalError, VenueError
+from storage.accounts import AccountBusyError
 from storage.errors import StorageError
 
 log = logging.getLogger(__name__)
 
 Sink = Callable[[BrainSnapshot], None]
+
+
+class _RollBack(Exception):
+    """Abandon the cycle's transaction (a fatal storage fault struck inside it)."""
 
 
 class BrainStartError(RuntimeError):
@@ -87,7 +93,8 @@ class BrainOrchestrator:
         feed_max_age_ms: int | None = None, owns_dao: bool = False,
         sinks: list[Sink] | None = None, window_margin: int = 50,
         max_symbols_for_correlation: int = 30, max_cycles: int | None = None,
-        max_seconds: float | None = None,
+        max_seconds: float | None = None, starting_equity: float = 10_000.0,
+        currency: str = "USD",
     ) -> None:
         self.locked_governance = governance
         self.governance = governance.governance
@@ -124,7 +131,7 @@ class BrainOrchestrator:
         self.risk_agent = RiskManagerAgent(registry, self.ctx)
         self.exec_agent = ExecutionAgent(registry, self.ctx)
         self.monitor = MonitorAgent(registry, self.ctx)
-        self.locks = LockManager(dao)
+        self.locks = LockManager(dao, getattr(dao, "account", None))
         self.shadow = ShadowBook()
         self.counters = BrainCounters()
         self.instruments: dict[str, InstrumentSpec] = {}
@@ -171,6 +178,19 @@ class BrainOrchestrator:
         self._started = False
         self._stopped = False
         self._wall0 = time.monotonic()
+        self.keeper = AccountKeeper(dao)
+        self.account_defaults = (float(starting_equity), currency)
+        cooldowns = registry.get("manage_cooldown") if "manage_cooldown" in registry else None
+        if cooldowns is not None and hasattr(cooldowns, "export_state"):
+            self.keeper.register(cooldowns)
+        # A paper venue lives in this process: its book is saved with the cycle in one
+        # transaction, so a crash loses the cycle in flight, never half of it.
+        self.atomic_cycles = self.keeper.durable and paper_engine(adapter, mode) is not None
+        self.clock_held_ms = 0
+        self.reconcile_block = ""  # an unexplained ledger/venue difference found on start
+        self._done_close: int | None = None
+        self._sim0 = clock.now_ms()
+        self.db_busy_cycles = 0
 
     # ------------------------------------------------------------------ public API
     @property
@@ -245,6 +265,7 @@ class BrainOrchestrator:
         """Connect, check the feed, learn instruments, backfill, recover, open the run."""
         if self._started:
             return
+        self._hold_clock(timeframe_ms(self.fine_tf))  # start-up must not skip bars either
         try:
             await self.adapter.connect()
             self.connected = True
@@ -260,6 +281,11 @@ class BrainOrchestrator:
             raise BrainStartError(f"{self.venue} does not list {', '.join(missing)}; fix "
                                   "symbols.yaml or pass --symbols the venue knows")
         self.instruments = {s: specs[s] for s in self.symbols}
+        try:  # the first write: a venue that cannot be reached leaves the database as it was
+            self.keeper.open(self, starting_equity=self.account_defaults[0],
+                             currency=self.account_defaults[1])
+        except (AccountError, AccountBusyError) as exc:
+            raise BrainStartError(str(exc)) from exc
         for text in currency_mismatches(self.instruments, self.declared_currencies):
             self.journal_event("event", f"instrument currency: {text}", level="warning")
         self.dao.upsert_instruments(self.venue, list(self.instruments.values()))
@@ -339,6 +365,7 @@ class BrainOrchestrator:
                 await self.adapter.close()
             except Exception as exc:
                 log.warning("closing %s failed: %s", self.venue, exc)
+            self.keeper.release(self)
             if self.owns_dao:
                 self.dao.close()
 
@@ -347,6 +374,11 @@ class BrainOrchestrator:
         not take (an update in place often still fits); the CLI names it either way."""
         order = getattr(self.fatal, "unrecorded_order", None)
         if order is None:
+            return
+        if self.atomic_cycles:
+            # the whole cycle was rolled back with the paper book: recording its order now
+            # would put a fill-less order in a ledger that is otherwise consistent
+            self.fatal.order_recorded = False  # type: ignore[union-attr]
             return
         try:
             self.dao.record_order(order, self.run_id)
@@ -377,13 +409,40 @@ class BrainOrchestrator:
             if wall_end is not None and time.monotonic() >= wall_end:
                 break
             now = self.clock.now_ms()
-            wait_s = ((now // step + 1) * step - now + 1) / 1000.0
-            if await self._sleep(wait_s, stop_event, wall_end):
+            # Every closed bar gets its own cycle: the next one is due at the close after
+            # the last one processed; when behind, it runs at once (catch up in order).
+            due = (self._done_close + step) if self._done_close is not None \
+                else (now // step + 1) * step
+            wait_s = max(0.0, (due - now + 1) / 1000.0)
+            if wait_s > 0 and await self._sleep(wait_s, stop_event, wall_end):
                 break
             await self.run_cycle()
             done += 1
             if self.fatal is not None:
                 break
+
+    def _hold_clock(self, step: int) -> None:
+        """Keep a simulated clock from passing the bar after the next one (see run)."""
+        hold = getattr(self.clock, "hold_at", None)
+        if hold is None:
+            return
+        base = self._done_close if self._done_close is not None \
+            else (self.clock.now_ms() // step) * step
+        hold(base + 2 * step - 1)
+
+    def _after_cycle(self, step: int) -> None:
+        self._done_close = (self.ctx.ts // step) * step
+        self._hold_clock(step)
+        held = int(getattr(self.clock, "held_ms", 0))
+        if held - self.clock_held_ms >= 60 * step:
+            speed = float(getattr(self.clock, "speed", 0.0))
+            wall = max(1e-9, time.monotonic() - self._wall0)
+            sim = self.ctx.ts - self._sim0
+            self.journal_event(
+                "clock", f"clock slowed: this machine cannot keep up with --speed {speed:g}; "
+                f"every bar still gets its cycle, at about {sim / 1000.0 / wall:,.0f}x "
+                "real time", {"held_ms": held, "speed": speed}, level="warning")
+            self.clock_held_ms = held
 
     async def _sleep(self, seconds: float, stop_event: asyncio.Event | None,
                      wall_end: float | None) -> bool:
@@ -406,39 +465,89 @@ class BrainOrchestrator:
             # sees the storage fault on each further attempt instead of silent cycles.
             raise self.fatal
         async with self._cycle_lock:
-            t0 = perf_counter()
-            ts = self.clock.now_ms()
-            self.counters.cycles += 1
-            self.ctx.ts, self.ctx.cycle = ts, self.counters.cycles
-            work = CycleWork(ts=ts, cycle=self.counters.cycles)
-            if len(self.actions):
-                await drain_actions(self, work)
-            await run_stages(self, work)
-            if work.fatal is not None and self.fatal is None:
-                self.fatal = work.fatal
-            work.latency_ms = (perf_counter() - t0) * 1000.0
-            for stage, ms in work.stage_ms.items():
-                self.stage_latency.observe(stage, ms / 1000.0)
-            self.counters.latencies_ms.append(work.latency_ms)
-            self._journal_cycle(work)
-            self._snapshot = build_snapshot(self, work)
+            if not self.atomic_cycles:
+                snap = await self._cycle_body()
+                self._checkpoint()
+                return snap
+            ran = False
             try:
-                self.monitor.publish(self._snapshot)
-            except Exception as exc:
-                log.warning("publishing the snapshot failed: %s", exc)
-            return self._snapshot
+                with self.dao.batch():
+                    ran = True
+                    snap = await self._cycle_body()
+                    if self.fatal is not None:
+                        raise _RollBack  # half a cycle must not commit
+                    self._checkpoint()
+                return snap
+            except _RollBack:
+                return self._snapshot
+            except StorageError as exc:
+                if ran or is_fatal_storage(exc):
+                    # the cycle's commit failed: nothing of it is on disk and the book in
+                    # memory is ahead of the ledger, so the run stops; a restart resumes
+                    # from the last committed cycle
+                    if self.fatal is None:
+                        self.fatal = exc
+                    self.last_error = f"cycle not committed: {exc}"
+                    return self._snapshot
+                # the write lock was not free: nothing ran; the same bar is tried again
+                self.db_busy_cycles += 1
+                self.last_error = f"database busy, cycle postponed: {exc}"
+                log.warning(self.last_error)
+                return self._snapshot
+
+    def _checkpoint(self) -> None:
+        try:
+            self.keeper.checkpoint(self, self.ctx.ts)
+        except Exception as exc:
+            if self.atomic_cycles:
+                raise  # the cycle's rows must not commit without the book they came from
+            log.error("saving account %s failed: %s", self.keeper.name, exc)
+            self.last_error = f"account checkpoint: {exc}"
+
+    async def _cycle_body(self) -> BrainSnapshot:
+        t0 = perf_counter()
+        ts = self.clock.now_ms()
+        self.counters.cycles += 1
+        self.ctx.ts, self.ctx.cycle = ts, self.counters.cycles
+        work = CycleWork(ts=ts, cycle=self.counters.cycles)
+        if len(self.actions):
+            await drain_actions(self, work)
+        await run_stages(self, work)
+        if work.fatal is not None and self.fatal is None:
+            self.fatal = work.fatal
+        work.latency_ms = (perf_counter() - t0) * 1000.0
+        for stage, ms in work.stage_ms.items():
+            self.stage_latency.observe(stage, ms / 1000.0)
+        self.counters.latencies_ms.append(work.latency_ms)
+        self._journal_cycle(work)
+        self._snapshot = build_snapshot(self, work)
+        try:
+            self.monitor.publish(self._snapshot)
+        except Exception as exc:
+            log.warning("publishing the snapshot failed: %s", exc)
+        # whoever drives the cycles (run(), the desk's pacer, a test) moves the clock's hold
+        self._after_cycle(timeframe_ms(self.fine_tf))
+        return self._snapshot
 
     async def apply_actions_now(self) -> list[ActionResult]:
         """Drain the trader's queued actions between cycles (used while paused)."""
         async with self._cycle_lock:
             work = CycleWork(ts=self.clock.now_ms(), cycle=self.counters.cycles)
             work.monitor_only = True
-            results = await drain_actions(self, work)
+            if self.atomic_cycles:  # the actions' orders and the paper book commit together
+                with self.dao.batch():
+                    results = await drain_actions(self, work)
+                    self.keeper.checkpoint(self, self.ctx.ts)
+            else:
+                results = await drain_actions(self, work)
             self._refresh_snapshot()
             return results
 
     def lock_status(self) -> LockStatus:
         code, reason = self.locks.status()
+        if not code and self.reconcile_block:
+            return LockStatus(True, "reconcile", "ledger and venue disagree: "
+                              f"{self.reconcile_block} — run `ats doctor`")
         if not code and self.paused:
             return LockStatus(True, "paused", "trading paused by the trader")
         return LockStatus(bool(code), code, reason)
@@ -496,6 +605,8 @@ class BrainOrchestrator:
             "governance_lock": self.locks.governance_locked,
             "latency_p50_ms": percentile(lat, 50), "latency_p99_ms": percentile(lat, 99),
             "closed_trades": len(pf.closed_trades), "errors": c.errors,
+            "account": self.keeper.name, "clock_held_ms": int(getattr(self.clock, "held_ms", 0)),
+            "db_busy_cycles": self.db_busy_cycles,
             "shadow": {n: {"trades": s.trades, "pnl": s.pnl, "plans": s.plans}
                        for n, s in self.shadow.scores.items()},
         }

@@ -79,9 +79,11 @@ def initial_regimes(o: BrainOrchestrator) -> None:
 
 
 async def recover(o: BrainOrchestrator) -> None:
-    """Locks from the DB; positions from the venue, stops from the DB; equity peaks."""
+    """Locks from the DB; the paper venue's saved book; positions from the venue, stops
+    from the DB; equity peaks of this account; the brain's saved figures and parts."""
     o.locks.load()
     now = o.clock.now_ms()
+    o.keeper.restore_venue(o)
     account = await o.adapter.account()
     pf = o.portfolio
     if not pf.positions and not pf.closed_trades and \
@@ -96,6 +98,14 @@ async def recover(o: BrainOrchestrator) -> None:
     rec = reconcile(stored, live, venue_name=o.venue)
     for text in rec.mismatches:
         o.journal_event("reconcile", f"reconcile mismatch: {text}", level="warning")
+    if rec.mismatches:
+        # An unexplained difference: the brain does not trade (exits still run) and the
+        # ledger is left as it was, so the trader can look and decide with `ats doctor`.
+        o.reconcile_block = "; ".join(rec.mismatches)
+        o.journal_event("reconcile", f"trading refused: the ledger of account "
+                        f"{o.keeper.name} and {o.venue} disagree ({o.reconcile_block}); "
+                        "run `ats doctor` and resolve with --adopt or --flatten",
+                        {"differences": rec.mismatches}, level="error")
     window_ms = o.governance.locks.trailing_dd_window_hours * 3_600_000
     since = now - window_ms
     if o.locks.kill_released_at is not None:
@@ -103,12 +113,19 @@ async def recover(o: BrainOrchestrator) -> None:
     peaks = [(p.ts, p.equity) for p in o.dao.equity_series(since_ms=since)]
     if rec.positions or peaks:
         o.portfolio.restore(rec.positions, None, account.balance, peaks, ts=now)
-    for p in rec.positions:
-        o.dao.upsert_position(p, o.run_id)
-    for p in stored:
-        if p.symbol not in {x.symbol for x in rec.positions}:
-            o.dao.delete_position(p.symbol, p.venue, o.run_id)
+    if not rec.mismatches:
+        for p in rec.positions:  # same quantities; the venue's marks and entries
+            o.dao.upsert_position(p, o.run_id)
     await recover_orders(o)
+    o.keeper.restore_brain(o, now)
+    if o.keeper.restored:
+        pf = o.portfolio
+        o.journal_event("account", f"account {o.keeper.name} restored: equity "
+                        f"{pf.equity:,.2f}, cash {pf.balance:,.2f}, {len(pf.positions)} "
+                        f"position(s), {len(o.exec_agent.open_orders)} resting order(s)",
+                        {"account": o.keeper.name, "equity": pf.equity, "balance": pf.balance,
+                         "positions": {s: p.qty for s, p in pf.positions.items()},
+                         "open_orders": sorted(o.exec_agent.open_orders)})
     if o.locks.kill_switch:
         o.journal_event("lock", "kill switch still engaged after restart: "
                         f"{o.locks.kill_reason}", level="warning")

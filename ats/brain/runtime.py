@@ -58,6 +58,7 @@ class RunOptions:
     # where --from-db reads bars (default: db_path if given, else the configured database)
     bars_db: Path | str | None = None
     fees_of: str | None = None  # whose fees the replay pays (mock, bingx, mt5)
+    account: str | None = None  # None: the default paper account
 
 
 def new_run_id(clock: Clock) -> str:
@@ -130,12 +131,32 @@ def build_orchestrator(
         replay = adapter.venue
         symbols = tuple(opts.symbols or replay.bars)
         timeframes = replay_timeframes(replay, opts.timeframes, symbols_cfg.timeframes)
+    from storage.accounts import DEFAULT_ACCOUNT, valid_account_name
+    from storage.dao import PersistDAO
+
+    account = opts.account or DEFAULT_ACCOUNT
+    bad = valid_account_name(account)
+    if bad:
+        raise ConfigError("--account", bad, expected="a name like paper-2", found=account)
     clock = opts.clock if replay is None else replay.clock
+    db_path = Path(opts.db_path) if opts.db_path is not None else settings.db_path
+    replay_run_id: str | None = None
+    if replay is not None and opts.db_path is None:
+        # a replay is a backtest: its own fresh database, so a second replay of the same bars
+        # gives the same result and the trading account's history is never mixed with it
+        replay_run_id = opts.run_id or new_run_id(replay.clock)
+        db_path = settings.db_path.parent / "replays" / f"{replay_run_id}.db"
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    dao = PersistDAO(db_path, account=account)
     if clock is None:
         if adapter_name == "mock":
+            from ats.brain.account import resume_clock_ms
             from broker_adapters.mock import parse_start
 
-            clock = SimulatedClock(parse_start(adapters_cfg.mock.start), speed=opts.speed)
+            # The account's simulated time continues after its last committed cycle.
+            start_ms = resume_clock_ms(dao, parse_start(adapters_cfg.mock.start))
+            clock = SimulatedClock(start_ms, speed=opts.speed)
+            clock.hold_at(start_ms)  # until the brain starts: loading must not skip bars
         else:
             clock = RealClock()
     if adapter is None:
@@ -156,19 +177,10 @@ def build_orchestrator(
         shadow = {c.name: strategies[c.name] for c in enable_map.challengers
                   if c.name in strategies}
 
-    from storage.dao import PersistDAO
-
-    run_id = opts.run_id or new_run_id(clock)
-    db_path = Path(opts.db_path) if opts.db_path is not None else settings.db_path
-    if replay is not None and opts.db_path is None:
-        # a replay is a backtest: its own fresh database, so a second replay of the same bars
-        # gives the same result and the trading account's history is never mixed with it
-        db_path = settings.db_path.parent / "replays" / f"{run_id}.db"
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    dao = PersistDAO(db_path)
     gov = governance.governance
     risk_engine = RiskEngine(RiskSettings.from_governance(gov))
     portfolio = PortfolioController(gov, settings.virtual_equity)
+    run_id = replay_run_id or opts.run_id or new_run_id(clock)
     orch = BrainOrchestrator(
         governance=governance, enable_map=enable_map, adapter=adapter, dao=dao, clock=clock,
         registry=registry or default_registry(), portfolio=portfolio, risk_engine=risk_engine,
@@ -178,7 +190,8 @@ def build_orchestrator(
         # recorded bars have no freshness to check (and may carry no spread)
         skip_feed_check=opts.skip_feed_check or replay is not None,
         owns_dao=True, sinks=list(sinks), max_cycles=opts.max_cycles,
-        max_seconds=opts.max_seconds,
+        max_seconds=opts.max_seconds, starting_equity=settings.virtual_equity,
+        currency=getattr(getattr(adapter, "engine", None), "currency", "USD"),
     )
     from broker_adapters.factory import ADAPTERS, cost_model_for
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 import click
 
 from ats import __version__
+from ats.cli.account_cmd import account_group
+from ats.cli.audit_cmd import audit_command
 from ats.cli.config_cmd import config_group
 from ats.cli.db_cmd import db_group, search_cmd
+from ats.cli.doctor_cmd import doctor_command
 from ats.cli.errors import AtsGroup, configure_logging, set_debug
 from ats.cli.help_i18n import LocalizedGroup, install_click_gettext, localize
 from ats.cli.report_cmd import report_command
@@ -59,4 +62,7 @@ main.add_command(unlock_command)
 main.add_command(report_command)
 main.add_command(research_group)
 main.add_command(backtest_command)
+main.add_command(account_group)
+main.add_command(audit_command)
+main.add_command(doctor_command)
 main.add_command(runs_command)

@@ -14,6 +14,7 @@ from typing import Any
 import click
 from rich.table import Table
 
+from ats.cli.account_cmd import account_option
 from ats.cli.common import (
     console,
     fail,
@@ -143,6 +144,8 @@ async def run_brain(options: dict[str, Any], *, max_cycles: int | None,
                             mode=orch.mode.value, n=len(orch.symbols)))
             if orch.venue == "replay":
                 console.print(t("semantics.replay.db", path=str(orch.dao.path)))
+            if orch.reconcile_block:
+                console.print(t("account.reconcile_blocked", diff=orch.reconcile_block))
             await orch.run(max_cycles=max_cycles, max_seconds=max_seconds,
                            stop_event=stop_event)
             summary = orch.summary()
@@ -177,6 +180,7 @@ async def run_brain(options: dict[str, Any], *, max_cycles: int | None,
 @click.option("--use-mock-feed", is_flag=True, help=t("brain.run.opt_mock_feed"))
 @click.option("--speed", type=SPEED, default=60.0,
               show_default=True, help=t("brain.run.opt_speed"))
+@account_option
 @click.option("--seed", type=SEED, default=42, show_default=True, help=t("brain.run.opt_seed"))
 @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help=t("brain.run.opt_db"))
@@ -196,8 +200,9 @@ def run_command(paper: bool, mode: str | None, live: bool, adapter: str | None,
                 use_mock_feed: bool, speed: float, seed: int, db_path: Path | None,
                 run_id: str | None, config_dir: Path | None, timeframes: str | None,
                 metrics_port: int | None, metrics_host: str, no_metrics: bool,
-                telemetry: Path | None, bars_path: Path | None = None, from_db: bool = False,
-                symbols: str | None = None, fees_of: str | None = None) -> None:
+                telemetry: Path | None, account: str | None, bars_path: Path | None = None,
+                from_db: bool = False, symbols: str | None = None,
+                fees_of: str | None = None) -> None:
     guard_live(mode, live)
     if (bars_path is not None or from_db) and adapter is None:
         adapter = "replay"
@@ -209,7 +214,7 @@ def run_command(paper: bool, mode: str | None, live: bool, adapter: str | None,
         "mode": chosen, "adapter": adapter or DEFAULT_ADAPTER[chosen], "speed": speed,
         "seed": seed, "db_path": db_path, "config_dir": config_dir, "run_id": run_id,
         "use_mock_feed": use_mock_feed, "skip_feed_check": skip_feed_check,
-        "max_cycles": max_cycles, "max_seconds": max_seconds,
+        "max_cycles": max_cycles, "max_seconds": max_seconds, "account": account,
     }
     if adapter == "replay":
         options.update(bars_path=bars_path, from_db=from_db, fees_of=fees_of)
@@ -234,6 +239,9 @@ def run_command(paper: bool, mode: str | None, live: bool, adapter: str | None,
     except ValueError as exc:  # a bars file the replay venue refused: one line, what to fix
         fail(str(exc))
     console.print(summary_table(summary))
+    held = int(summary.get("clock_held_ms") or 0)
+    if held > 0:
+        console.print(t("account.clock_slowed", minutes=f"{held / 60_000:,.0f}"))
     from ats.cli.runs_cmd import exit_line
 
     console.print(exit_line(str(summary.get("run_id", "")), db_path))

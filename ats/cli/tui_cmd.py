@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ats.cli.account_cmd import account_option
 from ats.cli.common import fail, guard_live, live_message, mode_options
 from ats.cli.params import SEED, SPEED
 from ats.config.settings import LiveTradingRefused, load_settings
@@ -84,6 +85,7 @@ def _not_default(db: object) -> bool:
               help=t("tui.cli.adapter"))
 @click.option("--speed", type=SPEED, default=None,
               help=t("tui.cli.speed"))
+@account_option
 @click.option("--seed", type=SEED, default=None, help=t("tui.cli.seed"))
 @click.option("--lang", type=click.Choice(["en", "ru"]), default=None, help=t("tui.cli.lang"))
 @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -95,7 +97,8 @@ def _not_default(db: object) -> bool:
               help=t("tui.cli.config"))
 def tui_command(paper: bool, mode: str | None, live: bool, adapter: str | None,
                 speed: float | None, seed: int | None, lang: str | None, db_path: Path | None,
-                metrics_port: int | None, no_metrics: bool, config_dir: Path | None) -> None:
+                metrics_port: int | None, no_metrics: bool, config_dir: Path | None,
+                account: str | None) -> None:
     guard_live(mode, live)
     if lang:
         set_language(lang)
@@ -108,7 +111,7 @@ def tui_command(paper: bool, mode: str | None, live: bool, adapter: str | None,
         "mode": chosen_mode,
         "adapter": adapter or DEFAULT_ADAPTER[chosen_mode],
         "db_path": prepare_db(db_path or settings.db_path),
-        "speed": speed, "seed": seed, "config_dir": config_dir,
+        "speed": speed, "seed": seed, "config_dir": config_dir, "account": account,
     }
     port = None if no_metrics else (
         metrics_port if metrics_port is not None else settings.prometheus_port)

@@ -7,6 +7,7 @@ day in minutes and tests and snapshots can freeze time.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from datetime import UTC, datetime
 from typing import Protocol
@@ -49,18 +50,36 @@ class SimulatedClock:
     """
 
     def __init__(self, start_ms: int, speed: float = 1.0) -> None:
-        if speed <= 0:
-            raise ValueError("speed must be positive")
+        if not (math.isfinite(speed) and speed > 0):
+            raise ValueError(f"speed must be a finite positive number, got {speed!r}")
         self._start_ms = start_ms
         self._speed = speed
         self._wall0 = time.monotonic()
+        self._limit: int | None = None
+        self.held_ms = 0  # clock time the clock was held back (the machine could not keep up)
 
     @property
     def speed(self) -> float:
         return self._speed
 
+    def hold_at(self, limit_ms: int | None) -> None:
+        """Never run past ``limit_ms`` until told otherwise (None lifts the hold).
+
+        A consumer that must see every step (the brain: one cycle per closed bar) holds the
+        clock at the end of what it has processed; when the machine is slower than
+        ``speed``, time waits for it instead of skipping ahead, and resumes from the limit
+        (no jump) once the hold moves.
+        """
+        self._limit = limit_ms
+
     def now_ms(self) -> int:
-        return self._start_ms + int((time.monotonic() - self._wall0) * 1000 * self._speed)
+        t = self._start_ms + int((time.monotonic() - self._wall0) * 1000 * self._speed)
+        if self._limit is not None and t > self._limit:
+            # re-anchor at the limit: time continues from here, not from where it would be
+            self.held_ms += t - self._limit
+            self._start_ms, self._wall0 = self._limit, time.monotonic()
+            return self._limit
+        return t
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(max(0.0, seconds) / self._speed)

@@ -272,7 +272,12 @@ async def test_place_order_records_intent_before_sending_and_splits() -> None:
     assert {i.parent_id for i in venue.sent} == {venue.sent[0].parent_id}
     statuses = [o.status for o in dao.order_log]
     assert statuses == [OrderStatus.NEW, OrderStatus.FILLED, OrderStatus.NEW, OrderStatus.FILLED]
-    assert res.order_ids[0].startswith("r-7-")
+    assert len(set(res.order_ids)) == 2  # <account+run>-<cycle time>-<n>
+    c.ts += 60_000  # the same run id again later (a restart resumes after its last cycle)
+    again = await default_registry().acall(
+        "place_order", c, symbol="BTC", side=Side.BUY, qty=0.1, price=100.0, instrument=SPEC,
+        strategy="a")
+    assert not set(again.order_ids) & set(res.order_ids)
 
 
 async def test_place_order_rejections_are_recorded_not_lost() -> None:

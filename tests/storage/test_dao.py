@@ -46,7 +46,8 @@ def test_runs_roundtrip(dao: PersistDAO) -> None:
     dao.close_run("r1", ts=T0 + 1000, summary={"pnl": 1.5})
     run = dao.get_run("r1")
     assert run == {"run_id": "r1", "mode": "paper", "adapter": "mock", "started_ts": T0,
-                   "ended_ts": T0 + 1000, "meta": {"seed": 42}, "summary": {"pnl": 1.5}}
+                   "ended_ts": T0 + 1000, "meta": {"seed": 42}, "summary": {"pnl": 1.5},
+                   "account": "paper"}
     dao.open_run("r2", mode="vst", adapter="bingx", ts=T0 + 5)
     assert [r["run_id"] for r in dao.list_runs()] == ["r2", "r1"]
 

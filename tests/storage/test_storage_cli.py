@@ -118,7 +118,7 @@ def test_db_check_fails_on_problems(filled_db: Path) -> None:
 
     conn = apsw.Connection(str(filled_db))
     conn.execute("INSERT INTO fills VALUES ('v','f','c','ghost','S','buy',1,1,0,1,'taker','',"
-                 "NULL)")
+                 "NULL, 'paper')")
     conn.close()
     code, out = run("db", "check", "--db", str(filled_db))
     assert code == 4 and "foreign key" in out

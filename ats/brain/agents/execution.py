@@ -19,10 +19,15 @@ from typing import Any
 from ats.brain.agents.risk import ExitRequest, Rejection
 from ats.brain.tools import ToolContext, ToolRegistry
 from ats.domain import Fill, InstrumentSpec, Order, Quote
-from ats.risk import TradePlan
+from ats.risk import TradePlan, floor_to_step
 from broker_adapters.errors import CapabilityError, VenueError
+from storage.errors import FillConflictError
 
 log = logging.getLogger(__name__)
+
+# Size to this share of the per-trade maximum at the expected fill: the fill's real slippage
+# can differ a little from the estimate, and the maximum is a ceiling, not a target.
+RISK_MARGIN = 0.97
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +61,8 @@ class ExecutionAgent:
         self._seen_order: deque[str] = deque()
         self._seen_cap = seen_fills
         self.fill_cursor_ms: int = 0
+        self.conflicts: list[str] = []  # fills whose id is stored with other content
+        self._placed: set[str] = set()  # ids of orders this process sent (and recorded)
         # symbol -> (stop, take) resting at the venue, to send the book's stop moves there
         self.venue_stops: dict[str, tuple[float | None, float | None]] = {}
 
@@ -125,19 +132,100 @@ class ExecutionAgent:
             reject("slippage", slip.reason)
             return
         price = q.ask if plan.side.sign > 0 else q.bid
+        cap = self.ctx.governance.execution.max_slippage_bps
+        off = plan_slippage_bps(price, plan)
+        if off > cap:  # the market left the plan behind: refuse rather than chase it
+            reject("slippage", f"{plan.symbol}: price {price:g} is {off:.1f} bps from the "
+                   f"plan's entry {plan.entry:g}, above max_slippage_bps {cap:g}")
+            return
+        qty = self._qty_within_risk(plan, price, slip.bps, spec, reject)
+        if qty is None:
+            return
+        bound = self._entry_bound(plan, qty) if _paper_venue(self.adapter) else None
         placed = await self.registry.acall(
-            "place_order", self.ctx, symbol=plan.symbol, side=plan.side, qty=plan.qty,
+            "place_order", self.ctx, symbol=plan.symbol, side=plan.side, qty=qty,
             price=price, instrument=spec, visible_depth=liq.visible_depth,
-            strategy=plan.strategy, stop_loss=plan.stop, take_profit=plan.take)
+            strategy=plan.strategy, stop_loss=plan.stop, take_profit=plan.take,
+            limit_price=bound)
         for oid in placed.order_ids:
             res.plan_by_order[oid] = plan
+        for order in placed.orders:
+            off = plan_slippage_bps(order.avg_price, plan) if order.filled_qty > 0 else 0.0
+            if off > cap:
+                reject("slippage_breach", f"{plan.symbol}: order {order.client_order_id} "
+                       f"filled at {order.avg_price:g}, {off:.1f} bps from the plan's entry "
+                       f"{plan.entry:g} (max_slippage_bps {cap:g}); rest canceled")
+                if not order.status.is_terminal:
+                    await self._cancel(order)
         res.slippage_bps.append(slip.bps)
         self._booked(placed, res)
         for err in placed.errors:
             reject("order_rejected", err)
 
+    def _qty_within_risk(self, plan: TradePlan, price: float, slip_bps: float,
+                         spec: InstrumentSpec | None, reject: Any) -> float | None:
+        """The plan's size, cut so the risk *at the expected fill* stays within the
+        per-trade maximum (the plan was sized at its entry; the market may have moved
+        toward the stop since). The plan's own risk (account currency, costs included)
+        scales with the distance to the stop, so no conversion is redone here. None, with
+        the reason, when nothing fits."""
+        pf = getattr(self.ctx, "portfolio", None)
+        eq = float(getattr(pf, "equity", 0.0) or 0.0)
+        if plan.stop is None or eq <= 0 or plan.qty <= 0 or plan.risk_amount <= 0:
+            return plan.qty
+        eff = price * (1 + plan.side.sign * slip_bps / 10_000.0)
+        room = (eff - plan.stop) * plan.side.sign
+        planned = (plan.entry - plan.stop) * plan.side.sign
+        if room <= 0:
+            reject("risk_at_fill", f"{plan.symbol}: the expected fill {eff:g} is already "
+                   f"past the stop {plan.stop:g}")
+            return None
+        if planned <= 0:
+            return plan.qty
+        risk = plan.risk_amount * room / planned
+        limit = self.ctx.governance.risk.max_risk_per_trade * RISK_MARGIN * eq
+        if risk <= limit:
+            return plan.qty
+        fit = plan.qty * limit / risk
+        qty = floor_to_step(fit, spec.lot_step) if spec else fit
+        if qty <= 0 or (spec is not None and qty < spec.min_qty):
+            reject("risk_at_fill", f"{plan.symbol}: at {eff:g} even the smallest lot risks "
+                   "more than max_risk_per_trade")
+            return None
+        return qty
+
+    def _entry_bound(self, plan: TradePlan, qty: float) -> float | None:
+        """The worst price an entry may fill at: within max_slippage_bps of the plan's
+        entry and where its risk at the stop is still within max_risk_per_trade. Sent as a
+        LIMIT IOC, what would breach either is never filled (and never left resting)."""
+        sign = plan.side.sign
+        cap = self.ctx.governance.execution.max_slippage_bps
+        bound = plan.entry * (1 + sign * cap / 10_000.0)
+        pf = getattr(self.ctx, "portfolio", None)
+        eq = float(getattr(pf, "equity", 0.0) or 0.0)
+        planned = (plan.entry - plan.stop) * sign if plan.stop is not None else 0.0
+        if planned > 0 and plan.risk_amount > 0 and qty > 0 and eq > 0:
+            limit = self.ctx.governance.risk.max_risk_per_trade * eq
+            room = limit * planned * plan.qty / (plan.risk_amount * qty)
+            by_risk = plan.stop + sign * room  # type: ignore[operator]
+            bound = min(bound, by_risk) if sign > 0 else max(bound, by_risk)
+        return bound if bound > 0 else None
+
+    async def _cancel(self, order: Order) -> None:
+        try:
+            cur = await self.adapter.cancel_order(order.client_order_id, order.symbol)
+        except (VenueError, OSError) as exc:
+            log.warning("cancel of %s after a slippage breach failed: %s",
+                        order.client_order_id, exc)
+            return
+        if self.ctx.dao is not None:
+            self.ctx.dao.record_order(cur, self.ctx.run_id)
+        if cur.status.is_terminal:
+            self.open_orders.pop(cur.client_order_id, None)
+
     def _booked(self, placed: Any, res: ExecResult) -> None:
         for order in placed.orders:
+            self._placed.add(order.client_order_id)
             res.orders.append(order)
             if not order.status.is_terminal:
                 self.open_orders[order.client_order_id] = order
@@ -157,14 +245,38 @@ class ExecutionAgent:
         for f in fills:
             if f.fill_id in self._seen:
                 continue
-            self._remember(f.fill_id)
             if dao is not None:
-                dao.record_fill(f, self.ctx.run_id)
+                try:
+                    dao.record_fill(f, self.ctx.run_id)
+                except FillConflictError as exc:
+                    # Not booked, not remembered: it is reported again every cycle until
+                    # someone looks (`ats doctor`), never dropped.
+                    self.conflicts.append(str(exc))
+                    continue
+            self._remember(f.fill_id)
             new.append(f)
             self.fill_cursor_ms = max(self.fill_cursor_ms, f.ts)
+        await self._record_venue_orders(new)
         if self.open_orders:
             await self._refresh_open()
         return new
+
+    async def _record_venue_orders(self, fills: list[Fill]) -> None:
+        """Orders the venue placed itself (a position's resting stop-loss/take-profit legs)
+        enter the ledger with their first fill: every fill has its order row."""
+        dao = self.ctx.dao
+        if dao is None:
+            return
+        for cid, sym in {(f.client_order_id, f.symbol) for f in fills}:
+            if cid in self._placed or cid in self.open_orders:
+                continue
+            try:
+                order = await self.adapter.fetch_order(cid, sym)
+            except (VenueError, OSError) as exc:
+                log.warning("order %s of a fill is unknown at the venue: %s", cid, exc)
+                continue
+            dao.record_order(order, self.ctx.run_id)
+            self._placed.add(cid)
 
     async def _refresh_open(self) -> None:
         dao = self.ctx.dao
@@ -186,6 +298,21 @@ class ExecutionAgent:
         self._seen_order.append(fill_id)
         while len(self._seen_order) > self._seen_cap:
             self._seen.discard(self._seen_order.popleft())
+
+
+def _paper_venue(adapter: Any) -> bool:
+    """A venue whose fills this process simulates (the paper engine): its LIMIT IOC
+    semantics are ours, so entries can carry a protective limit."""
+    from broker_adapters.paper_engine import PaperEngine
+
+    return isinstance(getattr(adapter, "engine", None), PaperEngine)
+
+
+def plan_slippage_bps(price: float, plan: TradePlan) -> float:
+    """How far ``price`` is from the plan's entry against the trader, in bps (>= 0 worse)."""
+    if not (plan.entry > 0 and math.isfinite(price) and price > 0):
+        return 0.0
+    return (price - plan.entry) / plan.entry * 10_000.0 * plan.side.sign
 
 
 def range_bps(high: float, low: float, close: float) -> float:

@@ -7,6 +7,7 @@ never an order the database does not know about.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -20,6 +21,7 @@ from ats.domain import (
     OrderType,
     Quote,
     Side,
+    TimeInForce,
 )
 from ats.risk import floor_to_step
 from broker_adapters.errors import OrderFatalError, VenueError
@@ -135,16 +137,25 @@ class PlaceOrder:
         self._seq = 0
 
     def next_id(self, ctx: ToolContext) -> str:
+        """``<account+run hash>-<cycle time, base 36>-<n>``: unique across processes and
+        runs — a run id may be reused (``--run-id``), but an account's clock never goes back
+        and only one process trades it — and the same on every replay of a test. The id is
+        on disk before the order is sent, so a retried send carries it and the venue and
+        the ledger recognise the order."""
         self._seq += 1
-        return f"{ctx.run_id or 'ats'}-{ctx.cycle}-{self._seq}"
+        account = getattr(ctx.dao, "account", "") if ctx.dao is not None else ""
+        tag = hashlib.sha1(f"{account}|{ctx.run_id}".encode()).hexdigest()[:6]
+        return f"{tag}-{_base36(max(0, int(ctx.ts)))}-{self._seq}"
 
     async def __call__(self, ctx: ToolContext, *, symbol: str, side: Side, qty: float,
                        price: float, instrument: InstrumentSpec | None = None,
                        visible_depth: float = math.inf, strategy: str = "",
                        reduce_only: bool = False, stop_loss: float | None = None,
-                       take_profit: float | None = None, reason: str = "",
-                       **_: Any) -> PlaceResult:
-        """``reason`` (why an exit is sent: the strategy's exit rule, a stop, a lock) is kept
+                       take_profit: float | None = None, limit_price: float | None = None,
+                       reason: str = "", **_: Any) -> PlaceResult:
+        """``limit_price`` makes each child a LIMIT IOC: it fills only as far as the limit
+        allows and the rest is canceled, never left resting (the entry guard's bound).
+        ``reason`` (why an exit is sent: the strategy's exit rule, a stop, a lock) is kept
         on the order row so the desk and ``ats audit`` can show why a position closed."""
         if ctx.adapter is None:
             raise ToolError("place_order: the tool context has no adapter")
@@ -164,13 +175,17 @@ class PlaceOrder:
         for part in parts:
             intent = OrderIntent(
                 client_order_id=self.next_id(ctx), symbol=symbol, side=side, qty=part,
-                type=OrderType.MARKET, reduce_only=reduce_only, strategy=strategy,
+                type=OrderType.MARKET if limit_price is None else OrderType.LIMIT,
+                limit_price=limit_price,
+                tif=TimeInForce.GTC if limit_price is None else TimeInForce.IOC,
+                reduce_only=reduce_only, strategy=strategy,
                 stop_loss=stop_loss, take_profit=take_profit,
                 virtual_asset=ctx.virtual_asset, parent_id=parent,
             )
             pending = Order(
                 client_order_id=intent.client_order_id, symbol=symbol, side=side, qty=part,
                 type=intent.type, status=OrderStatus.NEW, ts=ctx.ts, reduce_only=reduce_only,
+                limit_price=limit_price, tif=intent.tif,
                 strategy=strategy, venue=ctx.venue, virtual_asset=ctx.virtual_asset,
                 reason="; ".join(x for x in (reason, f"child of {parent}" if parent else "")
                                  if x)[:500],
@@ -201,6 +216,16 @@ class PlaceOrder:
             if result.fatal:
                 break
         return result
+
+
+def _base36(n: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        n, r = divmod(n, 36)
+        out = digits[r] + out
+        if n == 0:
+            return out
 
 
 def _rejected(order: Order, reason: str) -> Order:

@@ -130,6 +130,19 @@ class ManageCooldown:
             return CooldownStatus(True)
         raise ToolError(f"manage_cooldown: unknown action {action!r} (check|entered|result)")
 
+    # Durable state: the account keeper saves and restores it across restarts.
+    state_key = "cooldowns"
+
+    def export_state(self) -> dict[str, Any]:
+        return {"tracks": [[s, y, t.last_entry_ts, t.losses_in_row, t.cooldown_until_ts]
+                           for (s, y), t in self._tracks.items()],
+                "latest_until": dict(self._latest_until)}
+
+    def import_state(self, doc: dict[str, Any]) -> None:
+        self._tracks = {(s, y): _Track(le, int(n), cu)
+                        for s, y, le, n, cu in doc.get("tracks", [])}
+        self._latest_until = {k: int(v) for k, v in doc.get("latest_until", {}).items()}
+
     def in_cooldown(self, strategy: str, ts: int) -> bool:
         """True if the strategy is cooling down on any symbol (the TUI's 'cooldown' status)."""
         return ts < self._latest_until.get(strategy, 0)
