@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 Pacer = Callable[[], Awaitable[None]]
 FIRST_LOAD = 600  # journal records read when the log is first filled
 PAUSED_POLL = 0.25  # seconds between checks for "resumed" while paused
+AUDIT_EVERY = 120  # refresh ticks between reads of the last audit verdict (~30 s at 0.25 s)
 
 
 class DeskApp(DeskActions, DeskDialogs, App[None]):
@@ -103,11 +104,15 @@ class DeskApp(DeskActions, DeskDialogs, App[None]):
         self.start_error: str = ""  # the last failed start, shown in a dialog once
         self.lock_since: int | None = None  # when the lock in force was engaged (journal)
         self._lock_key: tuple[bool, bool, bool] = (False, False, False)
+        # The last audit's verdict for the header: read at start, then every AUDIT_EVERY
+        # refresh ticks in a worker thread (one indexed query), never per tick.
+        self.audit: tuple[bool, int, int | None] | None = None
 
     # ------------------------------------------------------------------ lifecycle
     def on_mount(self) -> None:
         self.push_screen(DeskScreen())
         self.brain.add_sink(self._on_snapshot)
+        self.audit = self.read_audit()
         self.update_header()
         if self.refresh_interval is not None:
             self.set_interval(self.refresh_interval, self.refresh_desk, name="desk-refresh")
@@ -233,6 +238,8 @@ class DeskApp(DeskActions, DeskDialogs, App[None]):
         if desk is None:
             return
         self.ticks += 1
+        if self.ticks % AUDIT_EVERY == 0:
+            self.reload_audit()
         snapshot = self.pending
         self.pending = None
         if snapshot is not None and snapshot is not self.applied:
@@ -307,6 +314,38 @@ class DeskApp(DeskActions, DeskDialogs, App[None]):
         if self.latest is not None and self.desk is not None:
             self.desk.banner.show_lock(self.latest.risk, self.lock_since, self.db_hint())
 
+    # ------------------------------------------------------------------ audit verdict
+    def read_audit(self) -> tuple[bool, int, int | None] | None:
+        """The account's last ``ats audit`` (ok, breaches, ts); ts None if never run.
+
+        None when the database cannot say (no audits table in an old file, a stand-in
+        brain without a DAO): the header then shows no audit field rather than a guess.
+        """
+        from ats.audit import last_verdict
+
+        dao = getattr(self.brain, "dao", None)
+        if dao is None or not hasattr(dao, "last_audit"):
+            return None
+        try:
+            verdict = last_verdict(dao, getattr(dao, "account", None))
+        except Exception:  # noqa: BLE001 - the desk keeps running; the field stays as it was
+            return self.audit
+        if verdict is None:
+            return (True, 0, None)
+        return (verdict.ok, int(verdict.breaches), int(verdict.ts))
+
+    def reload_audit(self) -> None:
+        if self.stopped:
+            return
+        self.run_worker(self._load_audit, group="audit", exclusive=True,
+                        exit_on_error=False, name="audit-verdict")
+
+    async def _load_audit(self) -> None:
+        got = await asyncio.to_thread(self.read_audit)
+        if got != self.audit:
+            self.audit = got
+            self.update_header()
+
     def header_info(self) -> HeaderInfo:
         snap = self.latest
         if self.stopping:
@@ -333,6 +372,7 @@ class DeskApp(DeskActions, DeskDialogs, App[None]):
             cycle=snap.cycle if snap is not None else 0, status=status,
             equity=snap.equity if snap is not None else None,
             latency_ms=snap.cycle_latency_ms if snap is not None else None,
+            audit=self.audit,
         )
 
     def update_header(self) -> None:

@@ -20,7 +20,7 @@ from ats.domain import Bars
 from ats.tui.widgets.banner import LockBanner
 from ats.tui.widgets.charts import CachedPlot, EquityChart, FillMark, PriceChart
 from ats.tui.widgets.graph import GraphPanel
-from ats.tui.widgets.header import DeskHeader, HeaderInfo
+from ats.tui.widgets.header import DeskHeader, HeaderInfo, audit_segment
 from ats.tui.widgets.journal_log import JournalLog
 from ats.tui.widgets.keybar import KeyBar
 from ats.tui.widgets.panel import SnapshotPanel
@@ -82,6 +82,16 @@ class DeskScreen(Screen[None]):
         self._header_info = info
         if self.is_mounted:
             self.query_one(DeskHeader).info = info
+            self._show_audit(info)
+
+    def _show_audit(self, info: HeaderInfo) -> None:
+        """The last audit's verdict in the risk panel's bottom border (no row of its own)."""
+        panel = self.query_one(RiskPanel)
+        if info.audit is None:
+            panel.border_subtitle = None
+            return
+        seg = audit_segment(*info.audit)
+        panel.border_subtitle = seg.markup
 
     def on_mount(self) -> None:
         live = getattr(self.app, "refresh_interval", None) is not None
@@ -89,6 +99,7 @@ class DeskScreen(Screen[None]):
             chart.min_interval = CHART_INTERVAL if live else 0.0
         if self._header_info is not None:
             self.query_one(DeskHeader).info = self._header_info
+            self._show_audit(self._header_info)
         events = getattr(self.app, "events", None)
         if events:
             self.log_panel.set_events(events)

@@ -16,6 +16,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from ats.domain.clock import ms_to_datetime
 from ats.i18n import t
 from ats.tui.fmt import age_text, clock_text
 
@@ -40,6 +41,10 @@ class HeaderInfo:
     status: str = "starting"  # starting | running | paused | stopping | error | locked
     equity: float | None = None
     latency_ms: float | None = None
+    # The last ``ats audit`` of this account: None = not read (not shown), else
+    # (ok, breaches, ts) with ts None for "never run". Read rarely by the app, not per tick;
+    # shown in the risk panel's bottom border (the header line is full at 120 columns).
+    audit: tuple[bool, int, int | None] | None = None
 
 
 def feed_style(age_ms: int | None) -> str:
@@ -81,6 +86,19 @@ def header_segments(info: HeaderInfo) -> list[Text]:
     run.append(info.run_id or "—")
     segs.append(run)
     return segs
+
+
+def audit_segment(ok: bool, breaches: int, ts: int | None) -> Text:
+    """One short field: when the risk rules were last proven to hold, or that they were not.
+
+    Lives in the risk panel's border: it costs no row of the desk at any size."""
+    if ts is None:
+        return Text(t("final.audit.never"), style="dim")
+    if ok:
+        when = ms_to_datetime(ts).strftime("%Y-%m-%d %H:%M")
+        return Text(t("final.audit.ok", when=when), style="green")
+    key = "final.audit.breach_one" if breaches == 1 else "final.audit.breaches"
+    return Text(t(key, n=breaches), style="bold white on red")
 
 
 def header_view(info: HeaderInfo, width: int = 10_000) -> Text:
