@@ -133,7 +133,7 @@ async def apply_one(o: BrainOrchestrator, w: CycleWork, a: TraderAction) -> Acti
         o.selection.error_counts.pop(a.target, None)
         text = f"trader enabled strategy {a.target}: {why}"
     elif a.kind == "kill":
-        o._lock_events([o.locks.engage_kill(why, o.clock.now_ms())])
+        o.lock_events([o.locks.engage_kill(why, o.clock.now_ms())])
         cancelled, errors = await _cancel(o, None)
         if a.flatten:
             fills, more = await _flatten(o, w, list(o.portfolio.positions), why)
