@@ -1,10 +1,11 @@
 """What the cycle's stages need of the brain, as Protocols: the stages depend on this, not on
 ``BrainOrchestrator``.
 
-``cycle``, ``cycle_support``, ``recovery``, ``snapshot``, ``day_boundary`` and ``funding``
-used to take the whole orchestrator and import it back (a circle of modules). They now take
-a ``CycleHost``: exactly the state and the few methods they read and write, with the
-collaborators typed by the adapters' (``broker_adapters.base.BrokerAdapter``) and storage's
+``cycle``, ``cycle_support``, ``recovery``, ``snapshot``, ``day_boundary``, ``funding``,
+``account`` and ``actions`` used to take the whole orchestrator and import it back (a circle
+of modules). They now take a ``CycleHost`` (``ActionHost`` for the trader's actions):
+exactly the state and the few methods they read and write, with the collaborators typed by
+the adapters' (``broker_adapters.base.BrokerAdapter``) and storage's
 (``storage.protocol.Ledger``) Protocols. ``BrainOrchestrator`` satisfies it structurally
 (checked in tests/brain/test_ports.py), and a test may hand the stages any other host.
 """
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from ats.brain.account import AccountKeeper
+    from ats.brain.actions import ActionQueue, ActionResult
     from ats.brain.agents import (
         ExecutionAgent,
         LockStatus,
@@ -123,3 +125,11 @@ class CycleHost(Protocol):
     def rebase_drawdown(self, ts: int) -> None: ...
 
     async def update_fx(self, *, account_currency: bool = False) -> str: ...
+
+
+@runtime_checkable
+class ActionHost(CycleHost, Protocol):
+    """The brain as the trader's action queue sees it (``ats.brain.actions.drain``)."""
+
+    actions: ActionQueue
+    action_results: deque[ActionResult]

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from ats.brain.ports import CycleHost
+from ats.brain.ports import ActionHost, CycleHost
 from broker_adapters.base import BrokerAdapter
 
 REPO = Path(__file__).resolve().parents[2]
 STAGES = ("cycle", "cycle_support", "recovery", "snapshot", "day_boundary", "funding",
-          "account", "ports")
-TYPED = [f"ats/brain/{m}.py" for m in (*STAGES, "orchestrator", "actions")] + [
+          "account", "actions", "ports")
+TYPED = [f"ats/brain/{m}.py" for m in (*STAGES, "orchestrator")] + [
     "storage/protocol.py"]
 
 
@@ -56,7 +56,7 @@ async def test_real_brain_is_a_cycle_host(tmp_path: Path) -> None:
 
     cfg = config_dir(tmp_path, strategies=[])
     orch, clock = make_brain(tmp_path, {}, cfg=cfg)
-    assert isinstance(orch, CycleHost)
+    assert isinstance(orch, CycleHost) and isinstance(orch, ActionHost)
     assert isinstance(orch.adapter, BrokerAdapter)
     await orch.start()
     try:
@@ -79,10 +79,10 @@ def test_stages_type_check_against_the_orchestrator(tmp_path: Path) -> None:
     conform = tmp_path / "conform.py"
     conform.write_text(
         "from ats.brain.orchestrator import BrainOrchestrator\n"
-        "from ats.brain.ports import CycleHost\n"
+        "from ats.brain.ports import ActionHost\n"
         "from storage.dao import PersistDAO\n"
         "from storage.protocol import Ledger\n\n\n"
-        "def host(o: BrainOrchestrator) -> CycleHost:\n    return o\n\n\n"
+        "def host(o: BrainOrchestrator) -> ActionHost:\n    return o\n\n\n"
         "def ledger(d: PersistDAO) -> Ledger:\n    return d\n")
     out, err, code = api.run([
         *[str(REPO / f) for f in TYPED], str(conform), "--follow-imports=silent",
