@@ -74,7 +74,7 @@ class CycleWork:
     equity: float = 0.0
     daily_pnl_pct: float = 0.0
     drawdown_pct: float = 0.0
-    fatal: Any = None  # a fatal StorageError raised by a stage (full disk, read-only...)
+    fatal: StorageError | None = None  # raised by a stage (full disk, read-only...)
 
     def fail(self, node: str, exc: BaseException) -> None:
         self.states[node] = "error"
