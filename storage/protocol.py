@@ -10,9 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ats.domain import Bars, Fill, InstrumentSpec, Order, Position, StrategySignal
+
+if TYPE_CHECKING:
+    from storage.accounts import AccountInfo, Holder
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,3 +107,27 @@ class Persistence(Protocol):
 def iter_chunks(seq: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for i in range(0, len(seq), size):
         yield seq[i : i + size]
+
+
+class Ledger(Persistence, Protocol):
+    """What the brain keeps through storage: ``Persistence`` plus the durable account.
+
+    The brain's orchestrator and its cycle stages are typed by this, not by ``PersistDAO``,
+    so a test may hand them any object with these methods.
+    """
+
+    account: str
+
+    def ensure_account(self, name: str, *, currency: str, starting_equity: float,
+                       ts: int) -> tuple[AccountInfo, bool]: ...
+    def get_account(self, name: str) -> AccountInfo | None: ...
+    def save_state(self, key: str, state: dict[str, Any], *, ts: int,
+                   account: str | None = None) -> None: ...
+    def load_state(self, key: str, *, account: str | None = None) -> dict[str, Any] | None: ...
+    def acquire_account(self, run_id: str, *, since_ms: int, pid: int | None = None,
+                        account: str | None = None) -> Holder | None: ...
+    def release_account(self, run_id: str, account: str | None = None) -> None: ...
+    def store_funding(self, venue: str, symbol: str,
+                      rows: Sequence[tuple[int, float]]) -> int: ...
+    def load_funding(self, venue: str, symbol: str,
+                     limit: int = 500) -> list[tuple[int, float]]: ...

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from broker_adapters.paper_engine import PaperEngine
 from broker_adapters.paper_persist import export_state, import_state
 from storage.accounts import DEFAULT_ACCOUNT, AccountInfo
 
 if TYPE_CHECKING:
-    from ats.brain.orchestrator import BrainOrchestrator
+    from ats.brain.ports import CycleHost
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,7 @@ CLOCK_KEY = "clock"
 DAY_MS = 86_400_000
 
 
+@runtime_checkable
 class StatePart(Protocol):
     """A piece of brain state that must survive a restart."""
 
@@ -77,7 +78,7 @@ class AccountKeeper:
         self.parts.append(part)
 
     # ------------------------------------------------------------------ start
-    def open(self, o: BrainOrchestrator, *, starting_equity: float, currency: str) -> None:
+    def open(self, o: CycleHost, *, starting_equity: float, currency: str) -> None:
         """The account row (the default one is created on first use) and the process lock."""
         if not self.durable:
             return
@@ -105,7 +106,7 @@ class AccountKeeper:
                             {"account": self.name, "stale_pid": stale.pid,
                              "stale_run": stale.run_id}, level="warning")
 
-    def restore_venue(self, o: BrainOrchestrator) -> None:
+    def restore_venue(self, o: CycleHost) -> None:
         """Put the paper venue's saved book back (or give a new account its balance)."""
         engine = paper_engine(o.adapter, o.mode)
         if engine is None or not self.durable or self.info is None:
@@ -120,7 +121,7 @@ class AccountKeeper:
             raise AccountError(f"account {self.name}: {exc}") from exc
         self.restored = True
 
-    def restore_brain(self, o: BrainOrchestrator, now: int) -> None:
+    def restore_brain(self, o: CycleHost, now: int) -> None:
         """Portfolio figures the venue does not hold, and every registered part."""
         if not self.durable:
             return
@@ -142,7 +143,7 @@ class AccountKeeper:
                 part.import_state(saved)
 
     # ------------------------------------------------------------------ every cycle
-    def checkpoint(self, o: BrainOrchestrator, ts: int) -> None:
+    def checkpoint(self, o: CycleHost, ts: int) -> None:
         """Save the account as of the end of the cycle at ``ts`` (joins an open batch)."""
         if not self.durable or not self.holding:
             return
@@ -163,7 +164,7 @@ class AccountKeeper:
                 self.dao.save_state(part.state_key, part.export_state(), ts=ts)
 
     # ------------------------------------------------------------------ stop
-    def release(self, o: BrainOrchestrator) -> None:
+    def release(self, o: CycleHost) -> None:
         if self.durable and self.holding:
             try:
                 self.dao.release_account(o.run_id)

@@ -26,7 +26,7 @@ from broker_adapters.errors import VenueError
 
 if TYPE_CHECKING:
     from ats.brain.cycle import CycleWork
-    from ats.brain.orchestrator import BrainOrchestrator
+    from ats.brain.ports import ActionHost
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ class ActionQueue:
         return out
 
 
-async def _cancel(o: BrainOrchestrator, symbol: str | None) -> tuple[list[str], list[str]]:
+async def _cancel(o: ActionHost, symbol: str | None) -> tuple[list[str], list[str]]:
     """Cancel resting orders (of ``symbol`` or all); returns (cancelled ids, errors)."""
     done, errors = [], []
     for oid, order in list(o.exec_agent.open_orders.items()):
@@ -85,7 +85,7 @@ async def _cancel(o: BrainOrchestrator, symbol: str | None) -> tuple[list[str], 
     return done, errors
 
 
-async def _flatten(o: BrainOrchestrator, w: CycleWork, symbols: list[str], reason: str
+async def _flatten(o: ActionHost, w: CycleWork, symbols: list[str], reason: str
                    ) -> tuple[list[dict[str, Any]], list[str]]:
     """Close the positions in ``symbols`` with reduce-only market orders; (fills, errors)."""
     exits = []
@@ -110,7 +110,7 @@ async def _flatten(o: BrainOrchestrator, w: CycleWork, symbols: list[str], reaso
     return fills, errors
 
 
-async def apply_one(o: BrainOrchestrator, w: CycleWork, a: TraderAction) -> ActionResult:
+async def apply_one(o: ActionHost, w: CycleWork, a: TraderAction) -> ActionResult:
     fills: list[dict[str, Any]] = []
     errors: list[str] = []
     cancelled: list[str] = []
@@ -133,7 +133,7 @@ async def apply_one(o: BrainOrchestrator, w: CycleWork, a: TraderAction) -> Acti
         o.selection.error_counts.pop(a.target, None)
         text = f"trader enabled strategy {a.target}: {why}"
     elif a.kind == "kill":
-        o._lock_events([o.locks.engage_kill(why, o.clock.now_ms())])
+        o.lock_events([o.locks.engage_kill(why, o.clock.now_ms())])
         cancelled, errors = await _cancel(o, None)
         if a.flatten:
             fills, more = await _flatten(o, w, list(o.portfolio.positions), why)
@@ -151,7 +151,7 @@ async def apply_one(o: BrainOrchestrator, w: CycleWork, a: TraderAction) -> Acti
     return ActionResult(a, not errors, text)
 
 
-async def drain(o: BrainOrchestrator, w: CycleWork) -> list[ActionResult]:
+async def drain(o: ActionHost, w: CycleWork) -> list[ActionResult]:
     """Apply every queued action in order (the caller holds the cycle lock)."""
     out = []
     for a in o.actions.take_all():

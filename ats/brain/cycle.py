@@ -37,7 +37,7 @@ from broker_adapters.errors import VenueError
 from storage.errors import DatabaseLockedError, InvalidDataError, StorageError
 
 if TYPE_CHECKING:
-    from ats.brain.orchestrator import BrainOrchestrator
+    from ats.brain.ports import CycleHost
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ class CycleWork:
     equity: float = 0.0
     daily_pnl_pct: float = 0.0
     drawdown_pct: float = 0.0
-    fatal: Any = None  # a fatal StorageError raised by a stage (full disk, read-only...)
+    fatal: StorageError | None = None  # raised by a stage (full disk, read-only...)
 
     def fail(self, node: str, exc: BaseException) -> None:
         self.states[node] = "error"
@@ -91,7 +91,7 @@ class CycleWork:
             self.states[node] = "warn"
         self.warnings.setdefault(node, text)
 
-    def journal_payload(self, o: BrainOrchestrator) -> tuple[dict[str, Any], str]:
+    def journal_payload(self, o: CycleHost) -> tuple[dict[str, Any], str]:
         plans = self.risk.plans
         payload: dict[str, Any] = {
             "cycle": self.cycle, "new_bars": len(self.new_bars),
@@ -145,7 +145,7 @@ class _Stage:
         return False
 
 
-async def run_stages(o: BrainOrchestrator, w: CycleWork) -> None:
+async def run_stages(o: CycleHost, w: CycleWork) -> None:
     with _Stage(w, "brain"):
         await _housekeeping(o, w)
         if o.connected:
@@ -166,10 +166,10 @@ async def run_stages(o: BrainOrchestrator, w: CycleWork) -> None:
         _monitor(o, w)
 
 
-async def _housekeeping(o: BrainOrchestrator, w: CycleWork) -> None:
+async def _housekeeping(o: CycleHost, w: CycleWork) -> None:
     if o.locked_governance.changed_on_disk():
-        o._lock_events([o.locks.lock_governance(str(o.locked_governance.path), w.ts)])
-    o._lock_events([o.locks.roll_day(w.ts)])
+        o.lock_events([o.locks.lock_governance(str(o.locked_governance.path), w.ts)])
+    o.lock_events([o.locks.roll_day(w.ts)])
     kill, daily = o.locks.refresh_released(w.ts)
     if kill:
         o.rebase_drawdown(w.ts)
@@ -188,7 +188,7 @@ async def _housekeeping(o: BrainOrchestrator, w: CycleWork) -> None:
             w.states["exec"] = "error"
 
 
-def _lost(o: BrainOrchestrator, w: CycleWork, what: str, exc: BaseException) -> None:
+def _lost(o: CycleHost, w: CycleWork, what: str, exc: BaseException) -> None:
     if o.connected:
         o.journal_event("event", f"connection to {o.venue} lost ({what}): {exc}; "
                         "will reconnect next cycle", level="warning")
@@ -197,7 +197,7 @@ def _lost(o: BrainOrchestrator, w: CycleWork, what: str, exc: BaseException) -> 
     w.warn("brain", o.last_error)
 
 
-async def _fetch_bars(o: BrainOrchestrator, w: CycleWork) -> None:
+async def _fetch_bars(o: CycleHost, w: CycleWork) -> None:
     if getattr(o, "warm_start", False):
         # Warm start: on the first cycle every strategy reads the history the windows were
         # backfilled with (its last closed bar), instead of waiting up to a whole bar of its
@@ -220,7 +220,7 @@ async def _fetch_bars(o: BrainOrchestrator, w: CycleWork) -> None:
             w.new_bars.append(key)
 
 
-def _regimes(o: BrainOrchestrator, w: CycleWork) -> None:
+def _regimes(o: CycleHost, w: CycleWork) -> None:
     for sym, tf in w.new_bars:
         if tf != o.regime_tf:
             continue
@@ -239,7 +239,7 @@ def _regimes(o: BrainOrchestrator, w: CycleWork) -> None:
             w.regime_changes[sym] = r.regime.value
 
 
-async def _select(o: BrainOrchestrator, w: CycleWork) -> None:
+async def _select(o: CycleHost, w: CycleWork) -> None:
     o.selection.active.clear()
     positions: dict[str, Position] = o.portfolio.positions
     for sym, tf in w.new_bars:
@@ -262,7 +262,7 @@ async def _select(o: BrainOrchestrator, w: CycleWork) -> None:
         w.states["strategy"] = "warn"
 
 
-def _last_bar(o: BrainOrchestrator, sym: str) -> tuple[int, float, float] | None:
+def _last_bar(o: CycleHost, sym: str) -> tuple[int, float, float] | None:
     """(close time, high, low) of the symbol's newest closed bar of the finest timeframe."""
     win = o.windows.get((sym, o.fine_tf))
     if win is None or not len(win):
@@ -271,7 +271,7 @@ def _last_bar(o: BrainOrchestrator, sym: str) -> tuple[int, float, float] | None
     return int(v.ts[-1]) + timeframe_ms(o.fine_tf), float(v.high[-1]), float(v.low[-1])
 
 
-async def _venue_fills(o: BrainOrchestrator, w: CycleWork) -> None:
+async def _venue_fills(o: CycleHost, w: CycleWork) -> None:
     """Book what the venue filled since the last cycle (stops and takes resting there,
     matched against the bars that just closed) before any strategy runs: a strategy must see
     the position as it is — stopped out on this bar, it may enter again on this bar's
@@ -286,7 +286,7 @@ async def _venue_fills(o: BrainOrchestrator, w: CycleWork) -> None:
         w.execd.fills.extend(early)
 
 
-async def _risk(o: BrainOrchestrator, w: CycleWork) -> None:
+async def _risk(o: CycleHost, w: CycleWork) -> None:
     if o.connected and (w.new_bars or o.portfolio.positions):
         note = await o.update_fx()
         if note:
@@ -351,7 +351,7 @@ async def _risk(o: BrainOrchestrator, w: CycleWork) -> None:
             o.shadow.on_bar(key[0], bars[key])
 
 
-async def _execute(o: BrainOrchestrator, w: CycleWork) -> None:
+async def _execute(o: CycleHost, w: CycleWork) -> None:
     plans, exits = w.risk.plans, w.exits
     try:
         if not o.connected:
@@ -388,7 +388,7 @@ async def _execute(o: BrainOrchestrator, w: CycleWork) -> None:
         o.portfolio.clear_pending()
 
 
-def _monitor(o: BrainOrchestrator, w: CycleWork) -> None:
+def _monitor(o: CycleHost, w: CycleWork) -> None:
     pf = o.portfolio
     # Fresh closes for every symbol with a new bar keep the book's marks current even for
     # symbols it is flat in (it values the next position opened there from them).
@@ -411,7 +411,7 @@ def _monitor(o: BrainOrchestrator, w: CycleWork) -> None:
         res.trailing_dd_pct
     guard = o.registry.call("guard_drawdown", o.ctx, daily_pnl_pct=res.daily_pnl_pct,
                             trailing_dd_pct=res.trailing_dd_pct)
-    o._lock_events(list(o.locks.apply_guard(guard, w.ts)))
+    o.lock_events(list(o.locks.apply_guard(guard, w.ts)))
     if o.monitor.export_errors:
         w.warn("monitor", o.monitor.export_errors[0])
     for r in w.rejections:

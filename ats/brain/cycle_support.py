@@ -18,22 +18,22 @@ from broker_adapters.errors import VenueError
 
 if TYPE_CHECKING:
     from ats.brain.cycle import CycleWork
-    from ats.brain.orchestrator import BrainOrchestrator
+    from ats.brain.ports import CycleHost
 
 
-async def funding_history(o: BrainOrchestrator, w: CycleWork, sym: str) -> np.ndarray | None:
+async def funding_history(o: CycleHost, w: CycleWork, sym: str) -> np.ndarray | None:
     """The settled funding history of ``sym`` (``ats.brain.funding``) and its basis now."""
     return await funding_for_cycle(o, w, sym)
 
 
-def book_fills(o: BrainOrchestrator, w: CycleWork, res: ExecResult) -> None:
+def book_fills(o: CycleHost, w: CycleWork, res: ExecResult) -> None:
     c = o.counters
     c.orders += len(res.orders)
     pf = o.portfolio
     closed_before = len(pf.closed_trades)
-    for plan in {id(p): p for p in res.plan_by_order.values()}.values():
-        o.registry.call("manage_cooldown", o.ctx, action="entered", strategy=plan.strategy,
-                        symbol=plan.symbol, ts=w.ts)
+    for entered in {id(p): p for p in res.plan_by_order.values()}.values():
+        o.registry.call("manage_cooldown", o.ctx, action="entered", strategy=entered.strategy,
+                        symbol=entered.symbol, ts=w.ts)
     touched: set[str] = set()
     if res.fills and res.quotes:
         # Mark first: a position opened now must be valued at today's price, not at the
@@ -70,7 +70,7 @@ def book_fills(o: BrainOrchestrator, w: CycleWork, res: ExecResult) -> None:
                     o.dao.upsert_position(pos, o.run_id)
 
 
-async def sync_venue_protection(o: BrainOrchestrator, w: CycleWork) -> None:
+async def sync_venue_protection(o: CycleHost, w: CycleWork) -> None:
     """Send the book's stop/take moves (trailing) to the stops resting at the venue.
 
     An entry carries its stop and take to the venue; afterwards the book's values are the
@@ -106,7 +106,7 @@ async def sync_venue_protection(o: BrainOrchestrator, w: CycleWork) -> None:
                         f"take {pos.take}")
 
 
-def correlation_returns(o: BrainOrchestrator) -> dict[str, np.ndarray]:
+def correlation_returns(o: CycleHost) -> dict[str, np.ndarray]:
     """Log returns for the correlation check: held symbols first, then the rest, capped.
 
     Pairwise correlation is quadratic in symbols; safe mode is about what the book holds

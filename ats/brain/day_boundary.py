@@ -21,12 +21,12 @@ from ats.domain.clock import ms_to_datetime
 
 if TYPE_CHECKING:
     from ats.brain.cycle import CycleWork
-    from ats.brain.orchestrator import BrainOrchestrator
+    from ats.brain.ports import CycleHost
 
 DAY_MS = 86_400_000
 
 
-def boundary_prices(o: BrainOrchestrator, boundary: int) -> dict[str, float]:
+def boundary_prices(o: CycleHost, boundary: int) -> dict[str, float]:
     """Each held symbol's close of the last fine bar that closed by ``boundary``."""
     step = timeframe_ms(o.fine_tf)
     out: dict[str, float] = {}
@@ -41,7 +41,7 @@ def boundary_prices(o: BrainOrchestrator, boundary: int) -> dict[str, float]:
     return out
 
 
-def book_day_boundary(o: BrainOrchestrator, w: CycleWork) -> None:
+def book_day_boundary(o: CycleHost, w: CycleWork) -> None:
     """If ``w`` is the first cycle of a new UTC day, close the old day (see module doc)."""
     pf = o.portfolio
     day = getattr(getattr(pf, "_daily", None), "day", None)
@@ -62,4 +62,4 @@ def book_day_boundary(o: BrainOrchestrator, w: CycleWork) -> None:
         o.counters.locks.append(f"{ev.kind} {ev.name}: {ev.reason}")
         o.dao.journal(ev.kind, {"lock": ev.name, "reason": ev.reason, "message": ev.reason},
                       ts=at, run_id=o.run_id, text=ev.reason)
-    o._lock_events([o.locks.roll_day(w.ts)])  # the old day's lock ends with the old day
+    o.lock_events([o.locks.roll_day(w.ts)])  # the old day's lock ends with the old day

@@ -24,7 +24,7 @@ from broker_adapters.errors import VenueError
 
 if TYPE_CHECKING:
     from ats.brain.cycle import CycleWork
-    from ats.brain.orchestrator import BrainOrchestrator
+    from ats.brain.ports import CycleHost
 
 log = logging.getLogger(__name__)
 
@@ -77,25 +77,25 @@ class FundingBook:
         return len(self._rows.get(symbol, ()))
 
 
-def _store(o: BrainOrchestrator, symbol: str, rows: list[tuple[int, float]]) -> None:
+def _store(o: CycleHost, symbol: str, rows: list[tuple[int, float]]) -> None:
     if rows and isinstance(o.dao, FundingStore):
         o.dao.store_funding(o.venue, symbol, rows)
 
 
-async def _fetch(o: BrainOrchestrator, symbol: str, since: int | None,
+async def _fetch(venue: FundingHistorySource, symbol: str, since: int | None,
                  limit: int) -> list[tuple[int, float]]:
-    rows: list[FundingRate] = await o.adapter.funding_history(symbol, since, limit)
+    rows: list[FundingRate] = await venue.funding_history(symbol, since, limit)
     return [(f.ts, f.rate) for f in rows]
 
 
-def perpetuals(o: BrainOrchestrator) -> list[InstrumentSpec]:
+def perpetuals(o: CycleHost) -> list[InstrumentSpec]:
     """Perpetuals a funding-aware strategy trades (none: nothing to keep)."""
     if not o.funding_tfs:
         return []
     return [s for s in o.instruments.values() if s.has_funding]
 
 
-async def restore_funding(o: BrainOrchestrator) -> dict[str, tuple[int, int]]:
+async def restore_funding(o: CycleHost) -> dict[str, tuple[int, int]]:
     """At start: (restored from the database, backfilled from the venue) per perpetual."""
     out: dict[str, tuple[int, int]] = {}
     for spec in perpetuals(o):
@@ -107,7 +107,7 @@ async def restore_funding(o: BrainOrchestrator) -> dict[str, tuple[int, int]]:
         if isinstance(o.adapter, FundingHistorySource):
             last = o.funding.last_ts(sym)
             try:
-                rows = await _fetch(o, sym, None if last is None else last + 1,
+                rows = await _fetch(o.adapter, sym, None if last is None else last + 1,
                                     BACKFILL if last is None else 1000)
             except (VenueError, OSError) as exc:
                 o.journal_event("event", f"funding history of {sym} could not be backfilled "
@@ -124,7 +124,7 @@ async def restore_funding(o: BrainOrchestrator) -> dict[str, tuple[int, int]]:
     return out
 
 
-async def funding_for_cycle(o: BrainOrchestrator, w: CycleWork,
+async def funding_for_cycle(o: CycleHost, w: CycleWork,
                             sym: str) -> np.ndarray | None:
     """Basis now, plus any settlement since the last one held; the history for the strategy."""
     spec = o.instruments.get(sym)
@@ -145,7 +145,7 @@ async def funding_for_cycle(o: BrainOrchestrator, w: CycleWork,
             last = o.funding.last_ts(sym)
             try:
                 added = o.funding.add(sym, await _fetch(
-                    o, sym, None if last is None else last + 1, 100))
+                    o.adapter, sym, None if last is None else last + 1, 100))
             except (VenueError, OSError) as exc:
                 w.warn("strategy", f"funding history {sym}: {exc}")
                 added = []

@@ -14,11 +14,10 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from time import perf_counter
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-from ats.brain.account import AccountError, AccountKeeper, paper_engine
+from ats.brain.account import AccountError, AccountKeeper, StatePart, paper_engine
 from ats.brain.actions import ActionQueue, ActionResult
 from ats.brain.actions import drain as drain_actions
 from ats.brain.agents import (
@@ -40,11 +39,12 @@ from ats.brain.fx import currency_mismatches, refresh_fx
 from ats.brain.latency import LatencyBook
 from ats.brain.locks import LockEvent, LockManager
 from ats.brain.market import BarWindow
+from ats.brain.ports import BrainCounters
 from ats.brain.recovery import initial_regimes, recover
 from ats.brain.report import percentile
 from ats.brain.shadow import ShadowBook
 from ats.brain.snapshot import build_snapshot
-from ats.brain.state import BrainSnapshot
+from ats.brain.state import BrainSnapshot, EquityPoint
 from ats.brain.tools import ToolContext, ToolRegistry
 from ats.brain.venue_timing import TimedVenue
 from ats.config.loader import LockedGovernance
@@ -52,6 +52,14 @@ from ats.domain import Bars, Clock, FxRates, InstrumentSpec, Mode, timeframe_ms
 from broker_adapters.errors import SessionFatalError, VenueError
 from storage.accounts import AccountBusyError
 from storage.errors import StorageError
+
+if TYPE_CHECKING:
+    from ats.config.models import EnableMap
+    from ats.portfolio.controller import PortfolioController
+    from ats.risk.engine import RiskEngine
+    from ats.strategies.base import TradingStrategy
+    from broker_adapters.base import BrokerAdapter
+    from storage.protocol import Ledger
 
 log = logging.getLogger(__name__)
 
@@ -66,29 +74,15 @@ class BrainStartError(RuntimeError):
     """The brain could not start (venue unreachable, feed stale, no instruments)."""
 
 
-@dataclass(slots=True)
-class BrainCounters:
-    """Cumulative figures for the snapshot and the end-of-run summary."""
-
-    cycles: int = 0
-    orders: int = 0
-    fills: int = 0
-    rejections: dict[str, int] = field(default_factory=dict)
-    locks: deque[str] = field(default_factory=lambda: deque(maxlen=200))
-    latencies_ms: deque[float] = field(default_factory=lambda: deque(maxlen=20_000))
-    slippage_sum: float = 0.0
-    slippage_n: int = 0
-    errors: int = 0
-
-
 class BrainOrchestrator:
     """See the module docstring; built by ``ats.brain.runtime.build_orchestrator``."""
 
     def __init__(
-        self, *, governance: LockedGovernance, enable_map: Any, adapter: Any, dao: Any,
-        clock: Clock, registry: ToolRegistry, portfolio: Any, risk_engine: Any,
-        symbols: tuple[str, ...], timeframes: tuple[str, ...], strategies: dict[str, Any],
-        challengers: dict[str, Any] | None = None, run_id: str, mode: Mode = Mode.PAPER,
+        self, *, governance: LockedGovernance, enable_map: EnableMap, adapter: BrokerAdapter,
+        dao: Ledger, clock: Clock, registry: ToolRegistry, portfolio: PortfolioController,
+        risk_engine: RiskEngine, symbols: tuple[str, ...], timeframes: tuple[str, ...],
+        strategies: dict[str, TradingStrategy],
+        challengers: dict[str, TradingStrategy] | None = None, run_id: str, mode: Mode = Mode.PAPER,
         venue: str = "mock", virtual_asset: str | None = None, skip_feed_check: bool = False,
         feed_max_age_ms: int | None = None, owns_dao: bool = False,
         sinks: list[Sink] | None = None, window_margin: int = 50,
@@ -104,9 +98,10 @@ class BrainOrchestrator:
         self.venue_latency = LatencyBook()
         self.stage_latency = LatencyBook()
         self.spreads: dict[str, float] = {}  # symbol -> spread/mid of the last quote seen
-        adapter = TimedVenue(adapter, self.venue_latency, self.spreads)
-        self.adapter = adapter
-        self.dao = dao
+        # The proxy is transparent (see venue_timing), so it is the adapter to everyone.
+        adapter = cast("BrokerAdapter", TimedVenue(adapter, self.venue_latency, self.spreads))
+        self.adapter: BrokerAdapter = adapter
+        self.dao: Ledger = dao
         self.clock = clock
         self.registry = registry
         self.portfolio = portfolio
@@ -157,7 +152,7 @@ class BrainOrchestrator:
         self.funding_tfs = {s.timeframe for n, s in {**self.selection.strategies,
                                                      **self.selection.challengers}.items()
                             if getattr(s, "uses_funding", "funding" in n)}
-        self.equity_history: deque[Any] = deque(maxlen=500)
+        self.equity_history: deque[EquityPoint] = deque(maxlen=500)
         # Conversion to the account currency (ats.brain.fx): refreshed at start and per cycle.
         self.fx = FxRates()
         self.fx_note = ""
@@ -181,7 +176,7 @@ class BrainOrchestrator:
         self.keeper = AccountKeeper(dao)
         self.account_defaults = (float(starting_equity), currency)
         cooldowns = registry.get("manage_cooldown") if "manage_cooldown" in registry else None
-        if cooldowns is not None and hasattr(cooldowns, "export_state"):
+        if isinstance(cooldowns, StatePart):
             self.keeper.register(cooldowns)
         # A paper venue lives in this process: its book is saved with the cycle in one
         # transaction, so a crash loses the cycle in flight, never half of it.
@@ -230,7 +225,7 @@ class BrainOrchestrator:
         finally:
             getattr(log, level if level in ("info", "warning", "error") else "info")(text)
 
-    def _lock_events(self, events: list[LockEvent | None]) -> None:
+    def lock_events(self, events: list[LockEvent | None]) -> None:
         for ev in events:
             if ev is None:
                 continue
@@ -239,12 +234,12 @@ class BrainOrchestrator:
                                level="warning" if ev.kind == "lock" else "info")
 
     async def engage_kill_switch(self, reason: str) -> None:
-        self._lock_events([self.locks.engage_kill(reason, self.clock.now_ms())])
+        self.lock_events([self.locks.engage_kill(reason, self.clock.now_ms())])
         self._refresh_snapshot()
 
     async def unlock_kill_switch(self, reason: str) -> None:
         now = self.clock.now_ms()
-        self._lock_events([self.locks.unlock_kill(reason, now)])
+        self.lock_events([self.locks.unlock_kill(reason, now)])
         self.rebase_drawdown(now)
         self._refresh_snapshot()
 

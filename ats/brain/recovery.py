@@ -17,7 +17,7 @@ from ats.domain import OrderStatus, Position
 from broker_adapters.errors import VenueError
 
 if TYPE_CHECKING:
-    from ats.brain.orchestrator import BrainOrchestrator
+    from ats.brain.ports import CycleHost
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ def reconcile(stored: list[Position], venue: list[Position], *, tol: float = 1e-
     return out
 
 
-def initial_regimes(o: BrainOrchestrator) -> None:
+def initial_regimes(o: CycleHost) -> None:
     """Classify every symbol from its backfilled history, so strategies can act on the
     first closed bar instead of waiting for the regime timeframe's next bar (4 hours)."""
     for sym in o.symbols:
@@ -78,7 +78,7 @@ def initial_regimes(o: BrainOrchestrator) -> None:
         o.vol_quantiles[sym] = r.features.vol_quantile
 
 
-async def recover(o: BrainOrchestrator) -> None:
+async def recover(o: CycleHost) -> None:
     """Locks from the DB; the paper venue's saved book; positions from the venue, stops
     from the DB; equity peaks of this account; the brain's saved figures and parts."""
     o.locks.load()
@@ -130,10 +130,10 @@ async def recover(o: BrainOrchestrator) -> None:
         o.journal_event("lock", "kill switch still engaged after restart: "
                         f"{o.locks.kill_reason}", level="warning")
     if o.locks.daily_lock:
-        o._lock_events([o.locks.roll_day(now)])
+        o.lock_events([o.locks.roll_day(now)])
 
 
-async def recover_orders(o: BrainOrchestrator) -> None:
+async def recover_orders(o: CycleHost) -> None:
     """Orders the DB left open (sent, or only intended, before a stop or a crash):
     ask the venue; what it does not know is closed out with the reason, never dropped."""
     for order in o.dao.load_orders(open_only=True):

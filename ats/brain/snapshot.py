@@ -26,10 +26,10 @@ from ats.i18n import t
 
 if TYPE_CHECKING:
     from ats.brain.cycle import CycleWork
-    from ats.brain.orchestrator import BrainOrchestrator
+    from ats.brain.ports import CycleHost
 
 
-def _openable(o: BrainOrchestrator, ts: int) -> set[str]:
+def _openable(o: CycleHost, ts: int) -> set[str]:
     """Strategies that may open a position now: listed by the enable map for the current
     regime of at least one symbol, accepted by their own regime filter, not cooling down,
     not disabled after errors, with no lock or pause blocking new entries."""
@@ -55,7 +55,7 @@ def _openable(o: BrainOrchestrator, ts: int) -> set[str]:
     return out
 
 
-def _strategies(o: BrainOrchestrator, ts: int) -> tuple[StrategyView, ...]:
+def _strategies(o: CycleHost, ts: int) -> tuple[StrategyView, ...]:
     sel = o.selection
     cooldown = o.registry.get("manage_cooldown")
     held = {p.strategy for p in o.portfolio.positions.values() if p.qty}
@@ -97,7 +97,7 @@ def _strategies(o: BrainOrchestrator, ts: int) -> tuple[StrategyView, ...]:
     return tuple(out)
 
 
-def _risk_view(o: BrainOrchestrator) -> RiskView:
+def _risk_view(o: CycleHost) -> RiskView:
     g = o.governance
     pf = o.portfolio
     code, reason = o.locks.status()
@@ -120,7 +120,7 @@ def _risk_view(o: BrainOrchestrator) -> RiskView:
     )
 
 
-def _agents(o: BrainOrchestrator, w: CycleWork) -> tuple[AgentView, ...]:
+def _agents(o: CycleHost, w: CycleWork) -> tuple[AgentView, ...]:
     states = dict(w.states)
     if not o.connected:
         states["brain"] = "error"
@@ -156,7 +156,7 @@ def _edges(w: CycleWork) -> tuple[EdgeView, ...]:
     return tuple(EdgeView(s, t, used.get((s, t), False)) for s, t in GRAPH_EDGES)
 
 
-def _regime_inputs(o: BrainOrchestrator, sym: str) -> Any:
+def _regime_inputs(o: CycleHost, sym: str) -> Any:
     """The classifier's last inputs for ``sym``; computed once from the window at start."""
     agent = o.regime_agent
     last = getattr(agent, "last_features", None)
@@ -173,7 +173,7 @@ def _regime_inputs(o: BrainOrchestrator, sym: str) -> Any:
     return f
 
 
-def build_snapshot(o: BrainOrchestrator, w: CycleWork) -> BrainSnapshot:
+def build_snapshot(o: CycleHost, w: CycleWork) -> BrainSnapshot:
     pf = o.portfolio
     eq = float(pf.equity)
     dd = float(pf.trailing_dd_pct)
