@@ -3,12 +3,16 @@ and non-perpetuals pay nothing, a settlement is charged once, and it survives a 
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 
 import pytest
 
 from ats.domain import InstrumentSpec, OrderIntent, Side
+from ats.domain.clock import FixedClock
 from ats.domain.costs import CostModel
+from broker_adapters.mock import MockMarket, parse_start
+from broker_adapters.mock.funding import FUNDING_MS
 from broker_adapters.paper_engine import PaperEngine
 from broker_adapters.paper_persist import export_state, import_state
 from tests.adapters.test_paper_engine import COSTS, SPEC, T, book, intent
@@ -72,3 +76,29 @@ def test_funding_paid_survives_a_restart() -> None:
     assert r.funding_events == e.funding_events
     assert r.settle_funding("X", T + 8 * 3_600_000, 0.0005) is None  # not charged again
     assert r.funding_cursor("X") == T + 8 * 3_600_000
+
+
+def test_mock_market_charges_its_funding_model_on_perps_only() -> None:
+    """The mock market's paper account pays the settlements of its own funding model
+    (8-hourly) on a perpetual, and nothing on an FX position held as long."""
+    async def go() -> tuple[MockMarket, float, int, int]:
+        t0 = parse_start("2026-01-05T00:00:00Z") + 9 * 3_600_000  # 01:00 after a settlement
+        clock = FixedClock(t0)
+        m = MockMarket(clock=clock)
+        await m.place_order(OrderIntent("btc", "BTC/USDT:USDT", Side.BUY, 0.01))
+        await m.place_order(OrderIntent("eur", "EURUSD", Side.BUY, 0.1))
+        before = m.engine.balance
+        clock.advance(24 * 3_600_000)
+        await m.account()
+        return m, before, t0, clock.now_ms()
+
+    m, before, t0, t1 = asyncio.run(go())
+    events = m.engine.funding_events
+    want = m.funding.history("BTC/USDT:USDT", t0 + 1, t1, 100)
+    assert len(want) == 3 and [(c.ts, c.rate) for c in events] == want
+    assert all(c.symbol == "BTC/USDT:USDT" and c.qty == pytest.approx(0.01) for c in events)
+    assert all(c.ts % FUNDING_MS == 0 for c in events)
+    paid = sum(CostModel.funding_payment(c.qty * c.mark * m.engine._value(c.symbol), c.rate)
+               for c in events)
+    assert m.engine.funding_paid == pytest.approx(paid) and paid != 0.0
+    assert m.engine.balance == pytest.approx(before - paid)
