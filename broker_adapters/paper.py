@@ -21,12 +21,20 @@ not at whatever the quote is by the time we look.
 Each distinct venue quote is matched once: a GTC remainder that took the visible depth waits
 for the quote to move (depth is not subtracted across different orders at one quote).
 ``account()``/``positions()`` refresh marks (unrealized PnL) from fresh quotes.
+
+Funding: before matching, placing an order or reporting the account, every open position in
+a perpetual is charged the venue's settlements since it opened or was last charged
+(``PaperEngine.settle_funding``): from the venue's funding history (BingX through ccxt, the
+replay file's ``funding_rate`` column), else from its current rate once its
+``next_funding_ts`` has passed. A venue that cannot answer now is asked again next time;
+the engine's cursor only moves on a charge, so nothing is skipped.
 ``name`` stays the venue's (bars and quotes are the venue's); orders, fills and positions
 say ``venue="paper:<venue>"`` so a simulated trade is never mistaken for a real one.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 
 from ats.domain import (
@@ -53,6 +61,8 @@ from broker_adapters.base import (
 )
 from broker_adapters.errors import CapabilityError, VenueBusyError, VenueError
 from broker_adapters.paper_engine import BookView, PaperEngine
+
+log = logging.getLogger(__name__)
 
 MINUTE_MS = 60_000
 MAX_REPLAY_BARS = 1440  # older gaps: resting orders see the current quote only
@@ -89,6 +99,9 @@ class PaperBroker:
         self._range: dict[str, tuple[int, float]] = {}
         self._views: dict[str, tuple[Quote, OrderBook | None, float, BookView]] = {}
         self._matched: dict[str, tuple[int, float, float]] = {}
+        self._funding_asked: dict[str, int] = {}  # symbol -> clock ms the venue was asked
+        self._funding_seen: dict[str, FundingRate] = {}  # last current rate (no history)
+        self._no_history: set[str] = set()
         self._specs_loaded = False
         self._bar_cursor: dict[str, int] = {}  # open ts of the newest 1m bar replayed
 
@@ -206,8 +219,48 @@ class PaperBroker:
         self._views[symbol] = (quote, book, rng, view)
         return view
 
+    async def _settle_funding(self, *, force: bool = False) -> None:
+        """Charge open perpetual positions the venue's funding settled since their cursor.
+
+        The venue is asked at most once a clock minute per symbol (account reads come often
+        and funding settles every few hours) unless ``force`` (before an order fills).
+        """
+        now = self.clock.now_ms()
+        for symbol in sorted(self.engine.position_symbols()):
+            spec = self.engine.specs.get(symbol)
+            since = self.engine.funding_cursor(symbol)
+            if spec is None or not spec.has_funding or since is None or since >= now:
+                continue
+            if not force and now - self._funding_asked.get(symbol, -MINUTE_MS) < MINUTE_MS:
+                continue
+            self._funding_asked[symbol] = now
+            try:
+                await self._settle_symbol(symbol, since, now)
+            except (VenueError, ValueError) as exc:
+                log.warning("paper funding of %s not settled now (%s); asked again next time",
+                            symbol, type(exc).__name__)
+
+    async def _settle_symbol(self, symbol: str, since: int, now: int) -> None:
+        if isinstance(self.venue, FundingHistorySource) and symbol not in self._no_history:
+            try:
+                rows = await self.venue.funding_history(symbol, since + 1, 1000)
+            except CapabilityError:
+                self._no_history.add(symbol)  # fall back to the current rate below
+            else:
+                for fr in sorted(rows, key=lambda r: r.ts):
+                    if since < fr.ts <= now:
+                        self.engine.settle_funding(symbol, fr.ts, fr.rate, fr.mark_price)
+                return
+        fr = await self.venue.funding_rate(symbol)
+        seen = self._funding_seen.get(symbol)
+        due = seen.next_funding_ts if seen is not None else None
+        if seen is not None and due is not None and since < due <= now:
+            self.engine.settle_funding(symbol, due, seen.rate, seen.mark_price)
+        self._funding_seen[symbol] = fr
+
     async def process_pending(self) -> list[Order]:
         """Match every resting order against a fresh book; returns the orders that moved."""
+        await self._settle_funding()
         moved: list[Order] = []
         for symbol in self.engine.open_symbols():
             moved.extend(await self._replay_bars(symbol))
@@ -271,15 +324,19 @@ class PaperBroker:
 
     # ------------------------------------------------------------------ trading
     async def account(self) -> AccountState:
+        await self._settle_funding()
         await self._refresh_marks()
         return self.engine.account(self.clock.now_ms())
 
     async def positions(self) -> list[Position]:
+        await self._settle_funding()
         await self._refresh_marks()
         return self.engine.positions(self.clock.now_ms())
 
     async def place_order(self, intent: OrderIntent) -> Order:
         await self._load_specs()
+        # settlements before this fill belong to the position as it was
+        await self._settle_funding(force=True)
         known = intent.symbol in self.engine.specs
         fresh = not self.engine.knows(intent.client_order_id)
         book = await self._book(intent.symbol) if known and fresh else None

@@ -32,6 +32,13 @@ Fill rules (stated, because numbers are the product):
   bar's open when the bar opened through it; a limit likewise at its price or a better open.
   When one bar touches both a position's stop and its take, the stop is assumed first (the
   bar does not say which came first; assuming the worse keeps paper results honest).
+* funding: ``settle_funding()`` charges an open perpetual position at each settlement the
+  venue reports (its time and rate) through ``CostModel.funding_payment`` on the notional at
+  the mark, converted to the account currency; longs pay a positive rate, shorts receive it.
+  Instruments without funding (``spec.has_funding`` false) and flat symbols pay nothing, and
+  each settlement is charged once per symbol (``funding_ts``), so a repeated report or a
+  restored engine never charges twice. Every charge is kept in ``funding_events`` and summed
+  in ``funding_paid`` so the durable book and ``ats audit`` reconcile cash with it.
 """
 
 from __future__ import annotations
@@ -78,6 +85,18 @@ PROTECTION_ROLES = ("sl", "tp")
 _SIGN: dict[Side, int] = {Side.BUY: 1, Side.SELL: -1}
 
 
+@dataclass(frozen=True, slots=True)
+class FundingCharge:
+    """One funding settlement booked to cash (``payment`` > 0: the account paid)."""
+
+    symbol: str
+    ts: int
+    qty: float
+    mark: float
+    rate: float
+    payment: float
+
+
 @dataclass(slots=True)
 class _Pos:
     qty: float = 0.0
@@ -119,6 +138,9 @@ class PaperEngine:
         self._fill_ts: list[int] = []
         self.fx = FxRates(currency)
         self._pv: dict[str, float] = {}  # last good account value of a 1.0 move x 1 qty
+        self.funding_paid = 0.0  # account currency, net of funding received
+        self.funding_ts: dict[str, int] = {}  # symbol -> newest settlement already charged
+        self.funding_events: list[FundingCharge] = []
 
     def set_fx(self, fx: FxRates) -> None:
         """New conversion rates (the venue's, now); positions revalue at the next read."""
@@ -216,6 +238,47 @@ class PaperEngine:
         """Point value for an open position: a position only opens once a rate was known."""
         pv = self.point_value(symbol)
         return pv if pv is not None else self.specs[symbol].contract_size
+
+    # ------------------------------------------------------------------ funding
+    def settle_funding(self, symbol: str, ts_ms: int, rate: float,
+                       mark: float | None = None) -> FundingCharge | None:
+        """Charge the position in ``symbol`` for the funding settled at ``ts_ms``.
+
+        Returns the charge, or None when nothing is owed: not a perpetual, no position,
+        or this settlement (or a later one) was already charged.
+        """
+        spec = self.specs.get(symbol)
+        if spec is None or not spec.has_funding or not math.isfinite(rate):
+            return None
+        last = self.funding_ts.get(symbol)
+        if last is not None and ts_ms <= last:
+            return None
+        self.funding_ts[symbol] = int(ts_ms)
+        p = self._pos.get(symbol)
+        if p is None or abs(p.qty) <= EPS:
+            return None
+        px = mark if mark is not None and mark > 0 else self._marks.get(symbol, p.entry)
+        notional = p.qty * px * self._value(symbol)
+        pay = self.costs.funding_payment(notional, rate)
+        self.balance -= pay
+        self.funding_paid += pay
+        charge = FundingCharge(symbol, int(ts_ms), p.qty, px, float(rate), pay)
+        self.funding_events.append(charge)
+        return charge
+
+    def funding_cursor(self, symbol: str) -> int | None:
+        """Settlements after this time are owed by the open position in ``symbol`` (None:
+        flat, owes nothing). Venues ask for the settlements since then and hand each to
+        ``settle_funding``."""
+        p = self._pos.get(symbol)
+        if p is None or abs(p.qty) <= EPS:
+            return None
+        return self.funding_ts.get(symbol, p.ts)
+
+    def funding_since(self, since_ms: int, symbol: str | None = None) -> list[FundingCharge]:
+        """Funding charges settled at or after ``since_ms``, oldest first."""
+        return [c for c in self.funding_events
+                if c.ts >= since_ms and (symbol is None or c.symbol == symbol)]
 
     # ------------------------------------------------------------------ orders
     def submit(self, intent: OrderIntent, book: BookView | None, now_ms: int) -> Order:
@@ -518,6 +581,8 @@ class PaperEngine:
         if p is None:
             p = self._pos[symbol] = _Pos()
         self.balance -= fee
+        if abs(p.qty) <= EPS:
+            self.funding_ts[symbol] = ts  # a position opened now owes later settlements only
         if p.qty == 0 or p.qty * dq > 0:
             new = p.qty + dq
             p.entry = (p.entry * p.qty + price * dq) / new
@@ -556,5 +621,6 @@ def _role(intent: OrderIntent) -> str:
 
 
 __all__ = [
-    "TRANSITIONS", "BookView", "IllegalTransition", "PaperEngine", "check_transition",
+    "TRANSITIONS", "BookView", "FundingCharge", "IllegalTransition", "PaperEngine",
+    "check_transition",
 ]

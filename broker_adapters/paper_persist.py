@@ -3,7 +3,8 @@
 A paper venue lives in memory, so without this a restart would start the account flat:
 cash back at the starting balance, positions and resting orders gone. ``export_state``
 turns a ``PaperEngine`` into a JSON-ready document (balance, positions, marks, resting
-orders with their fill counters); ``import_state`` rebuilds an engine from it. Fills are
+orders with their fill counters, funding charged so far); ``import_state`` rebuilds an
+engine from it. Fills are
 not part of the document — they are in the ledger's ``fills`` table — and neither are
 finished orders: a restarted engine only has to know what can still move.
 
@@ -16,7 +17,7 @@ from dataclasses import asdict
 from typing import Any
 
 from ats.domain import OrderIntent, OrderStatus, OrderType, Side, TimeInForce
-from broker_adapters.paper_engine import PaperEngine, _Pos
+from broker_adapters.paper_engine import FundingCharge, PaperEngine, _Pos
 from broker_adapters.paper_state import OrderRecord
 
 STATE_VERSION = 1
@@ -52,6 +53,9 @@ def export_state(engine: PaperEngine) -> dict[str, Any]:
         "positions": {s: [p.qty, p.entry, p.realized, p.ts, p.strategy]
                       for s, p in engine._pos.items() if p.qty != 0 or p.realized != 0},
         "marks": dict(engine._marks), "open_orders": orders,
+        "funding_paid": engine.funding_paid, "funding_ts": dict(engine.funding_ts),
+        "funding": [[c.symbol, c.ts, c.qty, c.mark, c.rate, c.payment]
+                    for c in engine.funding_events],
     }
 
 
@@ -67,6 +71,12 @@ def import_state(engine: PaperEngine, doc: dict[str, Any]) -> None:
     engine._pos = {s: _Pos(float(q), float(e), float(r), int(ts), str(st))
                    for s, (q, e, r, ts, st) in doc["positions"].items()}
     engine._marks = {s: float(m) for s, m in doc["marks"].items()}
+    # A state saved before funding was charged has none: nothing was paid then.
+    engine.funding_paid = float(doc.get("funding_paid", 0.0))
+    engine.funding_ts = {s: int(t) for s, t in (doc.get("funding_ts") or {}).items()}
+    engine.funding_events = [FundingCharge(str(s), int(t), float(q), float(m), float(r),
+                                           float(p))
+                             for s, t, q, m, r, p in doc.get("funding") or []]
     engine._open = {}
     for o in doc["open_orders"]:
         rec = OrderRecord(_intent(o["intent"]), float(o["qty"]), int(o["ts"]), o["venue"],

@@ -292,16 +292,24 @@ def check_positions(inp: AuditInput) -> Check:
 
 
 def check_equity(inp: AuditInput) -> Check:
-    """Cash = start + realized - fees (from fills); equity = cash + positions at marks."""
+    """Cash = start + realized - fees (from fills) - funding paid (the paper book's
+    funding charges, each kept with its settlement); equity = cash + positions at marks."""
     c = Check("equity = cash + marks")
     pos, realized, fees, _ = _replay_positions(inp)
     cash = inp.starting_equity + realized - fees
     vs = inp.venue_state
     if vs is not None:
+        charges = vs.get("funding") or []
+        funding = float(vs.get("funding_paid", 0.0))
+        c.checked += 1
+        if not _close(sum(float(row[5]) for row in charges), funding, 1e-7):
+            c.breaches.append(f"paper venue funding paid {funding:,.2f} != sum of its "
+                              f"{len(charges)} funding charges")
+        cash -= funding
         c.checked += 1
         if not _close(float(vs["balance"]), cash, 1e-7):
             c.breaches.append(f"paper venue cash {vs['balance']:,.2f} != start + realized - "
-                              f"fees from fills {cash:,.2f}")
+                              f"fees from fills - funding {cash:,.2f}")
         marks = vs.get("marks") or {}
         upnl = sum((marks.get(s, e) - e) * q * _cs(inp, s) for s, (q, e) in pos.items() if q)
         ps = inp.portfolio_state

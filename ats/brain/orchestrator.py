@@ -586,6 +586,11 @@ class BrainOrchestrator:
         self._snapshot = build_snapshot(self, work)
 
     # ------------------------------------------------------------------ summary
+    def _funding_paid(self) -> float:
+        """Funding the paper account paid (negative: received), in the account currency."""
+        engine = paper_engine(self.adapter, self.mode)
+        return engine.funding_paid if engine is not None else 0.0
+
     def summary(self) -> dict[str, Any]:
         c = self.counters
         lat = list(c.latencies_ms)
@@ -602,6 +607,7 @@ class BrainOrchestrator:
             "closed_trades": len(pf.closed_trades), "errors": c.errors,
             "account": self.keeper.name, "clock_held_ms": int(getattr(self.clock, "held_ms", 0)),
             "db_busy_cycles": self.db_busy_cycles,
+            "funding_paid": self._funding_paid(),
             "shadow": {n: {"trades": s.trades, "pnl": s.pnl, "plans": s.plans}
                        for n, s in self.shadow.scores.items()},
         }

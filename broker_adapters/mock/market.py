@@ -344,6 +344,7 @@ class MockMarket:
             self._fx_now()
         todo = [symbol] if symbol else self.engine.open_symbols()
         moved: list[Order] = []
+        self._settle_funding(now)
         for sym in sorted(set(todo) | set(self.engine.position_symbols())):
             if sym not in self.profiles or m < 1 or self._matched_minute.get(sym) == m:
                 continue
@@ -351,6 +352,16 @@ class MockMarket:
             moved.extend(self._replay_bars(sym, m))
             moved.extend(self.engine.on_book(sym, self.book_view(sym, now), now))
         return moved
+
+    def _settle_funding(self, now: int) -> None:
+        """Charge open perpetual positions every settlement of the funding model passed
+        since they opened or were last charged (before any fill of this call moves them)."""
+        for sym in sorted(self.engine.position_symbols()):
+            since = self.engine.funding_cursor(sym)
+            if since is None or sym not in self.profiles or not self.profiles[sym].has_funding:
+                continue
+            for ts, rate in self.funding.history(sym, since + 1, now, 10_000):
+                self.engine.settle_funding(sym, ts, rate)
 
     def _replay_bars(self, sym: str, m: int) -> list[Order]:
         """Match resting orders against the 1m bars closed since the last match (intrabar)."""
