@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import secrets
 import signal
 import subprocess
 import sys
@@ -47,8 +48,11 @@ def _run_args(db: Path, run_id: str, cycles: int, speed: float) -> list[str]:
             "--max-cycles", str(cycles), "--db", str(db), "--run-id", run_id]
 
 
-def one_trial(db: Path, i: int, rng: random.Random, speed: float) -> dict[str, object]:
-    run_id = f"crash-{i}"
+def one_trial(db: Path, i: int, rng: random.Random, speed: float,
+              batch: str = "") -> dict[str, object]:
+    # run ids are unique per batch: a second batch on the same account must not read the
+    # first batch's restart records back as its own
+    run_id = f"crash-{batch}{i}"
     proc = subprocess.Popen(_run_args(db, run_id, 100_000, speed), env=_env(),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
@@ -108,7 +112,8 @@ def main() -> int:
     if db is None:
         tmp = tempfile.TemporaryDirectory(prefix="ats-crash-")
         db = Path(tmp.name) / "crash.db"
-    results = [one_trial(db, i + 1, rng, args.speed) for i in range(args.trials)]
+    batch = f"{secrets.token_hex(3)}-"
+    results = [one_trial(db, i + 1, rng, args.speed, batch) for i in range(args.trials)]
     table = Table(title=f"Crash trials on one account ({db})")
     for col in ("trial", "positions", "resting", "fills", "lost", "dup", "ok", "why"):
         table.add_column(col)
