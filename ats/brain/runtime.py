@@ -181,6 +181,13 @@ def build_orchestrator(
     risk_engine = RiskEngine(RiskSettings.from_governance(gov))
     portfolio = PortfolioController(gov, settings.virtual_equity)
     run_id = replay_run_id or opts.run_id or new_run_id(clock)
+    prior = dao.get_run(run_id) if opts.run_id is not None else None
+    if prior is not None:  # one id, one run: a reused id would mix two runs' records
+        dao.close()
+        from ats.i18n import t
+
+        raise ConfigError("--run-id", t("final.run_id_taken", run_id=run_id, db=str(db_path)),
+                          expected=t("final.run_id_expected"), found=run_id)
     orch = BrainOrchestrator(
         governance=governance, enable_map=enable_map, adapter=adapter, dao=dao, clock=clock,
         registry=registry or default_registry(), portfolio=portfolio, risk_engine=risk_engine,

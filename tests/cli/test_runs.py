@@ -66,3 +66,27 @@ def test_the_desk_prints_the_run_id_on_exit(tmp_path: Path,
     run_id = out.split("Run id: ", 1)[1].split(" ", 1)[0]
     code, listed = ats("runs", "--db", str(db))
     assert run_id in listed.replace(" ", "")
+
+
+def test_a_run_id_already_in_the_database_is_refused_and_the_first_run_kept(
+        tmp_path: Path) -> None:
+    db = tmp_path / "r.db"
+    code, out = ats("run", "--paper", "--max-cycles", "3", "--speed", "6000", "--db", str(db),
+                    "--run-id", "twice")
+    assert code == 0, out
+    import apsw
+
+    def runs_and_cycles() -> list[tuple[object, ...]]:
+        conn = apsw.Connection(str(db), flags=apsw.SQLITE_OPEN_READONLY)
+        try:
+            return list(conn.execute("SELECT run_id, started_ts, ended_ts, summary FROM runs"))
+        finally:
+            conn.close()
+
+    before = runs_and_cycles()
+    res = CliRunner().invoke(main, ["--lang", "en", "run", "--paper", "--max-cycles", "3",
+                                    "--speed", "6000", "--db", str(db), "--run-id", "twice"])
+    assert res.exit_code == 2
+    lines = [x for x in res.output.splitlines() if x.strip()]
+    assert len(lines) == 1 and "--run-id" in lines[0] and "already exists" in lines[0], lines
+    assert runs_and_cycles() == before  # the first run's record is untouched
