@@ -11,33 +11,17 @@ desk notes it in the event log. All of them are in the command palette (Ctrl+P).
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING, Any
 
 from ats.brain.actions import TraderAction
 from ats.i18n import t
+from ats.tui.host import DeskHost
 from ats.tui.messages import SnapshotReady
 from ats.tui.screens.actions import ConfirmAction, Confirmed, PickScreen
 from ats.tui.screens.kill_switch import KillSwitchDialog
 from ats.tui.widgets.strategies import status_label
 
-if TYPE_CHECKING:
-    from ats.brain.state import BrainSnapshot
-    from ats.tui.brain_port import BrainPort
 
-
-class DeskActions:
-    if TYPE_CHECKING:  # provided by DeskApp / textual.App
-        brain: BrainPort
-        latest: BrainSnapshot | None
-        screen: Any
-
-        def push_screen(self, screen: Any, callback: Any = None) -> Any: ...
-        def run_worker(self, work: Any, **kwargs: Any) -> Any: ...
-        def post_message(self, message: Any) -> bool: ...
-        def add_event(self, kind: str, text: str) -> None: ...
-        def reload_journal(self) -> None: ...
-        async def ensure_started(self) -> None: ...
-
+class DeskActions(DeskHost):
     # ------------------------------------------------------------------ the queue
     async def submit_action(self, action: TraderAction) -> None:
         """Queue ``action`` for the brain and have it drained (never mid-cycle)."""

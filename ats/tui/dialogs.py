@@ -10,11 +10,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from functools import partial
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from ats.config.loader import LockedGovernance, config_dir, load_governance
 from ats.i18n import t
+from ats.tui.host import DeskHost
 from ats.tui.messages import OpenJournalRecord, SnapshotReady
 from ats.tui.screens.focus import FocusScreen
 from ats.tui.screens.governance import GovernanceScreen
@@ -23,26 +22,9 @@ from ats.tui.screens.record import RecordScreen
 from ats.tui.screens.search import SearchScreen
 from storage.protocol import JournalRecord, SearchHit
 
-if TYPE_CHECKING:
-    from ats.brain.state import BrainSnapshot
-    from ats.tui.brain_port import BrainPort
 
-
-class DeskDialogs:
+class DeskDialogs(DeskHost):
     """Actions and handlers behind the F-keys that open a dialog or command the brain."""
-
-    if TYPE_CHECKING:  # provided by DeskApp / textual.App
-        brain: BrainPort
-        latest: BrainSnapshot | None
-        configs: Path | None
-        screen: Any
-
-        def push_screen(self, screen: Any, callback: Any = None) -> Any: ...
-        def run_worker(self, work: Any, **kwargs: Any) -> Any: ...
-        def post_message(self, message: Any) -> bool: ...
-        def add_event(self, kind: str, text: str) -> None: ...
-        def reload_journal(self) -> None: ...
-        async def ensure_started(self) -> None: ...
 
     # ------------------------------------------------------------------ blocking reads
     async def search_journal(self, query: str) -> Sequence[SearchHit]:
