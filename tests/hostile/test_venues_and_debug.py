@@ -56,7 +56,10 @@ def test_metrics_on_ipv6_any_works_or_says_why(ats: Ats) -> None:
     assert "Traceback" not in out.stderr
     if out.code == 0:
         assert "Address family" not in out.stderr
-        assert all(ln.startswith("warning: metrics exporter bound to ::") for ln in out.lines)
+        # the bind warning; the run may also warn about its own pace ("clock slowed") on a
+        # loaded machine, but nothing on stderr is an error
+        assert any(ln.startswith("warning: metrics exporter bound to ::") for ln in out.lines)
+        assert all(ln.startswith("warning: ") for ln in out.lines), out.stderr
     else:  # a machine without IPv6: one line naming the flag
         check_one_line(out, 2, "--metrics-host")
 
