@@ -17,24 +17,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 run_id="${RUN_ID:-paper-$(date -u +%Y%m%dT%H%M%SZ)}"
-# The run id names files (logs/<id>.log, reports/run_<id>/): the same safe alphabet as
-# `ats run --run-id`, checked before tee writes anything.
-if ! [[ "$run_id" =~ ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$ ]] || [[ "$run_id" == *..* ]]; then
-  echo "Error: RUN_ID '$run_id' is not a safe run id; use 1-64 letters, digits, '.', '_' or '-'" >&2
-  exit 2
-fi
-mkdir -p logs
-seconds=$(python3 - "$hours" <<'PY'
-import math, sys
-try:
-    h = float(sys.argv[1])
-except ValueError:
-    h = math.nan
-if not (math.isfinite(h) and h > 0):
-    sys.exit(f"Error: --hours {sys.argv[1]!r} is not a finite number > 0")
-print(max(1, int(h * 3600)))
-PY
-) || exit 2
+# shellcheck source=scripts/run_common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/run_common.sh"
 echo "ATS paper run $run_id: adapter=$adapter hours=$hours speed=$speed metrics=127.0.0.1:${PROMETHEUS_PORT:-9464}"
 set +e
 ats run --paper --adapter "$adapter" --speed "$speed" --max-seconds "$seconds" \

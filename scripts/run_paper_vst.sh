@@ -16,24 +16,8 @@ done
 export USE_VIRTUAL_TRADING=true
 export VIRTUAL_ASSET="${VIRTUAL_ASSET:-VST}"
 run_id="${RUN_ID:-vst-$(date -u +%Y%m%dT%H%M%SZ)}"
-# The run id names files (logs/<id>.log, reports/run_<id>/): the same safe alphabet as
-# `ats run --run-id`, checked before tee writes anything.
-if ! [[ "$run_id" =~ ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$ ]] || [[ "$run_id" == *..* ]]; then
-  echo "Error: RUN_ID '$run_id' is not a safe run id; use 1-64 letters, digits, '.', '_' or '-'" >&2
-  exit 2
-fi
-mkdir -p logs
-seconds=$(python3 - "$hours" <<'PY'
-import math, sys
-try:
-    h = float(sys.argv[1])
-except ValueError:
-    h = math.nan
-if not (math.isfinite(h) and h > 0):
-    sys.exit(f"Error: --hours {sys.argv[1]!r} is not a finite number > 0")
-print(max(1, int(h * 3600)))
-PY
-) || exit 2
+# shellcheck source=scripts/run_common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/run_common.sh"
 echo "ATS VST run $run_id: hours=$hours virtual asset=$VIRTUAL_ASSET"
 set +e
 ats run --mode vst --adapter bingx --speed 1 --max-seconds "$seconds" --run-id "$run_id" \
