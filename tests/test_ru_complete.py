@@ -2,9 +2,9 @@
 no English word outside an allow-list of names that stay as they are (symbols, tickers,
 units, key names, option values, file names, product names).
 
-Brain-composed reasons inside journal records (a rejection's reason, a strategy's last
-signal) are recorded data, not interface text: the desk test checks every panel, title,
-label, dialog and the key bar, and skips only the text of those two kinds of line.
+Brain-composed reasons (a rejection's reason, a strategy's last signal, a lock's cause) are
+``Said`` texts: the journal keeps their catalogue key and arguments, and the desk shows them
+in the reader's language, so the desk test skips nothing but the run id.
 """
 
 from __future__ import annotations
@@ -165,14 +165,12 @@ def test_the_desk_in_russian_has_no_english_left(tmp_path: Path,
     found: dict[str, list[str]] = {}
     for name, rows in screens.items():
         for row in rows:
-            for cell in re.split(r"[│╭╮╰╯]", row):
-                # recorded data: a rejection's brain-written reason, a strategy's signal
-                if re.search(r"\d\d:\d\d:\d\d (отказ|выход)", cell):
-                    cell = re.sub(r"(отказ|выход)\s+.*", r"\1", cell)
-                if re.match(r"\s+(BUY|SELL)\b", cell):
-                    continue
+            for cell in re.split(r"[│╭╮╰╯█▀▄]", row):  # panel borders, dialog frames
                 cell = cell.replace("snap-run", " ")  # the run id
-                words = [w for w in english_words(cell) if w not in names]
+                # a strategy name cut by a dialog drawn over it ("br█") is still a name
+                words = [w for w in english_words(cell) if w not in names
+                         and not (cell.rstrip().endswith(w)
+                                  and any(n.startswith(w) for n in names))]
                 if words:
                     found.setdefault(name, []).extend(words)
     assert not found, f"English left on the ru desk: {found}"

@@ -32,6 +32,7 @@ from ats.brain.cycle_support import (
 from ats.brain.day_boundary import book_day_boundary
 from ats.brain.report import cycle_text, signal_text
 from ats.domain import Position, Quote, StrategySignal, timeframe_ms
+from ats.i18n.said import said_record
 from broker_adapters.base import VenueProtection
 from broker_adapters.errors import VenueError
 from storage.errors import DatabaseLockedError, InvalidDataError, StorageError
@@ -104,10 +105,11 @@ class CycleWork:
                        "entry": p.entry, "stop": p.stop, "take": p.take,
                        "risk_pct": p.risk_pct, "risk": p.risk_amount,
                        "currency": o.fx.account, "strategy": p.strategy} for p in plans],
-            "exits": [{"symbol": e.symbol, "side": e.side.value, "qty": e.qty,
-                       "reason": e.reason} for e in self.exits],
-            "rejections": [{"symbol": r.symbol, "strategy": r.strategy, "code": r.code,
-                            "reason": r.reason} for r in self.rejections],
+            "exits": [_with_said({"symbol": e.symbol, "side": e.side.value, "qty": e.qty,
+                                  "reason": e.reason}) for e in self.exits],
+            "rejections": [_with_said({"symbol": r.symbol, "strategy": r.strategy,
+                                       "code": r.code, "reason": r.reason})
+                           for r in self.rejections],
             "orders": [{"id": x.client_order_id, "symbol": x.symbol, "side": x.side.value,
                         "qty": x.qty, "status": x.status.value} for x in self.execd.orders],
             "fills": [{"id": f.fill_id, "symbol": f.symbol, "side": f.side.value,
@@ -123,6 +125,14 @@ class CycleWork:
             "daily_pnl_pct": self.daily_pnl_pct, "drawdown_pct": self.drawdown_pct,
         }
         return payload, cycle_text(payload)
+
+
+def _with_said(row: dict[str, Any]) -> dict[str, Any]:
+    """A journal row with its reason's catalogue record, so the desk can show it in Russian."""
+    rec = said_record(row.get("reason"))
+    if rec is not None:
+        row["said"] = rec
+    return row
 
 
 class _Stage:

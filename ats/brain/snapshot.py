@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ats.brain.report import signal_text
 from ats.brain.state import (
     GRAPH_EDGES,
     GRAPH_NODES,
@@ -21,8 +20,9 @@ from ats.brain.state import (
     StrategyStatus,
     StrategyView,
 )
-from ats.domain import timeframe_ms
+from ats.domain import StrategySignal, timeframe_ms
 from ats.i18n import t
+from ats.i18n.said import render
 
 if TYPE_CHECKING:
     from ats.brain.cycle import CycleWork
@@ -55,6 +55,14 @@ def _openable(o: CycleHost, ts: int) -> set[str]:
     return out
 
 
+def signal_line(sig: StrategySignal) -> str:
+    """A strategy's last signal for the desk, in the reader's language (the journal keeps
+    the English ``signal_text``)."""
+    verb = t("said.signal.exit") if sig.is_exit else t(f"desk2.side.{sig.side.value}")
+    return t("said.signal.line", verb=verb, symbol=sig.symbol, entry=sig.entry,
+             conf=sig.confidence, tf=sig.timeframe, reason=render(sig.reason))
+
+
 def _strategies(o: CycleHost, ts: int) -> tuple[StrategyView, ...]:
     sel = o.selection
     cooldown = o.registry.get("manage_cooldown")
@@ -65,15 +73,15 @@ def _strategies(o: CycleHost, ts: int) -> tuple[StrategyView, ...]:
     out: list[StrategyView] = []
     for name in names:
         if name not in sel.strategies:
-            out.append(StrategyView(name, "disabled", last_signal="not loaded"))
+            out.append(StrategyView(name, "disabled", last_signal=t("said.strategy.not_loaded")))
             continue
         last = sel.last_signal.get(name)
-        text = signal_text(last) if last else None
+        text = signal_line(last) if last else None
         may_open = name in openable
         status: StrategyStatus
         if name in sel.disabled:
             status = "disabled"
-            text = f"disabled: {sel.disabled[name]}"
+            text = t("said.strategy.disabled", reason=render(sel.disabled[name]))
         elif hasattr(cooldown, "in_cooldown") and cooldown.in_cooldown(name, ts):
             status = "cooldown"
         elif name in sel.active or name in held:
@@ -82,15 +90,15 @@ def _strategies(o: CycleHost, ts: int) -> tuple[StrategyView, ...]:
             status = "enabled" if may_open else "standby"
         refused = o.refusals.get(name)
         if refused and name not in sel.disabled:
-            text = (f"{text}; " if text else "") + t("sizing.refused", reason=refused)
+            text = (f"{text}; " if text else "") + t("sizing.refused", reason=render(refused))
         out.append(StrategyView(name, status, False, text, sel.error_counts.get(name, 0),
                                 may_open))
     for name in sel.challengers:
         sc = o.shadow.scores.get(name)
         last = sel.last_signal.get(name)
-        text = signal_text(last) if last else None
+        text = signal_line(last) if last else None
         if sc is not None:
-            text = (f"shadow pnl {sc.pnl:+,.2f} over {sc.trades} trades"
+            text = (t("said.strategy.shadow_pnl", pnl=sc.pnl, trades=sc.trades)
                     + (f"; {text}" if text else ""))
         status = "disabled" if name in sel.disabled else "shadow"
         out.append(StrategyView(name, status, True, text, sel.error_counts.get(name, 0)))

@@ -236,7 +236,7 @@ async def test_challenger_runs_in_shadow_and_never_sends(tmp_path: Path) -> None
     snaps = await cycles(orch, clock, 30)
     assert snaps[-1].orders_total == 0 and chall.calls > 0
     view = {s.name: s for s in snaps[-1].strategies}["chall"]
-    assert view.status == "shadow" and view.shadow and "shadow pnl" in (view.last_signal or "")
+    assert view.status == "shadow" and view.shadow and "shadow PnL" in (view.last_signal or "")
     score = orch.shadow.scores["chall"]
     assert score.plans > 0
     assert not [o for o in orch.dao.load_orders() if o.strategy == "chall"]

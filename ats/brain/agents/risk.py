@@ -20,6 +20,7 @@ import numpy as np
 from ats import indicators as ind
 from ats.brain.tools import ToolContext, ToolRegistry
 from ats.domain import Bars, FxRates, InstrumentSpec, Position, Quote, Side, StrategySignal
+from ats.i18n.said import Said
 from ats.risk import TradePlan, floor_to_step
 from ats.risk.edge import strategy_edge
 
@@ -144,8 +145,9 @@ class RiskManagerAgent:
                 return reject("kill_switch" if guard.kill_switch else "daily_lock", guard.reason)
             pos = positions.get(sig.symbol)
             if pos is not None and pos.qty != 0:
-                return reject("position_open", f"{sig.symbol} already has a "
-                              f"{'long' if pos.qty > 0 else 'short'} position")
+                return reject("position_open", Said(
+                    "reason.position_open_long" if pos.qty > 0 else "reason.position_open_short",
+                    symbol=sig.symbol))
             if sig.symbol in planned:
                 return reject("one_per_symbol", f"{sig.symbol} already has a plan this cycle")
         spec = inp.instruments.get(sig.symbol)

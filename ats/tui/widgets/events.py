@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ats.i18n import t
+from ats.i18n.said import render
 from ats.tui.widgets.charts import FillMark
 from storage.protocol import JournalRecord
 
@@ -51,7 +52,7 @@ def record_lines(r: JournalRecord) -> list[LogLine]:
     p = r.payload if isinstance(r.payload, dict) else {}
     if r.kind != "cycle":
         kind = r.kind
-        text = r.text or str(p.get("message", ""))
+        text = render(r.text or str(p.get("message", "")), p.get("said"))
         if kind == "event" and ("connection" in text or "cannot connect" in text
                                 or "disconnected" in text):
             kind = "venue"
@@ -63,7 +64,8 @@ def record_lines(r: JournalRecord) -> list[LogLine]:
     for x in p.get("exits") or []:
         out.append(LogLine(r.ts, "exit", t("desk2.ev.exit", side=_side(x.get("side")),
                                            qty=_num(x.get("qty")), symbol=x.get("symbol"),
-                                           reason=x.get("reason", "")), r.id))
+                                           reason=render(x.get("reason", ""),
+                                                         x.get("said"))), r.id))
     for x in p.get("orders") or []:
         out.append(LogLine(r.ts, "order", t("desk2.ev.order", side=_side(x.get("side")),
                                             qty=_num(x.get("qty")), symbol=x.get("symbol"),
@@ -77,7 +79,8 @@ def record_lines(r: JournalRecord) -> list[LogLine]:
     for x in p.get("rejections") or []:
         out.append(LogLine(r.ts, "reject", t("desk2.ev.reject", strategy=x.get("strategy"),
                                              symbol=x.get("symbol"), code=x.get("code"),
-                                             reason=x.get("reason", "")), r.id))
+                                             reason=render(x.get("reason", ""),
+                                                           x.get("said"))), r.id))
     for node, err in (p.get("errors") or {}).items():
         out.append(LogLine(r.ts, "error", f"{node}: {err}", r.id))
     return out
