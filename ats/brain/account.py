@@ -73,6 +73,7 @@ class AccountKeeper:
         self.created = False
         self.restored = False
         self.holding = False
+        self.market_seed: int | None = None  # the mock market's seed, kept with its clock
 
     def register(self, part: StatePart) -> None:
         self.parts.append(part)
@@ -159,7 +160,10 @@ class AccountKeeper:
                 "day": day, "equity": pf.equity, "balance": pf.balance,
                 "fill_cursor_ms": o.exec_agent.fill_cursor_ms, "run_id": o.run_id,
             }, ts=ts)
-            self.dao.save_state(CLOCK_KEY, {"cycle_ts": ts, "run_id": o.run_id}, ts=ts)
+            clock: dict[str, Any] = {"cycle_ts": ts, "run_id": o.run_id}
+            if self.market_seed is not None:
+                clock["mock_seed"] = self.market_seed
+            self.dao.save_state(CLOCK_KEY, clock, ts=ts)
             for part in self.parts:
                 self.dao.save_state(part.state_key, part.export_state(), ts=ts)
 
@@ -179,3 +183,11 @@ def resume_clock_ms(dao: Any, configured_start_ms: int) -> int:
     if not doc:
         return configured_start_ms
     return max(configured_start_ms, int(doc["cycle_ts"]))
+
+
+def market_seed(dao: Any) -> int | None:
+    """The seed of the mock market the account last traded (None: never saved, or an older
+    save that did not record it)."""
+    doc = dao.load_state(CLOCK_KEY) if durable_dao(dao) else None
+    seed = (doc or {}).get("mock_seed")
+    return int(seed) if isinstance(seed, int) else None

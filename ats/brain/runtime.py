@@ -41,7 +41,7 @@ class RunOptions:
     mode: Mode = Mode.PAPER
     adapter: str = "mock"
     speed: float = 60.0
-    seed: int = 42
+    seed: int | None = None  # None: the mock's configured seed (adapters.yaml mock.seed)
     db_path: Path | str | None = None
     config_dir: Path | str | None = None
     symbols: tuple[str, ...] | None = None
@@ -150,10 +150,20 @@ def build_orchestrator(
     dao = PersistDAO(db_path, account=account)
     if clock is None:
         if adapter_name == "mock":
-            from ats.brain.account import resume_clock_ms
+            from ats.brain.account import market_seed, resume_clock_ms
             from broker_adapters.mock import parse_start
 
-            # The account's simulated time continues after its last committed cycle.
+            # The account's simulated time continues after its last committed cycle, in the
+            # same market: another seed would put its open positions into other prices.
+            seed = adapters_cfg.mock.seed if opts.seed is None else opts.seed
+            held = market_seed(dao)
+            if held is not None and held != seed:
+                dao.close()
+                from ats.i18n import t
+
+                raise ConfigError("--seed", t("seed.changed", account=account, held=held,
+                                              seed=seed),
+                                  expected=t("seed.expected", held=held), found=str(seed))
             start_ms = resume_clock_ms(dao, parse_start(adapters_cfg.mock.start))
             clock = SimulatedClock(start_ms, speed=opts.speed)
             clock.hold_at(start_ms)  # until the brain starts: loading must not skip bars
@@ -200,6 +210,8 @@ def build_orchestrator(
         max_seconds=opts.max_seconds, starting_equity=settings.virtual_equity,
         currency=getattr(getattr(adapter, "engine", None), "currency", "USD"),
     )
+    if adapter_name == "mock" and replay is None:
+        orch.keeper.market_seed = adapters_cfg.mock.seed if opts.seed is None else opts.seed
     from broker_adapters.factory import ADAPTERS, cost_model_for
 
     if adapter_name in ADAPTERS:  # the venue's fees and slippage are part of planned risk

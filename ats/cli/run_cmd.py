@@ -181,7 +181,7 @@ async def run_brain(options: dict[str, Any], *, max_cycles: int | None,
 @click.option("--speed", type=SPEED, default=60.0,
               show_default=True, help=t("brain.run.opt_speed"))
 @account_option
-@click.option("--seed", type=SEED, default=42, show_default=True, help=t("brain.run.opt_seed"))
+@click.option("--seed", type=SEED, default=None, help=t("brain.run.opt_seed"))
 @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help=t("brain.run.opt_db"))
 @click.option("--run-id", type=SafeName("run id"), default=None, help=t("brain.run.opt_run_id"))
@@ -197,7 +197,7 @@ async def run_brain(options: dict[str, Any], *, max_cycles: int | None,
               help=t("report.opt_telemetry"))
 def run_command(paper: bool, mode: str | None, live: bool, adapter: str | None,
                 max_cycles: int | None, max_seconds: float | None, skip_feed_check: bool,
-                use_mock_feed: bool, speed: float, seed: int, db_path: Path | None,
+                use_mock_feed: bool, speed: float, seed: int | None, db_path: Path | None,
                 run_id: str | None, config_dir: Path | None, timeframes: str | None,
                 metrics_port: int | None, metrics_host: str, no_metrics: bool,
                 telemetry: Path | None, account: str | None, bars_path: Path | None = None,

@@ -128,3 +128,24 @@ def test_unknown_account_is_refused_and_a_new_one_starts_clean(tmp_path: Path) -
     assert ok.returncode == 0, ok.stderr
     assert state(db, "portfolio", "small")["equity"] == pytest.approx(2500, rel=0.05)
     assert os.path.exists(db)
+
+
+def test_the_mock_market_of_an_account_keeps_its_seed(tmp_path: Path) -> None:
+    """A restart with another --seed would move the account's positions into another
+    market's prices: refused with one line naming the seed it trades; the same seed (given or
+    left out) continues, and another account may take another seed."""
+    db = tmp_path / "seed.db"
+    first = ats(*RUN, "--max-cycles", "3", "--db", str(db), "--seed", "7")
+    assert first.returncode == 0, first.stderr
+    other = ats(*RUN, "--max-cycles", "1", "--db", str(db), "--seed", "8")
+    said = " ".join(other.stderr.split())
+    assert other.returncode == 2, other.stderr
+    assert "account paper trades the mock market of seed 7" in said and "--seed 7" in said
+    assert "Traceback" not in other.stderr
+    again = ats(*RUN, "--max-cycles", "1", "--db", str(db), "--seed", "7")
+    assert again.returncode == 0, again.stderr
+    made = ats("account", "new", "b", "--db", str(db))
+    assert made.returncode == 0, made.stderr
+    ok = ats(*RUN, "--max-cycles", "1", "--db", str(db), "--account", "b", "--seed", "8")
+    assert ok.returncode == 0, ok.stderr
+    assert state(db, "clock", "b")["mock_seed"] == 8 and state(db, "clock")["mock_seed"] == 7
