@@ -6,6 +6,7 @@ from what actually ran), because the TUI and Grafana show exactly this and nothi
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from ats.brain.state import (
@@ -63,6 +64,17 @@ def signal_line(sig: StrategySignal) -> str:
              conf=sig.confidence, tf=sig.timeframe, reason=render(sig.reason))
 
 
+def _waiting(strat: Any, ts: int) -> str | None:
+    """What an enabled strategy without a signal yet waits for: its setup, checked at the
+    next close of its own timeframe (the desk's answer to "why no order yet?")."""
+    tf = getattr(strat, "timeframe", None)
+    if not isinstance(tf, str):
+        return None
+    step = timeframe_ms(tf)
+    at = datetime.fromtimestamp((ts // step + 1) * step / 1000, tz=UTC).strftime("%H:%M")
+    return t("said.strategy.waiting", tf=tf, at=at)
+
+
 def _strategies(o: CycleHost, ts: int) -> tuple[StrategyView, ...]:
     sel = o.selection
     cooldown = o.registry.get("manage_cooldown")
@@ -88,6 +100,8 @@ def _strategies(o: CycleHost, ts: int) -> tuple[StrategyView, ...]:
             status = "active"
         else:
             status = "enabled" if may_open else "standby"
+        if text is None and status == "enabled":
+            text = _waiting(sel.strategies[name], ts)
         refused = o.refusals.get(name)
         if refused and name not in sel.disabled:
             text = (f"{text}; " if text else "") + t("sizing.refused", reason=render(refused))

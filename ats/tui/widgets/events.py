@@ -37,6 +37,13 @@ def _num(x: Any) -> str:
     return f"{x:.6g}" if isinstance(x, int | float) else str(x)
 
 
+def _money(x: Any) -> str:
+    """A fee in the account's currency: cents, or four decimals for a fee below a cent."""
+    if not isinstance(x, int | float):
+        return str(x)
+    return f"{x:,.2f}" if x == 0 or abs(x) >= 0.01 else f"{x:.4f}"
+
+
 def _side(side: Any) -> str:
     return t(f"desk2.side.{side}") if side in ("buy", "sell") else str(side)
 
@@ -75,7 +82,7 @@ def record_lines(r: JournalRecord) -> list[LogLine]:
         out.append(LogLine(r.ts, "fill", t("desk2.ev.fill", side=_side(x.get("side")),
                                            qty=_num(x.get("qty")), symbol=x.get("symbol"),
                                            price=_num(x.get("price")),
-                                           fee=_num(x.get("fee", 0))), r.id))
+                                           fee=_money(x.get("fee", 0))), r.id))
     for x in p.get("rejections") or []:
         out.append(LogLine(r.ts, "reject", t("desk2.ev.reject", strategy=x.get("strategy"),
                                              symbol=x.get("symbol"), code=x.get("code"),
