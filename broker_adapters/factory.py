@@ -33,9 +33,11 @@ def cost_model_for(name: str, adapters_cfg: AdaptersConfig) -> CostModel:
         )
     fees = getattr(adapters_cfg, name).fees
     p = adapters_cfg.paper
+    by_class = getattr(getattr(adapters_cfg, name), "fees_by_class", None) or {}
     return CostModel(
         maker_fee=fees.maker, taker_fee=fees.taker, slippage_bps_base=p.slippage_bps_base,
         depth_impact_bps=p.depth_impact_bps, vol_impact=p.vol_impact,
+        class_fees=tuple((c, f.maker, f.taker) for c, f in sorted(by_class.items())),
     )
 
 

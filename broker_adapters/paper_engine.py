@@ -558,7 +558,8 @@ class PaperEngine:
     def _fill(self, rec: OrderRecord, qty: float, price: float, now_ms: int, *,
               maker: bool) -> None:
         it = rec.intent
-        fee = self.costs.fee(qty * price * self._value(it.symbol), maker=maker)
+        costs = self.costs.for_class(self.specs[it.symbol].asset_class)
+        fee = costs.fee(qty * price * self._value(it.symbol), maker=maker)
         if self._fill_ts and now_ms < self._fill_ts[-1]:
             now_ms = self._fill_ts[-1]  # fills stay in time order: fills_since bisects on it
         # The fill id is the order's id plus the fill's number within it: unique across

@@ -72,9 +72,10 @@ def check_tradability(symbols: SymbolsConfig, adapters: AdaptersConfig, gov: Gov
                 stop = STOP_ATR * atr
                 cost = 0.0
                 if costs is not None:
+                    fees = costs.for_class(prof.asset_class)
                     cost = round_trip_cost(prof.price, prof.price - stop,
-                                           prof.price * prof.spread_bps / 1e4, costs.taker_fee,
-                                           costs.slippage_bps_base)
+                                           prof.price * prof.spread_bps / 1e4, fees.taker_fee,
+                                           fees.slippage_bps_base)
                 risk = prof.min_qty * prof.contract_size * (stop + cost) * rate / acct
                 out.append(Tradability(name, sym, tf, risk, budget, account))
     return out

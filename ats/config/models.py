@@ -159,12 +159,18 @@ class Fees(Strict):
     taker: Num = Field(0.0005, ge=0, le=0.01)
 
 
+AssetClass = Literal["crypto_perp", "crypto_spot", "fx", "metal", "index"]
+
+
 class MockAdapterConfig(Strict):
     seed: Int = 42
     speed: Num = Field(60.0, gt=0)
     start: str = "2026-01-05T00:00:00Z"
     correlation: Num = Field(0.3, ge=-1, le=1)
     fees: Fees = Fees()
+    # The mock lists crypto perpetuals next to FX and metals; each pays what its own kind of
+    # venue charges (a crypto exchange's taker fee is ~7x an FX ECN commission).
+    fees_by_class: dict[AssetClass, Fees] = Field(default_factory=dict)
 
 
 class BingxAdapterConfig(Strict):

@@ -9,7 +9,7 @@ trades (the parity test checks it trade for trade); two models would drift and f
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ats.domain.types import Side
 
@@ -28,6 +28,16 @@ class CostModel:
     slippage_bps_base: float = 1.0
     depth_impact_bps: float = 10.0
     vol_impact: float = 0.1
+    # (asset class, maker, taker) where a class pays other fees than the venue's default:
+    # the mock market lists crypto perpetuals and FX/metals side by side
+    class_fees: tuple[tuple[str, float, float], ...] = ()
+
+    def for_class(self, asset_class: str) -> CostModel:
+        """The costs an instrument of ``asset_class`` pays (the defaults when none is set)."""
+        for name, maker, taker in self.class_fees:
+            if name == asset_class:
+                return replace(self, maker_fee=maker, taker_fee=taker, class_fees=())
+        return self
 
     def slippage_bps(self, size: float, visible_depth: float, range_bps: float = 0.0) -> float:
         """Expected slippage for ``size`` against ``visible_depth`` (same units) and volatility."""

@@ -24,6 +24,9 @@ class GateConfig:
     max_trades_per_day: float = 24.0
     max_abs_correlation: float | None = None  # None: governance.correlation.threshold
     min_dsr: float = 0.95
+    # False when the bars' volume counts ticks (MT5 recorded FX/CFDs), not traded size: a
+    # share of it means nothing, so the liquidity gate says "not measured" instead of failing
+    volume_is_size: bool = True
 
     @classmethod
     def from_governance(cls, gov: Governance, **over: float) -> GateConfig:
@@ -103,7 +106,11 @@ def evaluate_gates(
         GateCheck("trade_frequency", per_day <= cfg.max_trades_per_day, per_day,
                   cfg.max_trades_per_day, "trades per day"),
         GateCheck("liquidity", m.participation <= part_limit, m.participation, part_limit,
-                  "mean share of bar volume per entry <= max_child_share_of_depth"),
+                  "mean share of bar volume per entry <= max_child_share_of_depth")
+        if cfg.volume_is_size else
+        GateCheck("liquidity", True, 0.0, part_limit,
+                  "not measured: the bars' volume is MT5 tick volume (a count of quotes, not "
+                  "a traded size)"),
         GateCheck("correlation", worst_val < max_corr, worst_val, max_corr,
                   f"max |rho| to live strategies ({worst or 'none'})"),
         GateCheck("expectancy", m.expectancy > 0, m.expectancy, 0.0, "mean net pnl per trade"),

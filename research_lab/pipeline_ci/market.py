@@ -86,8 +86,19 @@ def cost_model(spec: MarketSpec, config_dir: Path) -> CostModel:
     from broker_adapters.factory import cost_model_for, fees_venue_for
 
     if not is_file(spec):
-        return cost_model_for("mock", load_adapters(config_dir / "adapters.yaml"))
+        from broker_adapters.mock.profiles import profile_for
+
+        mock = cost_model_for("mock", load_adapters(config_dir / "adapters.yaml"))
+        return mock.for_class(profile_for(spec.symbol).asset_class)
     return recorded_costs(fees_venue_for((spec.symbol,)), config_dir)
+
+
+def volume_is_size(spec: MarketSpec) -> bool:
+    """Does the market's bar volume count traded size? The mock's does; recorded bars of a
+    symbol that trades on MT5 (FX, metals, CFDs) carry tick volume, a count of quotes."""
+    from broker_adapters.factory import fees_venue_for
+
+    return not (is_file(spec) and fees_venue_for((spec.symbol,)) == "mt5")
 
 
 def recorded_costs(venue: str, config_dir: Path) -> CostModel:

@@ -9,7 +9,7 @@ generating more candidates raises the bar each of them has to clear.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -142,6 +142,9 @@ def stage_gates(st: RunState, lab: Lab, cfg: GateConfig | None = None) -> None:
                               start_ms=oos_start, skipped=skipped)
     st.notes += [f"correlation gate could not check {s}" for s in skipped]
     cfg = cfg or GateConfig.from_governance(lab.governance, min_trades=st.settings.min_trades)
+    if not mk.volume_is_size(st.settings.market):
+        cfg = replace(cfg, volume_is_size=False)
+        st.notes.append("liquidity gate not measured: the bars' volume is MT5 tick volume")
     days = (int(bars.ts[-1]) - oos_start) / 86_400_000
     results = walkforwards(st, lab, [c.spec for c in todo], "walkforward")
     for i, (c, wf) in enumerate(zip(todo, results, strict=True)):

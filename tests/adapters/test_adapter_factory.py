@@ -116,3 +116,33 @@ def test_real_mt5_adapter_is_wrapped_in_paper_mode() -> None:
     pb = build("mt5")
     assert isinstance(pb, PaperBroker) and isinstance(pb.venue, Mt5Adapter)
     assert isinstance(build("mt5", mode=Mode.DEMO), Mt5Adapter)
+
+
+async def test_the_mock_charges_each_asset_class_its_own_venues_fees() -> None:
+    """Crypto perpetuals pay the exchange's taker fee, FX and metals an ECN commission —
+    as the shipped adapters.yaml says; one fee for all made EURUSD pay 7x what MT5 charges."""
+    from ats.config import load_adapters
+
+    shipped = cost_model_for("mock", load_adapters())
+    assert shipped.for_class("crypto_perp").taker_fee == 0.0005
+    assert shipped.for_class("fx").taker_fee == shipped.for_class("metal").taker_fee == 0.00007
+    assert shipped.for_class("fx").class_fees == ()
+    cfg = AdaptersConfig(mock=MockAdapterConfig(
+        seed=9, fees=Fees(maker=0.0001, taker=0.0009),
+        fees_by_class={"fx": Fees(maker=0.0, taker=0.0001)}))
+    pb = create_adapter("mock", mode=Mode.PAPER, adapters_cfg=cfg, symbols_cfg=SYMBOLS,
+                        settings=Settings(), clock=FixedClock(NOW))
+    await pb.connect()
+    await pb.place_order(OrderIntent("fx1", "EURUSD", Side.BUY, 0.1))
+    await pb.place_order(OrderIntent("cr1", "BTC/USDT:USDT", Side.BUY, 0.01))
+    fills = {f.symbol: f for f in await pb.fills_since(0)}
+    eur, btc = fills["EURUSD"], fills["BTC/USDT:USDT"]
+    eur_notional = eur.qty * eur.price * pb.engine.specs["EURUSD"].contract_size
+    assert eur.fee == pytest.approx(eur_notional * 0.0001)
+    assert btc.fee == pytest.approx(btc.qty * btc.price
+                                    * pb.engine.specs["BTC/USDT:USDT"].contract_size * 0.0009)
+
+
+def test_an_unknown_asset_class_in_the_mock_fees_is_refused() -> None:
+    with pytest.raises(ValueError, match="fees_by_class"):
+        MockAdapterConfig(fees_by_class={"stocks": Fees()})  # type: ignore[dict-item]

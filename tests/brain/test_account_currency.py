@@ -43,7 +43,7 @@ async def test_usdjpy_is_sized_and_booked_in_dollars(tmp_path: Path) -> None:
     # Risk at the stop, by hand: lots x 100,000 x (stop distance + round-trip costs) in JPY,
     # divided by USDJPY for dollars. Costs: the bar's spread plus fee and slippage per side.
     bars = orch.windows[("USDJPY", "1m")].view()
-    cm = orch.ctx.cost_model
+    cm = orch.ctx.cost_model.for_class("fx")  # FX pays the ECN commission, not crypto fees
     rng = (bars.high[-1] - bars.low[-1]) / bars.close[-1] * 1e4
     cost = round_trip_cost(plan["entry"], plan["stop"], float(bars.spread[-1]), cm.taker_fee,
                            cm.slippage_bps_base + cm.vol_impact * rng)
@@ -85,7 +85,7 @@ async def test_eur_account_sizes_eurusd_in_euros(tmp_path: Path) -> None:
     assert orch.fx.rate("USD") == pytest.approx(1.0 / eurusd)
     plan = rec["plans"][0]
     bars = orch.windows[("EURUSD", "1m")].view()
-    cm = orch.ctx.cost_model
+    cm = orch.ctx.cost_model.for_class("fx")  # FX pays the ECN commission, not crypto fees
     rng = (bars.high[-1] - bars.low[-1]) / bars.close[-1] * 1e4
     cost = round_trip_cost(plan["entry"], plan["stop"], float(bars.spread[-1]), cm.taker_fee,
                            cm.slippage_bps_base + cm.vol_impact * rng)
@@ -185,7 +185,7 @@ async def test_usdjpy_on_the_fake_mt5_demo_account_is_sized_in_dollars(
     usdjpy = 1.0 / orch.fx.rate("JPY")
     assert 140 < usdjpy < 160  # the terminal's own price (1 / tick value per JPY)
     bars = orch.windows[("USDJPY", "1h")].view()
-    cm = orch.ctx.cost_model
+    cm = orch.ctx.cost_model.for_class("fx")  # MT5: one fee for every class
     rng = (bars.high[-1] - bars.low[-1]) / bars.close[-1] * 1e4
     cost = round_trip_cost(plan["entry"], plan["stop"], float(bars.spread[-1]), cm.taker_fee,
                            cm.slippage_bps_base + cm.vol_impact * rng)

@@ -87,3 +87,22 @@ def test_the_luckiest_of_a_thousand_random_strategies_fails_the_dsr_gate() -> No
                             best.skew, best.kurtosis)
     assert lucky < 0.95  # ...but not once the thousand trials are counted
     assert alone > lucky
+
+
+def test_tick_volume_leaves_the_liquidity_gate_unmeasured_not_failed() -> None:
+    """MT5's recorded FX bars count quotes, not lots: a share of that volume failed every FX
+    candidate. The gate says so instead; on the mock's (sized) volume it still judges."""
+    from research_lab.pipeline_ci.gates import GateConfig
+    from research_lab.pipeline_ci.market import MarketSpec, volume_is_size
+
+    assert not volume_is_size(MarketSpec(market="file:eurusd.csv", symbol="EURUSD"))
+    assert volume_is_size(MarketSpec(market="file:btc.csv", symbol="BTC/USDT:USDT"))
+    assert volume_is_size(MarketSpec(market="mock-trending", symbol="EURUSD"))
+    heavy = dataclasses.replace(GOOD, participation=40.0)  # 40 "lots" per tick
+    assert not gates(heavy)["liquidity"]
+    cfg = dataclasses.replace(GateConfig.from_governance(Governance()), volume_is_size=False)
+    rep = evaluate_gates("c", heavy, Governance(), returns=np.linspace(-1, 1, 50),
+                         live_returns={}, n_trials=30, sharpe_variance=1 / 3000, days=120.0,
+                         cfg=cfg)
+    liq = next(c for c in rep.checks if c.name == "liquidity")
+    assert liq.passed and "not measured" in liq.detail and "tick volume" in liq.detail

@@ -143,7 +143,7 @@ class PlanPosition:
         fit = signal.meta.get("fit_score") if signal.meta else None
         mult = confidence_multiplier(signal.confidence, atr, atr_ref,
                                      fit if isinstance(fit, int | float) else None)
-        cm = ctx.cost_model
+        cm = ctx.cost_model.for_class(instrument.asset_class)
         cost = round_trip_cost(entry, stops.stop, spread, cm.taker_fee,
                                cm.slippage_bps_base + cm.vol_impact * max(0.0, range_bps))
         sig = replace(signal, stop_hint=stops.stop, take_hint=stops.take)
