@@ -126,7 +126,8 @@ def _risk_view(o: CycleHost) -> RiskView:
     # "Risk per trade now": the engine's budget from the live portfolio state (bonus, drawdown
     # cut, open risk, loss streak); the focused symbol's volatility applies when one is focused.
     vq = o.vol_quantiles.get(o.focus) if o.focus else None
-    now = o.ctx.risk_engine.risk_budget_pct(pf.risk_state(vol_quantile=vq))
+    engine = o.ctx.risk_engine  # always set by the orchestrator; optional for tool tests
+    now = engine.risk_budget_pct(pf.risk_state(vol_quantile=vq)) if engine is not None else 0.0
     if o.locks.blocked:
         now = 0.0
     return RiskView(

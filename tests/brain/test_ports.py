@@ -21,7 +21,8 @@ REPO = Path(__file__).resolve().parents[2]
 STAGES = ("cycle", "cycle_support", "recovery", "snapshot", "day_boundary", "funding",
           "account", "actions", "ports")
 TYPED = [f"ats/brain/{m}.py" for m in (*STAGES, "orchestrator")] + [
-    "storage/protocol.py"]
+    "storage/protocol.py"] + sorted(
+    str(p.relative_to(REPO)) for p in (REPO / "ats" / "brain" / "tools").glob("*.py"))
 
 
 def _imports(path: Path) -> set[str]:

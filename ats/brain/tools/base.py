@@ -17,6 +17,11 @@ from ats.domain.costs import CostModel
 
 if TYPE_CHECKING:
     from ats.brain.state import BrainSnapshot
+    from ats.domain.fx import FxRates
+    from ats.portfolio import PortfolioController
+    from ats.risk import RiskEngine
+    from broker_adapters.base import BrokerAdapter
+    from storage.protocol import Ledger
 
 
 class ToolError(Exception):
@@ -54,17 +59,17 @@ class ToolContext:
     ts: int = 0
     cycle: int = 0
     run_id: str = ""
-    risk_engine: Any = None  # ats.risk.RiskEngine
-    portfolio: Any = None  # ats.portfolio.PortfolioController
-    adapter: Any = None  # broker_adapters.base.BrokerAdapter
-    dao: Any = None  # storage.protocol.Persistence
+    risk_engine: RiskEngine | None = None
+    portfolio: PortfolioController | None = None
+    adapter: BrokerAdapter | None = None
+    dao: Ledger | None = None
     cost_model: CostModel = field(default_factory=CostModel)
     # VST/demo: the most equity sizing may count (VIRTUAL_EQUITY), whatever the venue's
     # virtual balance says (100k VST must not size like 100k of the trader's money).
     equity_cap: float | None = None
     # The venue's rates to the account currency (ats.domain.fx.FxRates), kept current by the
     # orchestrator: notional caps are in the account currency.
-    fx: Any = None
+    fx: FxRates | None = None
     venue: str = ""
     virtual_asset: str | None = None
     sinks: Sequence[Callable[[BrainSnapshot], None]] = ()
@@ -75,5 +80,7 @@ class BaseTool(Protocol):
     """A tool: a spec and a call. ``__call__`` may be sync or ``async``."""
 
     spec: ToolSpec
-
-    def __call__(self, ctx: ToolContext, **kwargs: Any) -> Any: ...
+    # Each tool names its own keyword arguments (the registry checks them against ``spec``),
+    # so the protocol types the call as "context first, then whatever the spec says".
+    @property
+    def __call__(self) -> Callable[..., Any]: ...
