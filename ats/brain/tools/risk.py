@@ -46,7 +46,7 @@ class GuardDrawdown:
         kill_why = Said("reason.guard_kill_switch", dd=float(trailing_dd_pct),
                         limit=float(locks.trailing_dd_kill_switch),
                         hours=locks.trailing_dd_window_hours) if kill else ""
-        daily_why = Said("reason.daily_lock", pnl=float(daily_pnl_pct),
+        daily_why = Said("reason.guard_daily_lock", pnl=float(daily_pnl_pct),
                          limit=float(locks.daily_max_loss)) if daily else ""
         reason = (Said("reason.guard_both", kill=kill_why, daily=daily_why)
                   if kill_why and daily_why else kill_why or daily_why)
