@@ -17,6 +17,7 @@ import pytest
 from ats import i18n
 from ats.brain.runtime import RunOptions, build_orchestrator
 from ats.domain import FixedClock
+from ats.i18n.said import render
 from ats.tui.app import DeskApp
 from ats.tui.launch import desk_for
 from storage.dao import PersistDAO
@@ -96,6 +97,12 @@ async def test_a_carried_lock_reads_in_russian_with_the_accounts_unlock_command(
     _, text = await _restart(db, clock, "run-4")
     assert "аварийный стоп включён вручную: учебная тревога" in text, text
     assert f'ats unlock --kill-switch --reason "…" --account {ACCOUNT} --db {db}' in text, text
+    # the journal's restart note quotes the saved cause; the desk's log reads it in Russian
+    with PersistDAO(db, account=ACCOUNT) as dao:
+        note = [r for r in dao.journal_tail(20, kind="lock") if "after restart" in r.text][-1]
+    assert render(note.text, note.payload.get("said"), "ru") == (
+        "аварийный стоп всё ещё включён после перезапуска: аварийный стоп включён вручную: "
+        "учебная тревога")
 
     # 4. the English desk reads the same saved causes in English
     i18n.set_language("en")
