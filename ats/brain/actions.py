@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ats.brain.agents import ExecInput, ExitRequest
 from ats.brain.cycle_support import book_fills
+from ats.i18n.said import Said
 from broker_adapters.errors import VenueError
 
 if TYPE_CHECKING:
@@ -93,8 +94,8 @@ async def _flatten(o: ActionHost, w: CycleWork, symbols: list[str], reason: str
         pos = o.portfolio.positions.get(sym)
         if pos is None or not pos.qty:
             continue
-        exits.append(ExitRequest(sym, pos.side.opposite, abs(pos.qty), f"trader: {reason}",
-                                 pos.strategy))
+        exits.append(ExitRequest(sym, pos.side.opposite, abs(pos.qty),
+                                 Said("reason.trader_exit", reason=reason), pos.strategy))
     if not exits:
         return [], []
     try:

@@ -32,7 +32,7 @@ from ats.brain.cycle_support import (
 from ats.brain.day_boundary import book_day_boundary
 from ats.brain.report import cycle_text, signal_text
 from ats.domain import Position, Quote, StrategySignal, timeframe_ms
-from ats.i18n.said import said_record
+from ats.i18n.said import Said, said_record
 from broker_adapters.base import VenueProtection
 from broker_adapters.errors import VenueError
 from storage.errors import DatabaseLockedError, InvalidDataError, StorageError
@@ -183,11 +183,10 @@ async def _housekeeping(o: CycleHost, w: CycleWork) -> None:
     kill, daily = o.locks.refresh_released(w.ts)
     if kill:
         o.rebase_drawdown(w.ts)
-        o.journal_event("unlock", "kill switch released by ats unlock; drawdown re-based")
+        o.journal_event("unlock", Said("reason.lock.kill_released_cli"))
     if daily:
         o.portfolio.reset_day(w.ts)
-        o.journal_event("unlock", "daily lock released by ats unlock; the day's loss "
-                        "budget restarts from the current equity")
+        o.journal_event("unlock", Said("reason.lock.daily_released_cli"))
     if not o.connected:
         try:
             await o.adapter.connect()
@@ -340,7 +339,8 @@ async def _risk(o: CycleHost, w: CycleWork) -> None:
     w.exits = protective + [e for e in w.risk.exits if e.symbol not in seen]
     w.rejections.extend(w.risk.rejections)
     for rej in w.risk.rejections:
-        o.refusals[rej.strategy] = f"{rej.symbol}: {rej.reason}"
+        o.refusals[rej.strategy] = Said("reason.for_symbol", symbol=rej.symbol,
+                                        reason=rej.reason)
     for plan in w.risk.plans:
         o.refusals.pop(plan.strategy, None)
     if lock.blocked:
@@ -355,7 +355,8 @@ async def _risk(o: CycleHost, w: CycleWork) -> None:
             if o.shadow.open(plan):
                 w.shadow_plans.append(plan)
         for rej in sh.rejections:
-            o.shadow.score(rej.strategy).last_signal = f"rejected: {rej.reason}"
+            o.shadow.score(rej.strategy).last_signal = Said("said.strategy.rejected",
+                                                            reason=rej.reason)
     for key in w.new_bars:
         if o.shadow.scores:
             o.shadow.on_bar(key[0], bars[key])
@@ -367,7 +368,7 @@ async def _execute(o: CycleHost, w: CycleWork) -> None:
         if not o.connected:
             for p in plans:
                 w.rejections.append(Rejection(p.symbol, p.strategy, "disconnected",
-                                              f"not sent: {o.venue} disconnected"))
+                                              Said("reason.disconnected", venue=o.venue)))
             if exits:
                 w.warn("exec", f"{len(exits)} exit(s) wait for the venue to reconnect: "
                        + ", ".join(f"{e.symbol} ({e.reason})" for e in exits))

@@ -11,13 +11,14 @@ passed the limit, and only then lets the new day begin.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ats.brain.agents import MonitorInput
 from ats.domain import timeframe_ms
 from ats.domain.clock import ms_to_datetime
+from ats.i18n.said import Said, said_record
 
 if TYPE_CHECKING:
     from ats.brain.cycle import CycleWork
@@ -54,12 +55,15 @@ def book_day_boundary(o: CycleHost, w: CycleWork) -> None:
                             trailing_dd_pct=res.trailing_dd_pct)
     events = list(o.locks.apply_guard(guard, at))
     date = ms_to_datetime(at).strftime("%Y-%m-%d")
-    o.journal_event("day", f"day {date} closed at {res.daily_pnl_pct:+.2%} (equity "
-                    f"{res.equity:,.2f}, marked at the boundary)",
+    o.journal_event("day", Said("reason.lock.day_closed", date=date,
+                                pnl=float(res.daily_pnl_pct), equity=float(res.equity)),
                     {"day": date, "daily_pnl_pct": res.daily_pnl_pct, "equity": res.equity,
                      "locks": [e.name for e in events]})
     for ev in events:  # journaled at the old day's last moment: the day they belong to
         o.counters.locks.append(f"{ev.kind} {ev.name}: {ev.reason}")
-        o.dao.journal(ev.kind, {"lock": ev.name, "reason": ev.reason, "message": ev.reason},
-                      ts=at, run_id=o.run_id, text=ev.reason)
+        body: dict[str, Any] = {"lock": ev.name, "reason": ev.reason, "message": ev.reason}
+        rec = said_record(ev.reason)
+        if rec is not None:  # the desk shows the cause in the reader's language
+            body["said"] = rec
+        o.dao.journal(ev.kind, body, ts=at, run_id=o.run_id, text=ev.reason)
     o.lock_events([o.locks.roll_day(w.ts)])  # the old day's lock ends with the old day

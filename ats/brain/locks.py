@@ -8,12 +8,18 @@
 Exits are never blocked by any lock. Daily lock and kill switch are saved through the DAO
 on every change so a restart comes back locked; the governance lock is not saved, because a
 restart reloads (and re-validates) the edited file — that is the intended way to apply it.
+
+A lock's reason is a ``Said``: the saved state keeps its catalogue record (``said``) next to
+the English text, so a lock carried over a restart still shows its cause in the reader's
+language. A state saved before records existed loads with its English text.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+from ats.i18n.said import Said, from_record, said_record
 
 DAY_MS = 86_400_000
 DAILY = "daily_lock"
@@ -54,10 +60,10 @@ class LockManager:
         d = self.dao.load_lock_state(self.daily_key) or {}
         self.daily_lock = bool(d.get("engaged", False))
         self.daily_day = d.get("day")
-        self.daily_reason = str(d.get("reason", ""))
+        self.daily_reason = _stored_reason(d)
         k = self.dao.load_lock_state(self.kill_key) or {}
         self.kill_switch = bool(k.get("engaged", False))
-        self.kill_reason = str(k.get("reason", ""))
+        self.kill_reason = _stored_reason(k)
         rel = k.get("released_at")
         self.kill_released_at = int(rel) if rel is not None and not self.kill_switch else None
 
@@ -85,18 +91,20 @@ class LockManager:
 
     def _save_daily(self, ts: int) -> None:
         self.dao.save_lock_state(self.daily_key, {"engaged": self.daily_lock, "day": self.daily_day,
-                                         "reason": self.daily_reason}, ts=ts)
+                                                  "reason": self.daily_reason,
+                                                  "said": said_record(self.daily_reason)}, ts=ts)
 
     def _save_kill(self, ts: int) -> None:
         self.dao.save_lock_state(self.kill_key, {"engaged": self.kill_switch,
-                                                 "reason": self.kill_reason}, ts=ts)
+                                                 "reason": self.kill_reason,
+                                                 "said": said_record(self.kill_reason)}, ts=ts)
 
     # ------------------------------------------------------------------ transitions
     def roll_day(self, ts: int) -> LockEvent | None:
         """Release the daily lock once the UTC day it was set on is over."""
         if self.daily_lock and self.daily_day is not None and ts // DAY_MS > self.daily_day:
             self.daily_lock = False
-            reason = "daily lock released: new UTC day"
+            reason = Said("reason.lock.daily_new_day")
             self.daily_reason = ""
             self._save_daily(ts)
             return LockEvent("unlock", DAILY, reason, ts)
@@ -107,20 +115,20 @@ class LockManager:
         events: list[LockEvent] = []
         if guard.kill_switch and not self.kill_switch:
             self.kill_switch = True
-            self.kill_reason = _part(guard.reason, "kill switch")
+            self.kill_reason = _own_cause(guard, KILL)
             self._save_kill(ts)
             events.append(LockEvent("lock", KILL, self.kill_reason, ts))
         if guard.daily_lock and not self.daily_lock:
             self.daily_lock = True
             self.daily_day = ts // DAY_MS
-            self.daily_reason = _part(guard.reason, "daily lock")
+            self.daily_reason = _own_cause(guard, DAILY)
             self._save_daily(ts)
             events.append(LockEvent("lock", DAILY, self.daily_reason, ts))
         return events
 
     def engage_kill(self, reason: str, ts: int) -> LockEvent:
         self.kill_switch = True
-        self.kill_reason = f"kill switch engaged manually: {reason}"
+        self.kill_reason = Said("reason.lock.kill_manual", reason=reason)
         self._save_kill(ts)
         return LockEvent("lock", KILL, self.kill_reason, ts)
 
@@ -130,20 +138,19 @@ class LockManager:
         self.kill_released_at = ts
         self.dao.save_lock_state(self.kill_key, {"engaged": False, "reason": "", "released_at": ts,
                                         "released_reason": reason}, ts=ts)
-        return LockEvent("unlock", KILL, f"kill switch unlocked: {reason}", ts)
+        return LockEvent("unlock", KILL, Said("reason.lock.kill_unlocked", reason=reason), ts)
 
     def unlock_daily(self, reason: str, ts: int) -> LockEvent:
         self.daily_lock = False
         self.daily_reason = ""
         self._save_daily(ts)
-        return LockEvent("unlock", DAILY, f"daily lock unlocked: {reason}", ts)
+        return LockEvent("unlock", DAILY, Said("reason.lock.daily_unlocked", reason=reason), ts)
 
     def lock_governance(self, path: str, ts: int) -> LockEvent | None:
         if self.governance_locked:
             return None
         self.governance_locked = True
-        self.governance_reason = (f"governance file {path} changed on disk while running: "
-                                  "trading locked until restart (restart to apply the edit)")
+        self.governance_reason = Said("reason.lock.governance", path=str(path))
         return LockEvent("lock", "governance", self.governance_reason, ts)
 
     # ------------------------------------------------------------------ reading
@@ -156,10 +163,27 @@ class LockManager:
         if self.governance_locked:
             return "governance_lock", self.governance_reason
         if self.kill_switch:
-            return "kill_switch", self.kill_reason or "kill switch engaged"
+            return "kill_switch", self.kill_reason or Said("reason.lock.kill_engaged")
         if self.daily_lock:
-            return "daily_lock", self.daily_reason or "daily lock engaged"
+            return "daily_lock", self.daily_reason or Said("reason.lock.daily_engaged")
         return "", ""
+
+
+def _stored_reason(state: dict[str, Any]) -> str:
+    """A saved lock's reason: the ``Said`` its record names, else the stored text (a state
+    saved before records existed, or naming a key this version no longer has)."""
+    text = str(state.get("reason", "") or "")
+    if not text:
+        return ""
+    back = from_record(state.get("said"))
+    return back if back is not None else text
+
+
+def _own_cause(guard: Any, name: str) -> str:
+    """The guard's cause for one lock: its own field (a ``Said``), else the piece of the
+    joined reason that names the lock."""
+    own = getattr(guard, "kill_reason" if name == KILL else "daily_reason", "")
+    return own or _part(guard.reason, name.replace("_", " "))
 
 
 def _part(reason: str, key: str) -> str:

@@ -49,7 +49,7 @@ from ats.brain.tools import ToolContext, ToolRegistry
 from ats.brain.venue_timing import TimedVenue
 from ats.config.loader import LockedGovernance
 from ats.domain import Bars, Clock, FxRates, InstrumentSpec, Mode, timeframe_ms
-from ats.i18n.said import said_record
+from ats.i18n.said import Said, said_record
 from broker_adapters.errors import SessionFatalError, VenueError
 from storage.accounts import AccountBusyError
 from storage.errors import StorageError
@@ -545,10 +545,10 @@ class BrainOrchestrator:
     def lock_status(self) -> LockStatus:
         code, reason = self.locks.status()
         if not code and self.reconcile_block:
-            return LockStatus(True, "reconcile", "ledger and venue disagree: "
-                              f"{self.reconcile_block} — run `ats doctor`")
+            return LockStatus(True, "reconcile", Said("reason.lock.reconcile",
+                                                      detail=str(self.reconcile_block)))
         if not code and self.paused:
-            return LockStatus(True, "paused", "trading paused by the trader")
+            return LockStatus(True, "paused", Said("reason.lock.paused"))
         return LockStatus(bool(code), code, reason)
 
     def _journal_cycle(self, work: CycleWork) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from ats.domain import OrderStatus, Position
+from ats.i18n.said import Said
 from broker_adapters.errors import VenueError
 
 if TYPE_CHECKING:
@@ -127,8 +128,8 @@ async def recover(o: CycleHost) -> None:
                          "positions": {s: p.qty for s, p in pf.positions.items()},
                          "open_orders": sorted(o.exec_agent.open_orders)})
     if o.locks.kill_switch:
-        o.journal_event("lock", "kill switch still engaged after restart: "
-                        f"{o.locks.kill_reason}", level="warning")
+        o.journal_event("lock", Said("reason.lock.kill_after_restart",
+                                     reason=o.locks.kill_reason), level="warning")
     if o.locks.daily_lock:
         o.lock_events([o.locks.roll_day(now)])
 

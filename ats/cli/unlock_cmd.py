@@ -55,8 +55,9 @@ def unlock_command(kill: bool, daily: bool, reason: str, account: str | None,
                 console.print(t("brain.unlock.not_engaged", name=name))
                 continue
             state.update({"engaged": False, "released_reason": reason, "released_at": now,
-                          "previous_reason": state.get("reason", "")})
-            state["reason"] = ""
+                          "previous_reason": state.get("reason", ""),
+                          "previous_said": state.get("said")})
+            state["reason"], state["said"] = "", None
             dao.save_lock_state(key, state, ts=now)
             text = (f"{name.replace('_', ' ')} of account {acct} unlocked by the trader: "
                     f"{reason}")

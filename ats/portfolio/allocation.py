@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from ats.i18n.said import Said
 from ats.risk.plan import TradePlan
 
 
@@ -11,12 +12,17 @@ def plan_problem(plan: TradePlan) -> str:
     """Why a plan cannot be booked at all (empty string when it can)."""
     nums = (plan.qty, plan.risk_amount, plan.notional, plan.entry)
     if not all(isinstance(x, int | float) and math.isfinite(x) for x in nums):
-        return f"plan for {plan.symbol} has a non-finite number {nums!r}"
+        return Said("reason.plan_non_finite", symbol=plan.symbol, qty=_arg(plan.qty),
+                    risk=_arg(plan.risk_amount), notional=_arg(plan.notional),
+                    entry=_arg(plan.entry))
     if plan.qty <= 0 or plan.risk_amount < 0 or plan.notional < 0 or plan.entry <= 0:
-        return (f"plan for {plan.symbol} needs qty > 0, entry > 0, risk >= 0, notional >= 0 "
-                f"(got qty={plan.qty}, entry={plan.entry}, risk={plan.risk_amount}, "
-                f"notional={plan.notional})")
+        return Said("reason.plan_invalid", symbol=plan.symbol, qty=plan.qty, entry=plan.entry,
+                    risk=plan.risk_amount, notional=plan.notional)
     return ""
+
+
+def _arg(x: object) -> float | str:
+    return float(x) if isinstance(x, int | float) else str(x)
 
 
 def room_qty(room: float, per_unit: float) -> float:

@@ -17,6 +17,7 @@ import numpy as np
 
 from ats.config.models import Governance
 from ats.domain.types import Fill, InstrumentSpec, Position
+from ats.i18n.said import Said
 from ats.portfolio.allocation import plan_problem, room_qty
 from ats.portfolio.correlation import max_abs_correlation, safe_mode_cap
 from ats.portfolio.drawdown import DailyBaseline, TrailingPeak
@@ -226,22 +227,19 @@ class PortfolioController:
             return AllocationDecision(False, bad, None, "invalid_plan")
         eq = self.equity
         if eq <= 0:
-            return AllocationDecision(False, f"equity {eq:,.2f} is not positive", None,
+            return AllocationDecision(False, Said("reason.no_equity", equity=float(eq)), None,
                                       "no_equity")
         gov = self.governance
         if self.safe_mode and gov.correlation.safe_mode_action == "block":
-            return AllocationDecision(
-                False, f"safe mode: max |rho| {self._max_rho:.2f} >= "
-                f"{gov.correlation.threshold:.2f} {self._pair_text()}(action: block)", None,
-                "safe_mode_block")
+            return AllocationDecision(False, self._safe_mode_block(), None, "safe_mode_block")
         if self.daily_pnl_pct <= -gov.locks.daily_max_loss:
             return AllocationDecision(
-                False, f"daily lock: day PnL {self.daily_pnl_pct:.2%} <= "
-                f"-{gov.locks.daily_max_loss:.2%}", None, "daily_lock")
+                False, Said("reason.daily_lock", pnl=float(self.daily_pnl_pct),
+                            limit=float(gov.locks.daily_max_loss)), None, "daily_lock")
         if self.trailing_dd_pct <= -gov.locks.trailing_dd_kill_switch:
             return AllocationDecision(
-                False, f"kill switch: trailing drawdown {self.trailing_dd_pct:.2%} <= "
-                f"-{gov.locks.trailing_dd_kill_switch:.2%}", None, "kill_switch")
+                False, Said("reason.kill_switch", dd=float(self.trailing_dd_pct),
+                            limit=float(gov.locks.trailing_dd_kill_switch)), None, "kill_switch")
         cap, risk = self.risk_cap_pct, self.current_risk
         qty_by_risk = room_qty((cap - risk) * eq, plan.risk_amount / plan.qty)
         lev_room = gov.risk.leverage_cap * eq - self.gross_exposure
@@ -253,18 +251,23 @@ class PortfolioController:
             shown_max = floor_to_step(max_qty * (1 + _TOL), step)
         if plan.qty <= max_qty * (1 + _TOL):
             return AllocationDecision(
-                True, f"fits: risk {risk:.2%} + {plan.risk_amount / eq:.2%} <= cap {cap:.2%}",
-                shown_max, "ok")
+                True, Said("reason.fits", risk=float(risk), add=float(plan.risk_amount / eq),
+                           cap=float(cap)), shown_max, "ok")
         if qty_by_risk <= qty_by_lev:
-            why = (f"portfolio risk {risk:.2%} + {plan.risk_amount / eq:.2%} > cap {cap:.2%}"
-                   + (f" (safe mode, max |rho| {self._max_rho:.2f})" if self.safe_mode else ""))
+            figures = {"risk": float(risk), "add": float(plan.risk_amount / eq), "cap": float(cap)}
+            why = (Said("reason.risk_cap_safe_mode", rho=float(self._max_rho), **figures)
+                   if self.safe_mode else Said("reason.risk_cap", **figures))
             return AllocationDecision(False, why, shown_max, "risk_cap")
-        why = (f"gross exposure {self.gross_exposure / eq:.2f}x + {plan.notional / eq:.2f}x > "
-               f"leverage cap {gov.risk.leverage_cap:g}x")
+        why = Said("reason.portfolio_leverage_cap", gross=float(self.gross_exposure / eq),
+                   add=float(plan.notional / eq), cap=float(gov.risk.leverage_cap))
         return AllocationDecision(False, why, shown_max, "leverage_cap")
 
-    def _pair_text(self) -> str:
-        return f"on {self._rho_pair[0]}/{self._rho_pair[1]} " if self._rho_pair else ""
+    def _safe_mode_block(self) -> Said:
+        rho, threshold = float(self._max_rho), float(self.governance.correlation.threshold)
+        if self._rho_pair:
+            return Said("reason.safe_mode_block_pair", rho=rho, threshold=threshold,
+                        a=str(self._rho_pair[0]), b=str(self._rho_pair[1]))
+        return Said("reason.safe_mode_block", rho=rho, threshold=threshold)
 
     # ------------------------------------------------------------------ fills and marks
     def apply_fill(

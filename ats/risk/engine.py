@@ -11,9 +11,11 @@ that can only ever make the position smaller.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 
 from ats.domain.types import InstrumentSpec, Side, StrategySignal
+from ats.i18n.said import Said
 from ats.risk.settings import RiskSettings, RiskState
 from ats.risk.sizing import (
     QTY_TOLERANCE,
@@ -58,11 +60,15 @@ class RiskEngine:
         """The budget with its components; ``blocked`` says why it is zero."""
         s = self.settings
         if not is_pos(state.equity):
-            return RiskBudget(0.0, blocked=f"equity {state.equity!r} is not a positive number",
+            return RiskBudget(0.0, blocked=Said("reason.invalid_equity",
+                                                equity=_plain(state.equity)),
                               code="invalid_equity")
         numbers = (state.daily_pnl_pct, state.trailing_dd_pct, state.open_risk_pct)
         if not all(math.isfinite(x) for x in numbers):
-            return RiskBudget(0.0, blocked=f"risk state has a non-finite figure {numbers!r}",
+            return RiskBudget(0.0, blocked=Said("reason.invalid_state",
+                                                daily_pnl=_plain(numbers[0]),
+                                                trailing_dd=_plain(numbers[1]),
+                                                open_risk=_plain(numbers[2])),
                               code="invalid_state")
         base = s.base_risk_per_trade
         if state.daily_pnl_pct > 0:
@@ -73,22 +79,22 @@ class RiskEngine:
         daily_room = s.daily_max_loss + min(0.0, state.daily_pnl_pct)
         if daily_room <= 0:
             return RiskBudget(0.0, base_pct=base, code="daily_lock",
-                              blocked=f"daily loss {state.daily_pnl_pct:.2%} reached the "
-                                      f"daily lock -{s.daily_max_loss:.2%}")
+                              blocked=Said("reason.budget_daily_lock",
+                                           pnl=state.daily_pnl_pct, limit=s.daily_max_loss))
         # Linear fade to zero as the trailing drawdown approaches the kill switch.
         dd = max(0.0, -state.trailing_dd_pct)
         dd_factor = max(0.0, 1.0 - dd / s.kill_switch_dd)
         if dd_factor <= 0:
             return RiskBudget(0.0, base_pct=base, dd_factor=0.0, code="kill_switch",
-                              blocked=f"trailing drawdown {state.trailing_dd_pct:.2%} reached "
-                                      f"the kill switch -{s.kill_switch_dd:.2%}")
+                              blocked=Said("reason.budget_kill_switch",
+                                           dd=state.trailing_dd_pct, limit=s.kill_switch_dd))
         cap = state.cap(s)
         room = cap - max(0.0, state.open_risk_pct) if math.isfinite(cap) else 0.0
         if room <= 1e-12:
             return RiskBudget(0.0, base_pct=base, dd_factor=dd_factor, room_pct=max(0.0, room),
                               code="portfolio_cap",
-                              blocked=f"open risk {state.open_risk_pct:.2%} leaves no room "
-                                      f"under the portfolio cap {max(0.0, cap):.2%}")
+                              blocked=Said("reason.budget_portfolio_cap",
+                                           open_risk=state.open_risk_pct, cap=max(0.0, cap)))
         budget = min(base * dd_factor, daily_room, room)
         budget, reductions = self._apply_dynamic_reduction(budget, state)
         budget = min(max(0.0, budget), s.max_risk_per_trade)
@@ -156,30 +162,33 @@ class RiskEngine:
         bad = _check_inputs(signal, entry_price, state, atr, instrument, stop_atr_mult,
                             fixed_stop_pct, confidence_mult, gross_exposure)
         if bad is None and not is_pos(quote_rate):
-            bad = ("no_fx_rate", f"no usable rate from {instrument.quote_currency} to the "
-                   f"account currency for {instrument.symbol} (got {quote_rate!r})")
+            bad = ("no_fx_rate", Said("reason.sizing_no_fx_rate",
+                                      currency=instrument.quote_currency,
+                                      symbol=instrument.symbol, rate=_plain(quote_rate)))
         if bad is None and not (math.isfinite(cost_per_unit) and cost_per_unit >= 0):
-            bad = ("invalid_param", f"cost_per_unit {cost_per_unit!r} must be >= 0")
+            bad = ("invalid_param", Said("reason.param_not_negative", name="cost_per_unit",
+                                         value=_plain(cost_per_unit)))
         if bad is not None:
             return SizingResult.reject(*bad)
         side = signal.side
         budget = self.risk_budget(state)
         if budget.pct <= 0:
             return SizingResult.reject(budget.code or "no_budget",
-                                       budget.blocked or "risk budget is zero")
+                                       budget.blocked or Said("reason.budget_zero"))
         stop, source = _resolve_stop(signal, entry_price, atr, stop_atr_mult, fixed_stop_pct)
         if isinstance(source, tuple):
             return SizingResult.reject(*source, budget_pct=budget.pct)
         stop = round_stop(stop, side, instrument.tick_size)
         if not (is_pos(stop) and stop_on_losing_side(side, entry_price, stop)):
-            return SizingResult.reject("bad_stop", f"stop {stop!r} is not a usable price on the "
-                                       f"losing side of entry {entry_price!r}",
+            return SizingResult.reject("bad_stop", Said("reason.bad_stop", stop=_plain(stop),
+                                                        entry=_plain(entry_price)),
                                        budget_pct=budget.pct)
         distance = abs(entry_price - stop)
         cs = instrument.contract_size * quote_rate  # account currency per 1.0 move per unit
         if not (is_pos(distance * cs) and is_pos(entry_price * cs)):
-            return SizingResult.reject("invalid_price", f"entry {entry_price!r} and stop "
-                                       f"{stop!r} are too close to size", budget_pct=budget.pct)
+            return SizingResult.reject("invalid_price", Said(
+                "reason.stop_too_close", entry=_plain(entry_price), stop=_plain(stop)),
+                budget_pct=budget.pct)
         take = signal.take_hint
         if take is not None and not (is_pos(take) and take_on_winning_side(side, entry_price,
                                                                              take)):
@@ -192,11 +201,12 @@ class RiskEngine:
             kelly = kelly_risk_cap(p, payoff, self.settings.kelly_fraction)
             if kelly <= 0:
                 return SizingResult.reject(
-                    "negative_edge", f"Kelly on {signal.strategy}'s last {n} trades says no "
-                    f"edge: win rate {p:.0%}, payoff {payoff:.2f}R", budget_pct=budget.pct)
+                    "negative_edge", Said("reason.kelly_no_edge", strategy=signal.strategy,
+                                          n=int(n), win_rate=float(p), payoff=float(payoff)),
+                    budget_pct=budget.pct)
             risk_pct = min(risk_pct, kelly)
         if risk_pct <= 0:
-            return SizingResult.reject("no_budget", "confidence multiplier leaves no risk",
+            return SizingResult.reject("no_budget", Said("reason.confidence_no_risk"),
                                        budget_pct=budget.pct)
 
         equity = state.equity
@@ -206,18 +216,21 @@ class RiskEngine:
         notional_room = leverage * equity - gross_exposure
         if notional_room <= 0:
             return SizingResult.reject(
-                "leverage_cap", f"gross exposure {gross_exposure:,.2f} already uses the "
-                f"leverage cap {leverage:g}x of equity {equity:,.2f}", budget_pct=budget.pct)
+                "leverage_cap", Said("reason.leverage_used", gross=float(gross_exposure),
+                                     leverage=float(leverage), equity=float(equity)),
+                budget_pct=budget.pct)
         qty = min(qty, notional_room / (entry_price * cs))
         # Binary noise in the stop distance (1.1 - 1.09 = 0.010000000000000009) must not cost
         # a whole lot step; a one-in-a-billion tolerance absorbs it and nothing more.
         qty = floor_to_step(qty * (1.0 + QTY_TOLERANCE), instrument.lot_step)
         if qty <= 0 or qty < instrument.min_qty:
             return SizingResult.reject(
-                "below_min_qty", f"size {qty:g} is below the minimum {instrument.min_qty:g} "
-                f"{instrument.symbol}: the minimum risks {instrument.min_qty * loss * cs:,.2f}, "
-                f"the budget is {risk_pct:.3%} of {equity:,.2f} = {equity * risk_pct:,.2f} "
-                f"(stop distance {distance:g}, costs {cost_per_unit:g} per unit)",
+                "below_min_qty", Said(
+                    "reason.below_min_qty", qty=float(qty), min_qty=float(instrument.min_qty),
+                    symbol=instrument.symbol, min_risk=float(instrument.min_qty * loss * cs),
+                    risk_pct=float(risk_pct), equity=float(equity),
+                    budget=float(equity * risk_pct), distance=float(distance),
+                    costs=float(cost_per_unit)),
                 budget_pct=budget.pct)
         risk_amount = qty * loss * cs
         return SizingResult(
@@ -243,35 +256,38 @@ def _check_inputs(
     fixed_stop_pct: float | None,
     confidence_mult: float,
     gross_exposure: float,
-) -> tuple[str, str] | None:
+) -> tuple[str, Said] | None:
     """First unusable input as (code, reason), or None when everything can be sized."""
     if signal.is_exit:
-        return "exit_signal", "exit signals close positions; they are not sized"
+        return "exit_signal", Said("reason.exit_not_sized")
     if not isinstance(signal.side, Side):
-        return "bad_side", f"signal side {signal.side!r} is not buy or sell"
+        return "bad_side", Said("reason.bad_side", side=_plain(signal.side))
     if not is_pos(state.equity):
-        return "invalid_equity", f"equity {state.equity!r} is not a positive number"
+        return "invalid_equity", Said("reason.invalid_equity", equity=_plain(state.equity))
     if not is_pos(entry_price):
-        return "invalid_price", f"entry price {entry_price!r} for {signal.symbol} is not a " \
-                                "positive number"
+        return "invalid_price", Said("reason.invalid_entry", entry=_plain(entry_price),
+                                     symbol=signal.symbol)
     if atr is not None and not is_pos(atr):
-        return "invalid_atr", f"ATR {atr!r} for {signal.symbol} is not a positive number " \
-                              "(indicator not warmed up or bad bars)"
+        return "invalid_atr", Said("reason.invalid_atr", atr=_plain(atr), symbol=signal.symbol)
     if not (is_pos(instrument.lot_step) and is_pos(instrument.contract_size)
             and math.isfinite(instrument.min_qty) and instrument.min_qty >= 0
             and is_pos(instrument.max_leverage)):
-        return "invalid_instrument", f"instrument {instrument.symbol} has an unusable lot " \
-                                     "step, minimum quantity, contract size or leverage"
+        return "invalid_instrument", Said("reason.invalid_instrument", symbol=instrument.symbol)
     if not is_pos(stop_atr_mult):
-        return "invalid_param", f"stop_atr_mult {stop_atr_mult!r} must be a positive number"
+        return "invalid_param", Said("reason.param_positive", name="stop_atr_mult",
+                                     value=_plain(stop_atr_mult))
     if fixed_stop_pct is not None and not (is_pos(fixed_stop_pct) and fixed_stop_pct < 1):
-        return "invalid_param", f"fixed_stop_pct {fixed_stop_pct!r} must be in (0, 1)"
+        return "invalid_param", Said("reason.param_fraction", name="fixed_stop_pct",
+                                     value=_plain(fixed_stop_pct))
     if not (math.isfinite(confidence_mult) and confidence_mult >= 0):
-        return "invalid_param", f"confidence_mult {confidence_mult!r} must be >= 0"
+        return "invalid_param", Said("reason.param_not_negative", name="confidence_mult",
+                                     value=_plain(confidence_mult))
     if not (math.isfinite(gross_exposure) and gross_exposure >= 0):
-        return "invalid_param", f"gross_exposure {gross_exposure!r} must be >= 0"
+        return "invalid_param", Said("reason.param_not_negative", name="gross_exposure",
+                                     value=_plain(gross_exposure))
     if not math.isfinite(signal.confidence):
-        return "invalid_param", f"signal confidence {signal.confidence!r} is not a number"
+        return "invalid_param", Said("reason.confidence_nan",
+                                     confidence=_plain(signal.confidence))
     return None
 
 
@@ -281,18 +297,30 @@ def _resolve_stop(
     atr: float | None,
     atr_mult: float,
     fixed_pct: float | None,
-) -> tuple[float, str | tuple[str, str]]:
+) -> tuple[float, str | tuple[str, Said]]:
     """(stop, source) or (nan, (code, reason)) when no stop can be placed."""
     side = signal.side
     hint = signal.stop_hint
     if hint is not None:
         if is_pos(hint) and stop_on_losing_side(side, entry, hint):
             return hint, "hint"
-        return math.nan, ("bad_stop", f"stop hint {hint!r} is not below/above entry {entry!r} "
-                                      f"for a {side.value} (price already through the stop?)")
+        return math.nan, ("bad_stop", Said(
+            "reason.stop_hint_wrong_side_buy" if side is Side.BUY
+            else "reason.stop_hint_wrong_side_sell", hint=_plain(hint), entry=_plain(entry)))
     if atr is not None:
         return entry - side.sign * atr * atr_mult, "atr"
     if fixed_pct is not None:
         return entry * (1.0 - side.sign * fixed_pct), "fixed"
-    return math.nan, ("no_stop", f"no stop for {signal.symbol}: the signal has no stop hint "
-                                 "and neither ATR nor a fixed stop % was given")
+    return math.nan, ("no_stop", Said("reason.no_stop", symbol=signal.symbol))
+
+
+def _plain(v: object) -> str | int | float | bool | None:
+    """An argument for a reason: numbers as they are, anything else (an enum, an object a
+    caller passed by mistake) as its text, so the journal's record stays plain JSON."""
+    if v is None or isinstance(v, bool):
+        return v
+    if isinstance(v, numbers.Integral):
+        return int(v)
+    if isinstance(v, numbers.Real):
+        return float(v)
+    return str(v.value) if isinstance(v, Side) else str(v)

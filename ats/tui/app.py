@@ -285,7 +285,12 @@ class DeskApp(DeskActions, DeskDialogs, App[None]):
             if any(key):
                 self.run_worker(self._find_lock_time, group="journal-lock", exclusive=True,
                                 exit_on_error=False, name="lock-time")
-        desk.banner.show_lock(risk, self.lock_since, self.db_hint())
+        desk.banner.show_lock(risk, self.lock_since, self.db_hint(), self.account_name())
+
+    def account_name(self) -> str | None:
+        """The account the desk trades (its locks are its own: ``ats unlock --account``)."""
+        name = getattr(getattr(self.brain, "dao", None), "account", None)
+        return name if isinstance(name, str) and name else None
 
     def db_hint(self) -> str | None:
         """``--db PATH`` for the unlock command unless the database is the default one."""
@@ -312,7 +317,8 @@ class DeskApp(DeskActions, DeskDialogs, App[None]):
                  if isinstance(r.payload, dict) and r.payload.get("lock") == name]
         self.lock_since = found[-1] if found else None
         if self.latest is not None and self.desk is not None:
-            self.desk.banner.show_lock(self.latest.risk, self.lock_since, self.db_hint())
+            self.desk.banner.show_lock(self.latest.risk, self.lock_since, self.db_hint(),
+                                       self.account_name())
 
     # ------------------------------------------------------------------ audit verdict
     def read_audit(self) -> tuple[bool, int, int | None] | None:

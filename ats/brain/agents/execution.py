@@ -19,6 +19,7 @@ from typing import Any
 from ats.brain.agents.risk import ExitRequest, Rejection
 from ats.brain.tools import ToolContext, ToolRegistry
 from ats.domain import Fill, InstrumentSpec, Order, Quote
+from ats.i18n.said import Said
 from ats.risk import TradePlan, floor_to_step
 from broker_adapters.errors import CapabilityError, VenueError
 from storage.errors import FillConflictError
@@ -79,7 +80,7 @@ class ExecutionAgent:
         for plan in inp.plans:
             if res.venue_error:
                 res.rejections.append(Rejection(plan.symbol, plan.strategy, "venue_error",
-                                                f"not sent: {res.venue_error}"))
+                                                Said("reason.not_sent", error=res.venue_error)))
                 continue
             await self._entry(plan, inp, res)
         if not res.venue_error:
@@ -118,7 +119,7 @@ class ExecutionAgent:
                     book = None
         except (VenueError, OSError) as exc:
             res.venue_error = f"quote {plan.symbol}: {exc}"
-            reject("venue_error", f"not sent: {res.venue_error}")
+            reject("venue_error", Said("reason.not_sent", error=res.venue_error))
             return
         res.quotes[plan.symbol] = q
         liq = self.registry.call("liquidity_check", self.ctx, quote=q, side=plan.side, book=book)
@@ -135,8 +136,8 @@ class ExecutionAgent:
         cap = self.ctx.governance.execution.max_slippage_bps
         off = plan_slippage_bps(price, plan)
         if off > cap:  # the market left the plan behind: refuse rather than chase it
-            reject("slippage", f"{plan.symbol}: price {price:g} is {off:.1f} bps from the "
-                   f"plan's entry {plan.entry:g}, above max_slippage_bps {cap:g}")
+            reject("slippage", Said("reason.price_moved", symbol=plan.symbol, price=float(price),
+                                    off=float(off), entry=float(plan.entry), cap=float(cap)))
             return
         qty = self._qty_within_risk(plan, price, slip.bps, spec, reject)
         if qty is None:
@@ -152,9 +153,10 @@ class ExecutionAgent:
         for order in placed.orders:
             off = plan_slippage_bps(order.avg_price, plan) if order.filled_qty > 0 else 0.0
             if off > cap:
-                reject("slippage_breach", f"{plan.symbol}: order {order.client_order_id} "
-                       f"filled at {order.avg_price:g}, {off:.1f} bps from the plan's entry "
-                       f"{plan.entry:g} (max_slippage_bps {cap:g}); rest canceled")
+                reject("slippage_breach", Said(
+                    "reason.slippage_breach", symbol=plan.symbol, order=order.client_order_id,
+                    price=float(order.avg_price), off=float(off), entry=float(plan.entry),
+                    cap=float(cap)))
                 if not order.status.is_terminal:
                     await self._cancel(order)
         res.slippage_bps.append(slip.bps)
@@ -177,8 +179,8 @@ class ExecutionAgent:
         room = (eff - plan.stop) * plan.side.sign
         planned = (plan.entry - plan.stop) * plan.side.sign
         if room <= 0:
-            reject("risk_at_fill", f"{plan.symbol}: the expected fill {eff:g} is already "
-                   f"past the stop {plan.stop:g}")
+            reject("risk_at_fill", Said("reason.fill_past_stop", symbol=plan.symbol,
+                                        fill=float(eff), stop=float(plan.stop)))
             return None
         if planned <= 0:
             return plan.qty
@@ -189,8 +191,8 @@ class ExecutionAgent:
         fit = plan.qty * limit / risk
         qty = floor_to_step(fit, spec.lot_step) if spec else fit
         if qty <= 0 or (spec is not None and qty < spec.min_qty):
-            reject("risk_at_fill", f"{plan.symbol}: at {eff:g} even the smallest lot risks "
-                   "more than max_risk_per_trade")
+            reject("risk_at_fill", Said("reason.min_lot_too_risky", symbol=plan.symbol,
+                                        fill=float(eff)))
             return None
         return qty
 

@@ -103,7 +103,8 @@ class RiskManagerAgent:
                     part = qty  # a remainder too small to trade: close it all
                 qty = part if part > 0 else qty
             res.exits.append(ExitRequest(sig.symbol, pos.side.opposite, qty,
-                                         f"exit signal: {sig.reason}", sig.strategy))
+                                         Said("reason.exit_signal", reason=sig.reason),
+                                         sig.strategy))
             if qty >= abs(pos.qty):
                 closing.add(sig.symbol)
         entries = sorted((s for s in inp.signals if not s.is_exit), key=lambda s: -s.confidence)
@@ -149,19 +150,20 @@ class RiskManagerAgent:
                     "reason.position_open_long" if pos.qty > 0 else "reason.position_open_short",
                     symbol=sig.symbol))
             if sig.symbol in planned:
-                return reject("one_per_symbol", f"{sig.symbol} already has a plan this cycle")
+                return reject("one_per_symbol", Said("reason.one_per_symbol", symbol=sig.symbol))
         spec = inp.instruments.get(sig.symbol)
         if spec is None:
-            return reject("no_instrument", f"no instrument spec for {sig.symbol}")
+            return reject("no_instrument", Said("reason.no_instrument", symbol=sig.symbol))
         bars = inp.bars.get((sig.symbol, sig.timeframe))
         if bars is None or len(bars) <= self.atr_period:
-            return reject("no_atr", f"not enough {sig.timeframe} bars for ATR on {sig.symbol}")
+            return reject("no_atr", Said("reason.no_atr_bars", timeframe=sig.timeframe,
+                                         symbol=sig.symbol))
         atr_s = ind.atr(bars.high, bars.low, bars.close, self.atr_period)
         atr = float(atr_s[-1])
         finite = atr_s[np.isfinite(atr_s)]
         atr_ref = float(np.median(finite)) if len(finite) else None
         if not (atr > 0 and np.isfinite(atr)):
-            return reject("no_atr", f"ATR of {sig.symbol} is not positive")
+            return reject("no_atr", Said("reason.atr_not_positive", symbol=sig.symbol))
         entry = sig.entry
         stops = self.registry.call("plan_stops", self.ctx, side=sig.side, entry=entry, atr=atr,
                                    stop_hint=sig.stop_hint, take_hint=sig.take_hint,
@@ -169,9 +171,9 @@ class RiskManagerAgent:
         rate = inp.fx.quote_rate(spec) if inp.fx is not None else 1.0
         if rate is None:
             assert inp.fx is not None
-            return reject("no_fx_rate", f"{inp.fx.source or 'the venue'} gives no rate from "
-                          f"{spec.quote_currency} to the account currency {inp.fx.account} "
-                          f"for {sig.symbol}")
+            return reject("no_fx_rate", Said(
+                "reason.no_fx_rate", source=inp.fx.source or Said("reason.the_venue"),
+                currency=spec.quote_currency, account=inp.fx.account, symbol=sig.symbol))
         state = pf.risk_state(inp.vol_quantile.get(sig.symbol))
         cap = self.ctx.equity_cap
         if cap is not None and 0 < cap < state.equity:
@@ -185,7 +187,7 @@ class RiskManagerAgent:
             range_bps=(hi - lo) / last * 1e4 if last > 0 else 0.0,
             edge=strategy_edge(pf.closed_trades, sig.strategy, now_ms=self.ctx.ts or None))
         if not sizing.ok:
-            return reject(sizing.code or "sizing", sizing.rejected or "size is zero")
+            return reject(sizing.code or "sizing", sizing.rejected or Said("reason.size_zero"))
         plan = TradePlan.from_sizing(sig, sizing, entry)
         if shadow:
             res.plans.append(plan)
@@ -226,13 +228,13 @@ class RiskManagerAgent:
             if lo is None or hi is None:
                 continue
             long = pos.qty > 0
-            reason = ""
+            reason: str = ""
             if pos.stop is not None and ((long and lo <= pos.stop) or (not long
                                                                       and hi >= pos.stop)):
-                reason = f"stop {pos.stop:g} hit"
+                reason = Said("reason.stop_hit", stop=float(pos.stop))
             elif pos.take is not None and ((long and hi >= pos.take) or (not long
                                                                        and lo <= pos.take)):
-                reason = f"take {pos.take:g} hit"
+                reason = Said("reason.take_hit", take=float(pos.take))
             if reason:
                 out.append(ExitRequest(sym, pos.side.opposite, abs(pos.qty), reason,
                                        pos.strategy))

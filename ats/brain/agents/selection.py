@@ -17,6 +17,7 @@ from typing import Any
 
 from ats.brain.tools import ToolContext, ToolRegistry
 from ats.domain import Bars, InstrumentSpec, Position, Regime, StrategySignal, timeframe_ms
+from ats.i18n.said import Said
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ class StrategySelectionAgent:
         for name in names:
             strat = self.strategies.get(name)
             if strat is None:
-                res.skipped[name] = "unknown strategy"
+                res.skipped[name] = Said("reason.unknown_strategy")
                 continue
             plan.append((name, strat, False, name not in enabled.strategies))
         for ch in enabled.challengers:
@@ -94,13 +95,15 @@ class StrategySelectionAgent:
             if strat.timeframe != inp.timeframe:
                 continue
             if name in self.disabled:
-                res.skipped[name] = f"disabled after {self.max_errors} errors"
+                res.skipped[name] = Said("reason.disabled_errors", n=self.max_errors)
                 continue
             if not exits_only and name != owner and not _allows(strat, inp.regime):
-                res.skipped[name] = f"not for regime {inp.regime.value}"
+                res.skipped[name] = Said("reason.not_for_regime",
+                                         regime=Said(f"tui.regime.{inp.regime.value}"))
                 continue
             if len(inp.bars) < strat.bars_needed:
-                res.skipped[name] = f"warming up ({len(inp.bars)}/{strat.bars_needed} bars)"
+                res.skipped[name] = Said("reason.warming_up", have=len(inp.bars),
+                                         need=int(strat.bars_needed))
                 continue
             entries_ok = not exits_only
             if entries_ok and not shadow:

@@ -23,6 +23,7 @@ from ats.domain import (
     Side,
     TimeInForce,
 )
+from ats.i18n.said import Said
 from ats.risk import floor_to_step
 from broker_adapters.errors import OrderFatalError, VenueError
 
@@ -35,6 +36,11 @@ class LiquidityResult:
     spread_bps: float
 
 
+def _num(x: Any) -> float | str:
+    """A quote figure for a reason's arguments (plain JSON; a broken one as its text)."""
+    return float(x) if isinstance(x, int | float) else str(x)
+
+
 class LiquidityCheck:
     """A sane two-sided quote whose spread is within ``execution.max_slippage_bps``."""
 
@@ -45,14 +51,15 @@ class LiquidityCheck:
                  **_: Any) -> LiquidityResult:
         bid, ask = quote.bid, quote.ask
         if not (math.isfinite(bid) and math.isfinite(ask) and bid > 0 and ask >= bid):
-            return LiquidityResult(False, f"no usable quote for {quote.symbol} "
-                                   f"(bid {bid!r}, ask {ask!r})", 0.0, math.inf)
+            return LiquidityResult(False, Said("reason.no_quote", symbol=quote.symbol,
+                                               bid=_num(bid), ask=_num(ask)), 0.0, math.inf)
         mid = (bid + ask) / 2.0
         spread_bps = (ask - bid) / mid * 10_000.0
         limit = ctx.governance.execution.max_slippage_bps
         if spread_bps > limit:
-            return LiquidityResult(False, f"spread {spread_bps:.1f} bps on {quote.symbol} above "
-                                   f"max_slippage_bps {limit:g}", 0.0, spread_bps)
+            return LiquidityResult(False, Said("reason.spread_wide", spread=float(spread_bps),
+                                               symbol=quote.symbol, limit=float(limit)),
+                                   0.0, spread_bps)
         depth = math.inf
         if book is not None:
             levels = book.asks if side is Side.BUY else book.bids
@@ -61,7 +68,8 @@ class LiquidityCheck:
         elif (quote.ask_size if side is Side.BUY else quote.bid_size) > 0:
             depth = quote.ask_size if side is Side.BUY else quote.bid_size
         if depth <= 0:
-            return LiquidityResult(False, f"no visible depth on {quote.symbol}", 0.0, spread_bps)
+            return LiquidityResult(False, Said("reason.no_depth", symbol=quote.symbol), 0.0,
+                                   spread_bps)
         return LiquidityResult(True, "", depth, spread_bps)
 
 
@@ -85,8 +93,8 @@ class SlippageEstimator:
                else ctx.cost_model.slippage_bps_base + ctx.cost_model.vol_impact * range_bps)
         limit = ctx.governance.execution.max_slippage_bps
         if bps > limit:
-            return SlippageEstimate(False, bps, f"expected slippage {bps:.1f} bps above "
-                                    f"max_slippage_bps {limit:g}")
+            return SlippageEstimate(False, bps, Said("reason.slippage_expected", bps=float(bps),
+                                                     limit=float(limit)))
         return SlippageEstimate(True, bps)
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from ats.brain.tools.base import ToolContext, ToolError, ToolSpec
 from ats.domain import InstrumentSpec, Side, StrategySignal
+from ats.i18n.said import Said
 from ats.risk.edge import round_trip_cost
 
 
@@ -21,6 +22,9 @@ class GuardResult:
     daily_lock: bool
     kill_switch: bool
     reason: str = ""
+    # Each lock's own cause (the reason joins them): the lock keeps only its own.
+    kill_reason: str = ""
+    daily_reason: str = ""
 
 
 class GuardDrawdown:
@@ -39,15 +43,14 @@ class GuardDrawdown:
         eps = 1e-12
         daily = daily_pnl_pct <= -locks.daily_max_loss + eps
         kill = trailing_dd_pct <= -locks.trailing_dd_kill_switch + eps
-        reasons = []
-        if kill:
-            reasons.append(f"kill switch: trailing drawdown {trailing_dd_pct:.2%} <= "
-                           f"-{locks.trailing_dd_kill_switch:.2%} over "
-                           f"{locks.trailing_dd_window_hours}h")
-        if daily:
-            reasons.append(f"daily lock: daily PnL {daily_pnl_pct:.2%} <= "
-                           f"-{locks.daily_max_loss:.2%}")
-        return GuardResult(not (daily or kill), daily, kill, "; ".join(reasons))
+        kill_why = Said("reason.guard_kill_switch", dd=float(trailing_dd_pct),
+                        limit=float(locks.trailing_dd_kill_switch),
+                        hours=locks.trailing_dd_window_hours) if kill else ""
+        daily_why = Said("reason.guard_daily_lock", pnl=float(daily_pnl_pct),
+                         limit=float(locks.daily_max_loss)) if daily else ""
+        reason = (Said("reason.guard_both", kill=kill_why, daily=daily_why)
+                  if kill_why and daily_why else kill_why or daily_why)
+        return GuardResult(not (daily or kill), daily, kill, reason, kill_why, daily_why)
 
 
 @dataclass(frozen=True, slots=True)

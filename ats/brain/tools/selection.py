@@ -11,6 +11,7 @@ import numpy as np
 from ats.brain.tools.base import ToolContext, ToolError, ToolSpec
 from ats.config.models import Challenger, EnableMap
 from ats.domain import Regime
+from ats.i18n.said import Said
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,10 +107,11 @@ class ManageCooldown:
                 return CooldownStatus(True)
             if tr.cooldown_until_ts is not None and ts < tr.cooldown_until_ts:
                 left = math.ceil((tr.cooldown_until_ts - ts) / bar_ms)
-                return CooldownStatus(False, f"cooldown after 2 losses ({left} bars left)", left)
+                return CooldownStatus(False, Said("reason.cooldown_losses_left", left=left), left)
             if tr.last_entry_ts is not None and ts < tr.last_entry_ts + bars * bar_ms:
                 left = math.ceil((tr.last_entry_ts + bars * bar_ms - ts) / bar_ms)
-                return CooldownStatus(False, f"re-entry cooldown ({left} bars left)", left)
+                return CooldownStatus(False, Said("reason.cooldown_reentry_left", left=left),
+                                      left)
             return CooldownStatus(True)
         if tr is None:
             tr = self._tracks[key] = _Track()
@@ -124,7 +126,7 @@ class ManageCooldown:
                     prev = self._latest_until.get(strategy, 0)
                     self._latest_until[strategy] = max(prev, tr.cooldown_until_ts)
                     tr.losses_in_row = 0
-                    return CooldownStatus(False, "cooldown after 2 losses", bars)
+                    return CooldownStatus(False, Said("reason.cooldown_losses"), bars)
             else:
                 tr.losses_in_row = 0
             return CooldownStatus(True)

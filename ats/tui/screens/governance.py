@@ -20,6 +20,7 @@ from textual.widgets import Static
 from ats.brain.state import RiskView
 from ats.config.loader import LockedGovernance
 from ats.i18n import t
+from ats.i18n.said import render
 from ats.tui.fmt import pct
 
 
@@ -86,7 +87,7 @@ def governance_view(
     parts.append(Text(""))
     parts.append(locks)
     if risk is not None and risk.lock_reason:
-        parts.append(Text(risk.lock_reason, style="red"))
+        parts.append(Text(render(risk.lock_reason), style="red"))
     parts.append(Text("\n" + t("tui.gov.read_only"), style="italic dim"))
     return Group(*parts)
 

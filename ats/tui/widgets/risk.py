@@ -15,6 +15,7 @@ from rich.text import Text
 
 from ats.brain.state import BrainSnapshot, RiskView
 from ats.i18n import t
+from ats.i18n.said import render
 from ats.tui.fmt import bar, pct, usage_style
 from ats.tui.widgets.panel import SnapshotPanel
 
@@ -68,7 +69,7 @@ def flags_line(risk: RiskView) -> Text:
         line.append("\n" if n == 0 else " ")
         line.append(f" {badge} ", style="bold white on red")
     if risk.lock_reason:
-        line.append(f"\n{risk.lock_reason}", style="red")
+        line.append(f"\n{render(risk.lock_reason)}", style="red")
     return line
 
 
