@@ -69,14 +69,17 @@ def test_size_never_breaks_budget_leverage_or_lot(
     gross = gross_frac * state.equity
     r = ENGINE.size_position(sig(side, entry, stop, take, conf), entry, state, entry * atr_frac,
                              inst, confidence_mult=cmult, gross_exposure=gross)
-    budget = ENGINE.risk_budget_pct(state)
+    b = ENGINE.risk_budget(state)
+    # the confidence multiplier scales the budget, never above its ceiling (the governance
+    # maximum and the room under the locks and the portfolio cap)
+    allowed = min(b.pct * cmult, b.ceiling_pct if b.ceiling_pct > 0 else b.pct)
     if not r.ok:
         assert r.rejected and r.code and r.qty == 0.0 and r.risk_amount == 0.0
         return
     assert r.side is side
     assert r.qty >= inst.min_qty
-    # never more than the budget (nor the per-trade maximum)
-    assert r.risk_amount <= state.equity * budget * (1 + REL) + 1e-12
+    # never more than the budget times the multiplier, up to the ceiling (nor the maximum)
+    assert r.risk_amount <= state.equity * allowed * (1 + REL) + 1e-12
     assert r.risk_pct <= ENGINE.settings.max_risk_per_trade * (1 + REL)
     # leverage cap over the existing exposure
     lev = min(ENGINE.settings.leverage_cap, inst.max_leverage)
