@@ -240,7 +240,9 @@ def test_node_graph_reads_its_fields_through_grafana_data(prometheus: str) -> No
     theme = out["themeColors"]
     for agent, node in nodes.items():
         assert node["title"] == agent
-        assert isinstance(node["mainstat"], float) and isinstance(node["secondarystat"], float)
+        # numbers (JSON gives 0 for a JS 0.0: an int is a number here, a string is not)
+        for stat in ("mainstat", "secondarystat"):
+            assert isinstance(node[stat], int | float) and not isinstance(node[stat], bool)
         arcs = node["arcs"]
         assert set(arcs) == {"arc__ok", "arc__warn", "arc__err"}
         assert sum(arcs.values()) == 1.0 and arcs[expected_arc[states[agent]]] == 1.0
