@@ -32,7 +32,7 @@ from ats.brain.cycle_support import (
 from ats.brain.day_boundary import book_day_boundary
 from ats.brain.report import cycle_text, signal_text
 from ats.domain import Position, Quote, StrategySignal, timeframe_ms
-from ats.i18n.said import said_record
+from ats.i18n.said import Said, said_record
 from broker_adapters.base import VenueProtection
 from broker_adapters.errors import VenueError
 from storage.errors import DatabaseLockedError, InvalidDataError, StorageError
@@ -183,25 +183,25 @@ async def _housekeeping(o: CycleHost, w: CycleWork) -> None:
     kill, daily = o.locks.refresh_released(w.ts)
     if kill:
         o.rebase_drawdown(w.ts)
-        o.journal_event("unlock", "kill switch released by ats unlock; drawdown re-based")
+        o.journal_event("unlock", Said("event.unlock.kill_released"))
     if daily:
         o.portfolio.reset_day(w.ts)
-        o.journal_event("unlock", "daily lock released by ats unlock; the day's loss "
-                        "budget restarts from the current equity")
+        o.journal_event("unlock", Said("event.unlock.daily_released"))
     if not o.connected:
         try:
             await o.adapter.connect()
             o.connected = True
-            o.journal_event("event", f"reconnected to {o.venue}")
+            o.journal_event("event", Said("event.venue.reconnected", venue=o.venue))
         except (VenueError, OSError) as exc:
             w.warn("brain", f"venue still disconnected: {exc}")
             w.states["exec"] = "error"
 
 
 def _lost(o: CycleHost, w: CycleWork, what: str, exc: BaseException) -> None:
+    """``what`` is the stage that lost the venue: a ``Said`` of ``event.venue.stage.*``."""
     if o.connected:
-        o.journal_event("event", f"connection to {o.venue} lost ({what}): {exc}; "
-                        "will reconnect next cycle", level="warning")
+        o.journal_event("event", Said("event.venue.lost", venue=o.venue, what=what,
+                                      error=str(exc)), level="warning")
     o.connected = False
     o.last_error = f"{what}: {exc}"
     w.warn("brain", o.last_error)
@@ -224,7 +224,7 @@ async def _fetch_bars(o: CycleHost, w: CycleWork) -> None:
         try:
             bars = await o.adapter.latest_bars(key[0], key[1], max(1, int(n)))
         except (VenueError, OSError) as exc:
-            _lost(o, w, f"bars {key[0]} {key[1]}", exc)
+            _lost(o, w, Said("event.venue.stage.bars", symbol=key[0], timeframe=key[1]), exc)
             return
         if win.extend(bars) and key not in w.new_bars:
             w.new_bars.append(key)
@@ -289,7 +289,7 @@ async def _venue_fills(o: CycleHost, w: CycleWork) -> None:
     try:
         early = await o.exec_agent.collect_fills()
     except (VenueError, OSError) as exc:
-        _lost(o, w, "fills", exc)
+        _lost(o, w, Said("event.venue.stage.fills"), exc)
         return
     if early:
         book_fills(o, w, ExecResult(fills=early))
@@ -309,7 +309,7 @@ async def _risk(o: CycleHost, w: CycleWork) -> None:
             try:
                 w.quotes[sym] = await o.adapter.quote(sym)
             except (VenueError, OSError) as exc:
-                _lost(o, w, f"quote {sym}", exc)
+                _lost(o, w, Said("event.venue.stage.quote", symbol=sym), exc)
                 break
     if o.connected and positions:
         # Stops resting at the venue may have closed positions since the last cycle: book
@@ -318,7 +318,7 @@ async def _risk(o: CycleHost, w: CycleWork) -> None:
         try:
             early = await o.exec_agent.collect_fills()
         except (VenueError, OSError) as exc:
-            _lost(o, w, "fills", exc)
+            _lost(o, w, Said("event.venue.stage.fills"), exc)
             early = []
         if early:
             book_fills(o, w, ExecResult(fills=early, quotes=dict(w.quotes)))
@@ -384,7 +384,7 @@ async def _execute(o: CycleHost, w: CycleWork) -> None:
         w.execd = res
         w.rejections.extend(res.rejections)
         if res.venue_error:
-            _lost(o, w, "execution", VenueError(res.venue_error))
+            _lost(o, w, Said("event.venue.stage.execution"), VenueError(res.venue_error))
             w.states["exec"] = "error"
         elif res.rejections:
             w.warn("exec", res.rejections[-1].reason)

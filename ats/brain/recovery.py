@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from ats.domain import OrderStatus, Position
+from ats.i18n.said import Said
+from ats.i18n.said_join import said_join
 from broker_adapters.errors import VenueError
 
 if TYPE_CHECKING:
@@ -97,14 +99,15 @@ async def recover(o: CycleHost) -> None:
     live = await o.adapter.positions()
     rec = reconcile(stored, live, venue_name=o.venue)
     for text in rec.mismatches:
-        o.journal_event("reconcile", f"reconcile mismatch: {text}", level="warning")
+        o.journal_event("reconcile", Said("event.reconcile.mismatch", text=text),
+                        level="warning")
     if rec.mismatches:
         # An unexplained difference: the brain does not trade (exits still run) and the
         # ledger is left as it was, so the trader can look and decide with `ats doctor`.
         o.reconcile_block = "; ".join(rec.mismatches)
-        o.journal_event("reconcile", f"trading refused: the ledger of account "
-                        f"{o.keeper.name} and {o.venue} disagree ({o.reconcile_block}); "
-                        "run `ats doctor` and resolve with --adopt or --flatten",
+        o.journal_event("reconcile", Said("event.reconcile.refused", account=o.keeper.name,
+                                          venue=o.venue,
+                                          differences=said_join(rec.mismatches)),
                         {"differences": rec.mismatches}, level="error")
     window_ms = o.governance.locks.trailing_dd_window_hours * 3_600_000
     since = now - window_ms
@@ -120,15 +123,16 @@ async def recover(o: CycleHost) -> None:
     o.keeper.restore_brain(o, now)
     if o.keeper.restored:
         pf = o.portfolio
-        o.journal_event("account", f"account {o.keeper.name} restored: equity "
-                        f"{pf.equity:,.2f}, cash {pf.balance:,.2f}, {len(pf.positions)} "
-                        f"position(s), {len(o.exec_agent.open_orders)} resting order(s)",
+        o.journal_event("account", Said("event.account.restored", account=o.keeper.name,
+                                        equity=pf.equity, cash=pf.balance,
+                                        positions=len(pf.positions),
+                                        orders=len(o.exec_agent.open_orders)),
                         {"account": o.keeper.name, "equity": pf.equity, "balance": pf.balance,
                          "positions": {s: p.qty for s, p in pf.positions.items()},
                          "open_orders": sorted(o.exec_agent.open_orders)})
     if o.locks.kill_switch:
-        o.journal_event("lock", "kill switch still engaged after restart: "
-                        f"{o.locks.kill_reason}", level="warning")
+        o.journal_event("lock", Said("event.lock.kill_still_engaged",
+                                     reason=o.locks.kill_reason), level="warning")
     if o.locks.daily_lock:
         o.lock_events([o.locks.roll_day(now)])
 
@@ -144,10 +148,11 @@ async def recover_orders(o: CycleHost) -> None:
         except (VenueError, OSError) as exc:
             cur = replace(order, status=OrderStatus.CANCELED,
                           reason=f"not found at the venue after restart: {exc}"[:500])
-            o.journal_event("reconcile", "reconcile mismatch: order "
-                            f"{order.client_order_id} {order.side.value} {order.qty:g} "
-                            f"{order.symbol} was open in the database but the venue "
-                            "does not know it; marked canceled", level="warning")
+            o.journal_event("reconcile", Said("event.reconcile.order_unknown",
+                                              id=order.client_order_id,
+                                              side=Said(f"event.side.{order.side.value}"),
+                                              qty=order.qty, symbol=order.symbol),
+                            level="warning")
         o.dao.record_order(cur, o.run_id)
         if not cur.status.is_terminal:
             o.exec_agent.open_orders[cur.client_order_id] = cur
