@@ -340,7 +340,8 @@ async def _risk(o: CycleHost, w: CycleWork) -> None:
     w.exits = protective + [e for e in w.risk.exits if e.symbol not in seen]
     w.rejections.extend(w.risk.rejections)
     for rej in w.risk.rejections:
-        o.refusals[rej.strategy] = f"{rej.symbol}: {rej.reason}"
+        o.refusals[rej.strategy] = Said("reason.refused_on", symbol=rej.symbol,
+                                        reason=rej.reason)
     for plan in w.risk.plans:
         o.refusals.pop(plan.strategy, None)
     if lock.blocked:
@@ -355,7 +356,8 @@ async def _risk(o: CycleHost, w: CycleWork) -> None:
             if o.shadow.open(plan):
                 w.shadow_plans.append(plan)
         for rej in sh.rejections:
-            o.shadow.score(rej.strategy).last_signal = f"rejected: {rej.reason}"
+            o.shadow.score(rej.strategy).last_signal = Said("said.strategy.rejected",
+                                                            reason=rej.reason)
     for key in w.new_bars:
         if o.shadow.scores:
             o.shadow.on_bar(key[0], bars[key])
