@@ -33,6 +33,7 @@ from ats.brain.day_boundary import book_day_boundary
 from ats.brain.report import cycle_text, signal_text
 from ats.domain import Position, Quote, StrategySignal, timeframe_ms
 from ats.i18n.said import Said, said_record
+from ats.i18n.said_join import said_join
 from broker_adapters.base import VenueProtection
 from broker_adapters.errors import VenueError
 from storage.errors import DatabaseLockedError, InvalidDataError, StorageError
@@ -193,7 +194,7 @@ async def _housekeeping(o: CycleHost, w: CycleWork) -> None:
             o.connected = True
             o.journal_event("event", Said("event.venue.reconnected", venue=o.venue))
         except (VenueError, OSError) as exc:
-            w.warn("brain", f"venue still disconnected: {exc}")
+            w.warn("brain", Said("event.venue.still_disconnected", error=str(exc)))
             w.states["exec"] = "error"
 
 
@@ -203,7 +204,7 @@ def _lost(o: CycleHost, w: CycleWork, what: str, exc: BaseException) -> None:
         o.journal_event("event", Said("event.venue.lost", venue=o.venue, what=what,
                                       error=str(exc)), level="warning")
     o.connected = False
-    o.last_error = f"{what}: {exc}"
+    o.last_error = Said("event.venue.lost_short", what=what, error=str(exc))
     w.warn("brain", o.last_error)
 
 
@@ -236,7 +237,7 @@ def _regimes(o: CycleHost, w: CycleWork) -> None:
             continue
         win = o.windows[(sym, tf)]
         if len(win) < o.regime_agent.MIN_BARS:
-            w.warn("regime", f"{sym}: warming up ({len(win)} bars)")
+            w.warn("regime", Said("event.warming_up", symbol=sym, n=len(win)))
             continue
         try:
             r = o.regime_agent.assess(sym, win.view())
@@ -369,10 +370,12 @@ async def _execute(o: CycleHost, w: CycleWork) -> None:
         if not o.connected:
             for p in plans:
                 w.rejections.append(Rejection(p.symbol, p.strategy, "disconnected",
-                                              f"not sent: {o.venue} disconnected"))
+                                              Said("reason.not_sent_disconnected",
+                                                   venue=o.venue)))
             if exits:
-                w.warn("exec", f"{len(exits)} exit(s) wait for the venue to reconnect: "
-                       + ", ".join(f"{e.symbol} ({e.reason})" for e in exits))
+                w.warn("exec", Said("event.venue.exits_waiting", n=len(exits), exits=said_join(
+                    [Said("event.venue.exit_item", symbol=e.symbol, reason=e.reason)
+                     for e in exits], "reason.list.comma")))
             return
         if not (plans or exits or o.exec_agent.open_orders or w.new_bars):
             return

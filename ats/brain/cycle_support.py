@@ -100,7 +100,8 @@ async def sync_venue_protection(o: CycleHost, w: CycleWork) -> None:
         try:
             await adapter.set_protection(sym, stop=stop, take=take)
         except (VenueError, OSError) as exc:
-            w.warn("exec", f"{sym}: stop not moved at {o.venue}: {exc}")
+            w.warn("exec", Said("event.venue.stop_not_moved", symbol=sym, venue=o.venue,
+                                error=str(exc)))
             continue
         sent[sym] = want
         o.journal_event("event", Said("event.venue.protection_moved", symbol=sym,

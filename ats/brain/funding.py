@@ -138,7 +138,7 @@ async def funding_for_cycle(o: CycleHost, w: CycleWork,
     try:
         fr = await o.adapter.funding_rate(sym)
     except (VenueError, OSError) as exc:
-        w.warn("strategy", f"funding {sym}: {exc}")
+        w.warn("strategy", Said("event.funding.rate_failed", symbol=sym, error=str(exc)))
         return o.funding.rates(sym)
     if fr.mark_price and fr.index_price:
         o.basis[sym] = (fr.mark_price - fr.index_price) / fr.index_price
@@ -151,7 +151,8 @@ async def funding_for_cycle(o: CycleHost, w: CycleWork,
                 added = o.funding.add(sym, await _fetch(
                     o.adapter, sym, None if last is None else last + 1, 100))
             except (VenueError, OSError) as exc:
-                w.warn("strategy", f"funding history {sym}: {exc}")
+                w.warn("strategy", Said("event.funding.history_failed", symbol=sym,
+                                        error=str(exc)))
                 added = []
         else:  # the current rate, once per funding period, stamped when seen
             added = o.funding.add(sym, [(fr.ts, fr.rate)])
