@@ -43,7 +43,8 @@ def _callee(node: ast.Call) -> str:
 
 # what each call's text is: (positional index of the text, keyword name)
 TEXT_ARGS = {"StrategySignal": (7, "reason"), "ExitRequest": (3, "reason"),
-             "signal": (None, "reason"), "journal_event": (1, "text")}
+             "signal": (None, "reason"), "journal_event": (1, "text"),
+             "journal": (None, "text")}  # dao.journal(kind, body, ..., text=...)
 
 
 def english_texts_in(source: str) -> list[tuple[int, str]]:
@@ -67,9 +68,10 @@ o.journal_event("event", "funding: " + ", ".join(x))
 ExitRequest(sym, side, qty, f"trader: {why}", strat)
 StrategySignal(strategy="s", reason="close above the band")
 self.signal(ctx, bars, side, confidence=1.0, reason=f"time stop {n}")
+dao.journal("unlock", body, ts=now, run_id="cli", text=f"{name} unlocked")
 '''
     assert [c for _, c in english_texts_in(bad)] == [
-        "journal_event", "journal_event", "ExitRequest", "StrategySignal", "signal"]
+        "journal_event", "journal_event", "ExitRequest", "StrategySignal", "signal", "journal"]
     good = '''
 o.journal_event("event", Said("event.run.started", run_id=r))
 o.journal_event(ev.kind, ev.reason, {"lock": ev.name})
