@@ -283,3 +283,23 @@ def test_stored_records_render_after_a_restart_without_the_objects() -> None:
     assert back == s == "trader flattened BTC/USDT:USDT: no reason given; errors: x; y"
     assert render(str(s), rec, "ru") == ("трейдер закрыл позицию BTC/USDT:USDT: причина не "
                                          "указана; ошибки: x; y")
+
+
+def test_every_brain_message_formats_in_both_languages() -> None:
+    """Each template of reasons_brain.yaml takes the same arguments in en and ru, and its
+    number formats accept numbers (a typo like ``{pct:.2%%}`` fails here, not on the desk)."""
+    import string
+
+    import yaml
+
+    path = ROOT / "ats" / "i18n" / "messages" / "reasons_brain.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert len(data) > 50
+    for key, texts in data.items():
+        assert key.startswith(("reason.", "event.")), key
+        fields = {name: 1.5 if spec else "x"
+                  for _, name, spec, _ in string.Formatter().parse(texts["en"]) if name}
+        s = Said(key, **fields)
+        assert s.render("en") == s and s.render("ru"), key
+        ru = re.sub(r"\{[^}]*\}", "1", texts["ru"])
+        assert not english_words(ru), f"{key}: English in ru: {english_words(ru)}"
