@@ -40,24 +40,22 @@ def reconcile(stored: list[Position], venue: list[Position], *, tol: float = 1e-
     out = Reconciliation()
     db = {p.symbol: p for p in stored if p.qty != 0}
     live = {p.symbol: p for p in venue if p.qty != 0}
-    where = f" on {venue_name}" if venue_name else ""
+    where = Said("event.reconcile.on_venue", venue=venue_name) if venue_name else ""
     for sym in sorted(set(db) | set(live)):
         d, v = db.get(sym), live.get(sym)
         if v is None and d is not None:
-            out.mismatches.append(
-                f"{sym}: database has {d.qty:g} but the venue{where} has no position "
-                "(closed while ATS was down?) — dropped from the book")
+            out.mismatches.append(Said("event.reconcile.venue_missing", symbol=sym,
+                                       db=d.qty, where=where))
             continue
         assert v is not None
         if d is None:
-            out.mismatches.append(
-                f"{sym}: the venue{where} has {v.qty:g} the database did not know — adopted "
-                "without stop/take (set one or close it)")
+            out.mismatches.append(Said("event.reconcile.venue_unknown", symbol=sym,
+                                       venue_qty=v.qty, where=where))
             out.positions.append(v)
             continue
         if abs(d.qty - v.qty) > tol * max(1.0, abs(v.qty)):
-            out.mismatches.append(f"{sym}: database has {d.qty:g}, venue{where} has {v.qty:g} "
-                                  "— venue quantity kept")
+            out.mismatches.append(Said("event.reconcile.qty_differs", symbol=sym, db=d.qty,
+                                       venue_qty=v.qty, where=where))
         out.positions.append(replace(
             v, stop=v.stop if v.stop is not None else d.stop,
             take=v.take if v.take is not None else d.take,
