@@ -18,6 +18,7 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from ats.i18n.said import Said
 from broker_adapters.paper_engine import PaperEngine
 from broker_adapters.paper_persist import export_state, import_state
 from storage.accounts import DEFAULT_ACCOUNT, AccountInfo
@@ -102,8 +103,8 @@ class AccountKeeper:
             if self.dao.get_run(stale.run_id) is not None:
                 self.dao.close_run(stale.run_id, ts=end, summary={
                     "ended": "process gone (killed or crashed)", "closed_by_run": o.run_id})
-            o.journal_event("account", f"account {self.name}: took over the lock of pid "
-                            f"{stale.pid} (run {stale.run_id}), which is no longer running",
+            o.journal_event("account", Said("event.account.took_over", account=self.name,
+                                            pid=stale.pid, run=stale.run_id),
                             {"account": self.name, "stale_pid": stale.pid,
                              "stale_run": stale.run_id}, level="warning")
 

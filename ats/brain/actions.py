@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from ats.brain.agents import ExecInput, ExitRequest
 from ats.brain.cycle_support import book_fills
 from ats.i18n.said import Said
+from ats.i18n.said_join import said_join
 from broker_adapters.errors import VenueError
 
 if TYPE_CHECKING:
@@ -32,14 +33,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ActionKind = Literal["flatten", "cancel_orders", "disable", "enable", "kill"]
-TRADER_DISABLED = "disabled by the trader"
 
 
 @dataclass(frozen=True, slots=True)
 class TraderAction:
     kind: ActionKind
     target: str = ""  # a symbol (flatten, cancel_orders) or a strategy (disable, enable)
-    reason: str = ""
+    reason: str = ""  # the trader's own words, kept as typed
     flatten: bool = False  # kill: also close every position
 
 
@@ -70,14 +70,15 @@ class ActionQueue:
 
 async def _cancel(o: ActionHost, symbol: str | None) -> tuple[list[str], list[str]]:
     """Cancel resting orders (of ``symbol`` or all); returns (cancelled ids, errors)."""
-    done, errors = [], []
+    done: list[str] = []
+    errors: list[str] = []
     for oid, order in list(o.exec_agent.open_orders.items()):
         if symbol is not None and order.symbol != symbol:
             continue
         try:
             cur = await o.adapter.cancel_order(oid, order.symbol)
         except (VenueError, OSError) as exc:
-            errors.append(f"{oid}: {exc}")
+            errors.append(Said("event.action.order_error", id=oid, error=str(exc)))
             continue
         o.dao.record_order(cur, o.run_id)
         if cur.status.is_terminal:
@@ -115,36 +116,40 @@ async def apply_one(o: ActionHost, w: CycleWork, a: TraderAction) -> ActionResul
     fills: list[dict[str, Any]] = []
     errors: list[str] = []
     cancelled: list[str] = []
-    why = a.reason or "no reason given"
+    why: str = a.reason or Said("event.action.no_reason")
+    text: str
     if a.kind == "flatten":
         cancelled, errors = await _cancel(o, a.target)
         fills, more = await _flatten(o, w, [a.target], why)
         errors += more
-        text = f"trader flattened {a.target}: {why}"
+        text = Said("event.action.flatten", symbol=a.target, reason=why)
     elif a.kind == "cancel_orders":
         cancelled, errors = await _cancel(o, a.target)
-        text = f"trader cancelled {len(cancelled)} order(s) of {a.target}: {why}"
+        text = Said("event.action.cancel_orders", n=len(cancelled), symbol=a.target, reason=why)
     elif a.kind == "disable":
         if a.target not in o.selection.strategies and a.target not in o.selection.challengers:
-            return ActionResult(a, False, f"unknown strategy {a.target}")
-        o.selection.disabled[a.target] = f"{TRADER_DISABLED}: {why}"
-        text = f"trader disabled strategy {a.target}: {why}"
+            return ActionResult(a, False, Said("event.action.unknown_strategy",
+                                               strategy=a.target))
+        o.selection.disabled[a.target] = Said("reason.disabled_by_trader", reason=why)
+        text = Said("event.action.disable", strategy=a.target, reason=why)
     elif a.kind == "enable":
         o.selection.disabled.pop(a.target, None)
         o.selection.error_counts.pop(a.target, None)
-        text = f"trader enabled strategy {a.target}: {why}"
+        text = Said("event.action.enable", strategy=a.target, reason=why)
     elif a.kind == "kill":
         o.lock_events([o.locks.engage_kill(why, o.clock.now_ms())])
         cancelled, errors = await _cancel(o, None)
         if a.flatten:
             fills, more = await _flatten(o, w, list(o.portfolio.positions), why)
             errors += more
-        text = (f"trader engaged the kill switch: {why}; cancelled {len(cancelled)} resting "
-                f"order(s)" + (f", flattened {len(fills)} fill(s)" if a.flatten else ""))
+            text = Said("event.action.kill_flatten", reason=why, n=len(cancelled),
+                        fills=len(fills))
+        else:
+            text = Said("event.action.kill", reason=why, n=len(cancelled))
     else:  # pragma: no cover - the Literal type closes this
         return ActionResult(a, False, f"unknown action {a.kind}")
     if errors:
-        text += "; errors: " + "; ".join(errors)
+        text = Said("event.action.with_errors", text=text, errors=said_join(errors))
     o.journal_event("action", text, {"action": a.kind, "target": a.target, "reason": why,
                                      "flatten": a.flatten, "cancelled": cancelled,
                                      "fills": fills, "errors": errors},
@@ -160,7 +165,8 @@ async def drain(o: ActionHost, w: CycleWork) -> list[ActionResult]:
             out.append(await apply_one(o, w, a))
         except Exception as exc:  # one failed action must not stop the cycle or the next
             log.exception("trader action %s failed", a.kind)
-            text = f"trader action {a.kind} {a.target} failed: {type(exc).__name__}: {exc}"
+            text = Said("event.action.failed", kind=Said(f"event.action.kind.{a.kind}"),
+                        target=a.target, error=f"{type(exc).__name__}: {exc}")
             o.journal_event("action", text, {"action": a.kind, "target": a.target,
                                              "error": str(exc)}, level="error")
             out.append(ActionResult(a, False, text))

@@ -33,6 +33,7 @@ from ats.brain.day_boundary import book_day_boundary
 from ats.brain.report import cycle_text, signal_text
 from ats.domain import Position, Quote, StrategySignal, timeframe_ms
 from ats.i18n.said import Said, said_record
+from ats.i18n.said_join import said_join
 from broker_adapters.base import VenueProtection
 from broker_adapters.errors import VenueError
 from storage.errors import DatabaseLockedError, InvalidDataError, StorageError
@@ -191,18 +192,19 @@ async def _housekeeping(o: CycleHost, w: CycleWork) -> None:
         try:
             await o.adapter.connect()
             o.connected = True
-            o.journal_event("event", f"reconnected to {o.venue}")
+            o.journal_event("event", Said("event.venue.reconnected", venue=o.venue))
         except (VenueError, OSError) as exc:
-            w.warn("brain", f"venue still disconnected: {exc}")
+            w.warn("brain", Said("event.venue.still_disconnected", error=str(exc)))
             w.states["exec"] = "error"
 
 
 def _lost(o: CycleHost, w: CycleWork, what: str, exc: BaseException) -> None:
+    """``what`` is the stage that lost the venue: a ``Said`` of ``event.venue.stage.*``."""
     if o.connected:
-        o.journal_event("event", f"connection to {o.venue} lost ({what}): {exc}; "
-                        "will reconnect next cycle", level="warning")
+        o.journal_event("event", Said("event.venue.lost", venue=o.venue, what=what,
+                                      error=str(exc)), level="warning")
     o.connected = False
-    o.last_error = f"{what}: {exc}"
+    o.last_error = Said("event.venue.lost_short", what=what, error=str(exc))
     w.warn("brain", o.last_error)
 
 
@@ -223,7 +225,7 @@ async def _fetch_bars(o: CycleHost, w: CycleWork) -> None:
         try:
             bars = await o.adapter.latest_bars(key[0], key[1], max(1, int(n)))
         except (VenueError, OSError) as exc:
-            _lost(o, w, f"bars {key[0]} {key[1]}", exc)
+            _lost(o, w, Said("event.venue.stage.bars", symbol=key[0], timeframe=key[1]), exc)
             return
         if win.extend(bars) and key not in w.new_bars:
             w.new_bars.append(key)
@@ -235,7 +237,7 @@ def _regimes(o: CycleHost, w: CycleWork) -> None:
             continue
         win = o.windows[(sym, tf)]
         if len(win) < o.regime_agent.MIN_BARS:
-            w.warn("regime", f"{sym}: warming up ({len(win)} bars)")
+            w.warn("regime", Said("event.warming_up", symbol=sym, n=len(win)))
             continue
         try:
             r = o.regime_agent.assess(sym, win.view())
@@ -288,7 +290,7 @@ async def _venue_fills(o: CycleHost, w: CycleWork) -> None:
     try:
         early = await o.exec_agent.collect_fills()
     except (VenueError, OSError) as exc:
-        _lost(o, w, "fills", exc)
+        _lost(o, w, Said("event.venue.stage.fills"), exc)
         return
     if early:
         book_fills(o, w, ExecResult(fills=early))
@@ -308,7 +310,7 @@ async def _risk(o: CycleHost, w: CycleWork) -> None:
             try:
                 w.quotes[sym] = await o.adapter.quote(sym)
             except (VenueError, OSError) as exc:
-                _lost(o, w, f"quote {sym}", exc)
+                _lost(o, w, Said("event.venue.stage.quote", symbol=sym), exc)
                 break
     if o.connected and positions:
         # Stops resting at the venue may have closed positions since the last cycle: book
@@ -317,7 +319,7 @@ async def _risk(o: CycleHost, w: CycleWork) -> None:
         try:
             early = await o.exec_agent.collect_fills()
         except (VenueError, OSError) as exc:
-            _lost(o, w, "fills", exc)
+            _lost(o, w, Said("event.venue.stage.fills"), exc)
             early = []
         if early:
             book_fills(o, w, ExecResult(fills=early, quotes=dict(w.quotes)))
@@ -370,8 +372,9 @@ async def _execute(o: CycleHost, w: CycleWork) -> None:
                 w.rejections.append(Rejection(p.symbol, p.strategy, "disconnected",
                                               Said("reason.disconnected", venue=o.venue)))
             if exits:
-                w.warn("exec", f"{len(exits)} exit(s) wait for the venue to reconnect: "
-                       + ", ".join(f"{e.symbol} ({e.reason})" for e in exits))
+                w.warn("exec", Said("event.venue.exits_waiting", n=len(exits), exits=said_join(
+                    [Said("event.venue.exit_item", symbol=e.symbol, reason=e.reason)
+                     for e in exits], "reason.list.comma")))
             return
         if not (plans or exits or o.exec_agent.open_orders or w.new_bars):
             return
@@ -385,7 +388,7 @@ async def _execute(o: CycleHost, w: CycleWork) -> None:
         w.execd = res
         w.rejections.extend(res.rejections)
         if res.venue_error:
-            _lost(o, w, "execution", VenueError(res.venue_error))
+            _lost(o, w, Said("event.venue.stage.execution"), VenueError(res.venue_error))
             w.states["exec"] = "error"
         elif res.rejections:
             w.warn("exec", res.rejections[-1].reason)

@@ -13,6 +13,7 @@ import numpy as np
 
 from ats.brain.agents import ExecResult
 from ats.brain.funding import funding_for_cycle
+from ats.i18n.said import Said
 from broker_adapters.base import VenueProtection
 from broker_adapters.errors import VenueError
 
@@ -99,11 +100,18 @@ async def sync_venue_protection(o: CycleHost, w: CycleWork) -> None:
         try:
             await adapter.set_protection(sym, stop=stop, take=take)
         except (VenueError, OSError) as exc:
-            w.warn("exec", f"{sym}: stop not moved at {o.venue}: {exc}")
+            w.warn("exec", Said("event.venue.stop_not_moved", symbol=sym, venue=o.venue,
+                                error=str(exc)))
             continue
         sent[sym] = want
-        o.journal_event("event", f"{sym}: protection at {o.venue} moved to stop {pos.stop} "
-                        f"take {pos.take}")
+        o.journal_event("event", Said("event.venue.protection_moved", symbol=sym,
+                                      venue=o.venue, stop=_level(pos.stop),
+                                      take=_level(pos.take)))
+
+
+def _level(price: float | None) -> float | Said:
+    """A protective level for a journal text: the price, or a Said "None" when unset."""
+    return Said("event.level_none") if price is None else price
 
 
 def correlation_returns(o: CycleHost) -> dict[str, np.ndarray]:

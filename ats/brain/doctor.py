@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ats.domain import Fill, Position, Side
+from ats.i18n.said import Said, said_record
 from broker_adapters.paper_persist import STATE_VERSION
 
 VENUE_KEY = "paper_venue"
@@ -55,6 +56,9 @@ def compare(dao: Any) -> list[Row]:
 def _journal(dao: Any, run_id: str, ts: int, text: str, payload: dict[str, Any]) -> None:
     body = dict(payload)
     body["message"] = text
+    rec = said_record(text)  # the desk shows it again in the reader's language
+    if rec is not None:
+        body["said"] = rec
     dao.journal("doctor", body, ts=ts, run_id=run_id, text=text)
 
 
@@ -80,8 +84,8 @@ def adopt(dao: Any, ts: int) -> list[str]:
                     row.symbol, float(q), float(entry), int(pts),
                     stop=prev.stop if prev else None, take=prev.take if prev else None,
                     realized_pnl=float(realized), strategy=str(strat), venue=venue), run_id)
-            text = (f"doctor --adopt: {row.symbol} ledger {row.ledger:g} -> venue "
-                    f"{row.venue:g}")
+            text = Said("event.doctor.adopt", symbol=row.symbol, ledger=row.ledger,
+                        venue=row.venue)
             _journal(dao, run_id, ts, text, {"symbol": row.symbol, "ledger": row.ledger,
                                             "venue": row.venue})
             done.append(text)
@@ -117,8 +121,8 @@ def flatten(dao: Any, ts: int) -> list[str]:
             for p in dao.load_positions(None):
                 if p.symbol == row.symbol:
                     dao.delete_position(p.symbol, p.venue, run_id)
-            text = (f"doctor --flatten: {row.symbol} closed at the mark (venue {row.venue:g}, "
-                    f"ledger {row.ledger:g})")
+            text = Said("event.doctor.flatten", symbol=row.symbol, venue=row.venue,
+                        ledger=row.ledger)
             _journal(dao, run_id, ts, text, {"symbol": row.symbol, "ledger": row.ledger,
                                             "venue": row.venue})
             done.append(text)

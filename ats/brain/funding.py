@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 import numpy as np
 
 from ats.domain import InstrumentSpec
+from ats.i18n.said import Said
+from ats.i18n.said_join import said_join
 from broker_adapters.base import FundingHistorySource, FundingRate
 from broker_adapters.errors import VenueError
 
@@ -110,17 +112,19 @@ async def restore_funding(o: CycleHost) -> dict[str, tuple[int, int]]:
                 rows = await _fetch(o.adapter, sym, None if last is None else last + 1,
                                     BACKFILL if last is None else 1000)
             except (VenueError, OSError) as exc:
-                o.journal_event("event", f"funding history of {sym} could not be backfilled "
-                                f"from {o.venue}: {exc}", level="warning")
+                o.journal_event("event", Said("event.funding.backfill_failed", symbol=sym,
+                                              venue=o.venue, error=str(exc)), level="warning")
                 rows = []
             added = o.funding.add(sym, rows)
             _store(o, sym, added)
             fetched = len(added)
         out[sym] = (restored, fetched)
     if out:
-        o.journal_event("event", "funding history: " + ", ".join(
-            f"{s} {r} restored + {f} from {o.venue} = {o.funding.count(s)}"
-            for s, (r, f) in out.items()), {"funding": {s: list(v) for s, v in out.items()}})
+        items = [Said("event.funding.item", symbol=s, restored=r, fetched=f, venue=o.venue,
+                      count=o.funding.count(s)) for s, (r, f) in out.items()]
+        o.journal_event("event", Said("event.funding.history",
+                                      items=said_join(items, "reason.list.comma")),
+                        {"funding": {s: list(v) for s, v in out.items()}})
     return out
 
 
@@ -134,7 +138,7 @@ async def funding_for_cycle(o: CycleHost, w: CycleWork,
     try:
         fr = await o.adapter.funding_rate(sym)
     except (VenueError, OSError) as exc:
-        w.warn("strategy", f"funding {sym}: {exc}")
+        w.warn("strategy", Said("event.funding.rate_failed", symbol=sym, error=str(exc)))
         return o.funding.rates(sym)
     if fr.mark_price and fr.index_price:
         o.basis[sym] = (fr.mark_price - fr.index_price) / fr.index_price
@@ -147,7 +151,8 @@ async def funding_for_cycle(o: CycleHost, w: CycleWork,
                 added = o.funding.add(sym, await _fetch(
                     o.adapter, sym, None if last is None else last + 1, 100))
             except (VenueError, OSError) as exc:
-                w.warn("strategy", f"funding history {sym}: {exc}")
+                w.warn("strategy", Said("event.funding.history_failed", symbol=sym,
+                                        error=str(exc)))
                 added = []
         else:  # the current rate, once per funding period, stamped when seen
             added = o.funding.add(sym, [(fr.ts, fr.rate)])

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from ats.domain import FxRates, InstrumentSpec, same_money
+from ats.i18n.said import Said
 from broker_adapters.base import FxSource
 from broker_adapters.errors import VenueError
 
@@ -49,27 +50,26 @@ async def refresh_fx(adapter: object, current: FxRates, instruments: dict[str, I
     try:
         fx = await fetch_fx(adapter, current.account)
     except (VenueError, OSError) as exc:
-        return current, f"FX rates from the venue failed, last ones kept: {exc}"
+        return current, Said("event.fx.failed", error=str(exc))
     missing = apply_fx(fx, instruments, book)
-    note = ""
+    note: str = ""
     if missing:
-        note = (f"no {fx.account} rate for {', '.join(missing)}: entries there are refused "
-                "until the venue quotes one")
+        note = Said("event.fx.missing", currency=fx.account, symbols=", ".join(missing))
     return fx, note
 
 
 def currency_mismatches(instruments: dict[str, InstrumentSpec],
                         declared: Mapping[str, Any]) -> list[str]:
     """Symbols whose venue currencies differ from ``symbols.yaml`` ``instruments`` (text)."""
-    out = []
+    out: list[str] = []
     for sym, spec in instruments.items():
         want = declared.get(sym)
         if want is None:
             continue
         if not same_money(spec.quote_currency, want.quote):
-            out.append(f"{sym}: the venue quotes it in {spec.quote_currency}, symbols.yaml "
-                       f"says {want.quote} (the venue's currency is used)")
+            out.append(Said("event.currency.quote", symbol=sym, venue_ccy=spec.quote_currency,
+                            declared=want.quote))
         if spec.margin_currency and not same_money(spec.margin_currency, want.margin):
-            out.append(f"{sym}: the venue holds its margin in {spec.margin_currency}, "
-                       f"symbols.yaml says {want.margin} (the venue's currency is used)")
+            out.append(Said("event.currency.margin", symbol=sym, venue_ccy=spec.margin_currency,
+                            declared=want.margin))
     return out

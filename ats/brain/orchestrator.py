@@ -286,7 +286,8 @@ class BrainOrchestrator:
         except (AccountError, AccountBusyError) as exc:
             raise BrainStartError(str(exc)) from exc
         for text in currency_mismatches(self.instruments, self.declared_currencies):
-            self.journal_event("event", f"instrument currency: {text}", level="warning")
+            self.journal_event("event", Said("event.instrument_currency", text=text),
+                               level="warning")
         self.dao.upsert_instruments(self.venue, list(self.instruments.values()))
         for (sym, tf), w in self.windows.items():
             w.extend(await self.adapter.latest_bars(sym, tf, self.window_size))
@@ -300,9 +301,10 @@ class BrainOrchestrator:
                           meta={"symbols": list(self.symbols), "timeframes": list(self.timeframes),
                                 "governance_sha256": self.locked_governance.sha256})
         self._started = True
-        self.journal_event("event", f"run {self.run_id} started on {self.venue} "
-                           f"({self.mode.value}), {len(self.symbols)} symbols "
-                           f"{','.join(self.timeframes)}")
+        self.journal_event("event", Said("event.run.started", run_id=self.run_id,
+                                         venue=self.venue, mode=self.mode.value,
+                                         n=len(self.symbols),
+                                         timeframes=",".join(self.timeframes)))
         self._refresh_snapshot()
 
     async def update_fx(self, *, account_currency: bool = False) -> str:
@@ -356,8 +358,8 @@ class BrainOrchestrator:
             elif self._started:
                 try:
                     self.dao.close_run(self.run_id, ts=now, summary=self.summary())
-                    self.journal_event("event", f"run {self.run_id} stopped after "
-                                       f"{self.counters.cycles} cycles")
+                    self.journal_event("event", Said("event.run.stopped", run_id=self.run_id,
+                                                     cycles=self.counters.cycles))
                 except Exception as exc:
                     log.error("closing run %s failed: %s", self.run_id, exc)
             try:
@@ -438,9 +440,8 @@ class BrainOrchestrator:
             wall = max(1e-9, time.monotonic() - self._wall0)
             sim = self.ctx.ts - self._sim0
             self.journal_event(
-                "clock", f"clock slowed: this machine cannot keep up with --speed {speed:g}; "
-                f"every bar still gets its cycle, at about {sim / 1000.0 / wall:,.0f}x "
-                "real time", {"held_ms": held, "speed": speed}, level="warning")
+                "clock", Said("event.clock_slowed", speed=speed, rate=sim / 1000.0 / wall),
+                {"held_ms": held, "speed": speed}, level="warning")
             self.clock_held_ms = held
 
     async def _sleep(self, seconds: float, stop_event: asyncio.Event | None,

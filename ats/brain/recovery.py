@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from ats.domain import OrderStatus, Position
 from ats.i18n.said import Said
+from ats.i18n.said_join import said_join
 from broker_adapters.errors import VenueError
 
 if TYPE_CHECKING:
@@ -39,24 +40,22 @@ def reconcile(stored: list[Position], venue: list[Position], *, tol: float = 1e-
     out = Reconciliation()
     db = {p.symbol: p for p in stored if p.qty != 0}
     live = {p.symbol: p for p in venue if p.qty != 0}
-    where = f" on {venue_name}" if venue_name else ""
+    where = Said("event.reconcile.on_venue", venue=venue_name) if venue_name else ""
     for sym in sorted(set(db) | set(live)):
         d, v = db.get(sym), live.get(sym)
         if v is None and d is not None:
-            out.mismatches.append(
-                f"{sym}: database has {d.qty:g} but the venue{where} has no position "
-                "(closed while ATS was down?) — dropped from the book")
+            out.mismatches.append(Said("event.reconcile.venue_missing", symbol=sym,
+                                       db=d.qty, where=where))
             continue
         assert v is not None
         if d is None:
-            out.mismatches.append(
-                f"{sym}: the venue{where} has {v.qty:g} the database did not know — adopted "
-                "without stop/take (set one or close it)")
+            out.mismatches.append(Said("event.reconcile.venue_unknown", symbol=sym,
+                                       venue_qty=v.qty, where=where))
             out.positions.append(v)
             continue
         if abs(d.qty - v.qty) > tol * max(1.0, abs(v.qty)):
-            out.mismatches.append(f"{sym}: database has {d.qty:g}, venue{where} has {v.qty:g} "
-                                  "— venue quantity kept")
+            out.mismatches.append(Said("event.reconcile.qty_differs", symbol=sym, db=d.qty,
+                                       venue_qty=v.qty, where=where))
         out.positions.append(replace(
             v, stop=v.stop if v.stop is not None else d.stop,
             take=v.take if v.take is not None else d.take,
@@ -98,14 +97,15 @@ async def recover(o: CycleHost) -> None:
     live = await o.adapter.positions()
     rec = reconcile(stored, live, venue_name=o.venue)
     for text in rec.mismatches:
-        o.journal_event("reconcile", f"reconcile mismatch: {text}", level="warning")
+        o.journal_event("reconcile", Said("event.reconcile.mismatch", text=text),
+                        level="warning")
     if rec.mismatches:
         # An unexplained difference: the brain does not trade (exits still run) and the
         # ledger is left as it was, so the trader can look and decide with `ats doctor`.
         o.reconcile_block = "; ".join(rec.mismatches)
-        o.journal_event("reconcile", f"trading refused: the ledger of account "
-                        f"{o.keeper.name} and {o.venue} disagree ({o.reconcile_block}); "
-                        "run `ats doctor` and resolve with --adopt or --flatten",
+        o.journal_event("reconcile", Said("event.reconcile.refused", account=o.keeper.name,
+                                          venue=o.venue,
+                                          differences=said_join(rec.mismatches)),
                         {"differences": rec.mismatches}, level="error")
     window_ms = o.governance.locks.trailing_dd_window_hours * 3_600_000
     since = now - window_ms
@@ -121,9 +121,10 @@ async def recover(o: CycleHost) -> None:
     o.keeper.restore_brain(o, now)
     if o.keeper.restored:
         pf = o.portfolio
-        o.journal_event("account", f"account {o.keeper.name} restored: equity "
-                        f"{pf.equity:,.2f}, cash {pf.balance:,.2f}, {len(pf.positions)} "
-                        f"position(s), {len(o.exec_agent.open_orders)} resting order(s)",
+        o.journal_event("account", Said("event.account.restored", account=o.keeper.name,
+                                        equity=pf.equity, cash=pf.balance,
+                                        positions=len(pf.positions),
+                                        orders=len(o.exec_agent.open_orders)),
                         {"account": o.keeper.name, "equity": pf.equity, "balance": pf.balance,
                          "positions": {s: p.qty for s, p in pf.positions.items()},
                          "open_orders": sorted(o.exec_agent.open_orders)})
@@ -145,10 +146,11 @@ async def recover_orders(o: CycleHost) -> None:
         except (VenueError, OSError) as exc:
             cur = replace(order, status=OrderStatus.CANCELED,
                           reason=f"not found at the venue after restart: {exc}"[:500])
-            o.journal_event("reconcile", "reconcile mismatch: order "
-                            f"{order.client_order_id} {order.side.value} {order.qty:g} "
-                            f"{order.symbol} was open in the database but the venue "
-                            "does not know it; marked canceled", level="warning")
+            o.journal_event("reconcile", Said("event.reconcile.order_unknown",
+                                              id=order.client_order_id,
+                                              side=Said(f"event.side.{order.side.value}"),
+                                              qty=order.qty, symbol=order.symbol),
+                            level="warning")
         o.dao.record_order(cur, o.run_id)
         if not cur.status.is_terminal:
             o.exec_agent.open_orders[cur.client_order_id] = cur

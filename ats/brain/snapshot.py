@@ -163,7 +163,8 @@ def _agents(o: CycleHost, w: CycleWork) -> tuple[AgentView, ...]:
         err = w.errors.get(node, "") or w.warnings.get(node, "")
         if not err and node == "strategy":
             err = next((v for k, v in w.errors.items() if k.startswith("strategy ")), "")
-        out.append(AgentView(node, st, w.stage_ms.get(node, 0.0), err))  # type: ignore[arg-type]
+        out.append(AgentView(node, st, w.stage_ms.get(node, 0.0),  # type: ignore[arg-type]
+                             render(err)))  # a Said warning in the reader's language
     return tuple(out)
 
 

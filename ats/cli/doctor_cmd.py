@@ -13,6 +13,7 @@ from rich.table import Table
 from ats.cli.account_cmd import _account, open_dao
 from ats.cli.common import console, fail
 from ats.i18n import t
+from ats.i18n.said import render
 
 
 @click.command("doctor", help=t("account.doctor_help"))
@@ -59,7 +60,7 @@ def doctor_command(account: str | None, adopt: bool, flatten: bool,
         finally:
             dao.release_account(run_id)
         for line in done:
-            console.print(line)
+            console.print(render(line), markup=False)
         console.print(t("account.doctor_done", n=len(done)))
     finally:
         dao.close()

@@ -17,6 +17,7 @@ from ats.cli.common import console, fail
 from ats.config import load_settings
 from ats.domain import RealClock
 from ats.i18n import t
+from ats.i18n.said import Said
 
 
 @click.command("unlock", help=t("brain.unlock.help"))
@@ -52,16 +53,18 @@ def unlock_command(kill: bool, daily: bool, reason: str, account: str | None,
             key = lock_name(name, acct)
             state = persisted_lock(dao, key)
             if not state.get("engaged"):
-                console.print(t("brain.unlock.not_engaged", name=name))
+                console.print(t(f"event.unlock.not_engaged.{name}"))
                 continue
             state.update({"engaged": False, "released_reason": reason, "released_at": now,
                           "previous_reason": state.get("reason", ""),
                           "previous_said": state.get("said")})
             state["reason"], state["said"] = "", None
             dao.save_lock_state(key, state, ts=now)
-            text = (f"{name.replace('_', ' ')} of account {acct} unlocked by the trader: "
-                    f"{reason}")
-            dao.journal("unlock", {"lock": name, "account": acct, "reason": reason}, ts=now,
+            text = Said("event.unlock.by_trader", lock=Said(f"event.lock_name.{name}"),
+                        account=acct, reason=reason)
+            dao.journal("unlock", {"lock": name, "account": acct, "reason": reason,
+                                   "message": text, "said": text.record()}, ts=now,
                         run_id="cli", text=text)
             dao.log("warning", text, ts=now, source="cli")
-            console.print("[green]" + t("brain.unlock.done", name=name, reason=reason) + "[/]")
+            console.print(t(f"event.unlock.printed.{name}", reason=reason), style="green",
+                          markup=False)

@@ -22,12 +22,12 @@ from __future__ import annotations
 import numpy as np
 
 from ats.domain import Regime, Side, StrategySignal
+from ats.i18n.said import Said
 from ats.indicators import atr, dmi
 from ats.strategies.base import (
     StrategyContext,
     TradingStrategy,
     entry_index,
-    fmt,
     open_position,
 )
 from ats.strategies.registry import register
@@ -101,11 +101,9 @@ class Breakout4HStrategy(TradingStrategy):
                 bars,
                 side,
                 confidence=0.5 + 0.5 * strength,
-                reason=(
-                    f"close {fmt(close)} broke {word} the {self.entry_period}-bar channel "
-                    f"{fmt(level)}; ADX {adx:.1f} >= {self.adx_min:g}, +DI {pdi:.1f} / "
-                    f"-DI {mdi:.1f}"
-                ),
+                reason=Said(f"reason.breakout.entry_{word}", close=close,
+                            period=int(self.entry_period), level=level, adx=float(adx),
+                            adx_min=float(self.adx_min), pdi=float(pdi), mdi=float(mdi)),
                 stop=stop,
                 r=risk,
                 partial_takes=takes,
@@ -130,7 +128,7 @@ class Breakout4HStrategy(TradingStrategy):
                     exit_side,
                     confidence=1.0,
                     is_exit=True,
-                    reason=f"close {fmt(close)} crossed the initial stop {fmt(stop)}",
+                    reason=Said("reason.breakout.initial_stop", close=close, stop=stop),
                 )  # fmt: skip
             ]
         channel = h[-self.exit_period - 1 : -1] if not long else lo[-self.exit_period - 1 : -1]
@@ -144,8 +142,8 @@ class Breakout4HStrategy(TradingStrategy):
                     exit_side,
                     confidence=0.9,
                     is_exit=True,
-                    reason=f"close {fmt(close)} broke {word} the {self.exit_period}-bar "
-                    f"exit channel {fmt(level)}",
+                    reason=Said(f"reason.breakout.channel_exit_{word}", close=close,
+                                period=int(self.exit_period), level=level),
                 )  # fmt: skip
             ]
         out: list[StrategySignal] = []
@@ -164,9 +162,9 @@ class Breakout4HStrategy(TradingStrategy):
                         exit_side,
                         confidence=0.8,
                         is_exit=True,
-                        reason=f"{r:g}R target {fmt(target)} reached: take "
-                        f"{self.partial_fraction:.0%} of the open quantity",
-                        qty_fraction=self.partial_fraction,
+                        reason=Said("reason.breakout.partial_take", r=r, target=target,
+                                    fraction=float(self.partial_fraction)),
+                        qty_fraction=float(self.partial_fraction),
                         r_multiple=r,
                     )  # fmt: skip
                 )

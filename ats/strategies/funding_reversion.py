@@ -20,8 +20,9 @@ import logging
 import numpy as np
 
 from ats.domain import Regime, Side, StrategySignal
+from ats.i18n.said import Said
 from ats.indicators import atr
-from ats.strategies.base import StrategyContext, TradingStrategy, fmt, open_position
+from ats.strategies.base import StrategyContext, TradingStrategy, open_position
 from ats.strategies.registry import register
 
 logger = logging.getLogger(__name__)
@@ -101,8 +102,8 @@ class FundingReversionStrategy(TradingStrategy):
                         confidence=0.8,
                         is_exit=True,
                         funding_z=z,
-                        reason=f"funding z {z:+.2f} reverted within {self.exit_z:g} "
-                        f"(rate {rate:.4%})",
+                        reason=Said("reason.funding.exit", z=z, exit_z=float(self.exit_z),
+                                    rate=rate),
                     )  # fmt: skip
                 ]
             return []
@@ -116,18 +117,17 @@ class FundingReversionStrategy(TradingStrategy):
         c = bars.close
         risk = self.stop_atr * float(atr(bars.high, bars.low, c, self.atr_period)[-1])
         close = float(c[-1])
-        basis_txt = f"basis {basis:+.4%}" if basis is not None else "basis unknown"
+        basis_txt = Said("reason.funding.basis", basis=float(basis)) if basis is not None \
+            else Said("reason.funding.basis_unknown")
         return [
             self.signal(
                 ctx,
                 bars,
                 side,
                 confidence=confirm * min(1.0, abs(z) / (2.0 * self.entry_z)),
-                reason=(
-                    f"funding {rate:.4%} is {z:+.2f} sd from its {self.lookback}-rate mean, "
-                    f"{basis_txt}: fade the crowded {'longs' if z > 0 else 'shorts'} "
-                    f"at {fmt(close)}"
-                ),
+                reason=Said(f"reason.funding.entry_fade_{'longs' if z > 0 else 'shorts'}",
+                            rate=rate, z=z, lookback=int(self.lookback), basis=basis_txt,
+                            close=close),
                 stop=close - side.sign * risk,
                 funding_z=z,
                 basis=basis,

@@ -13,12 +13,12 @@ Exits: the close reaches the middle band; the regime is known and no longer
 from __future__ import annotations
 
 from ats.domain import Regime, Side, StrategySignal
+from ats.i18n.said import Said
 from ats.indicators import atr, bollinger, rsi
 from ats.strategies.base import (
     StrategyContext,
     TradingStrategy,
     entry_index,
-    fmt,
     open_position,
 )
 from ats.strategies.registry import register
@@ -87,10 +87,9 @@ class RangeReversion5MStrategy(TradingStrategy):
                 bars,
                 side,
                 confidence=0.5 + 0.5 * min(1.0, depth),
-                reason=(
-                    f"close {fmt(close)} {word} the {self.bb_period}/{self.bb_k:g} Bollinger "
-                    f"band {fmt(band)}, RSI {r:.1f}; revert to the middle {fmt(mid)}"
-                ),
+                reason=Said(f"reason.range_reversion.entry_{word}", close=close,
+                            bb_period=int(self.bb_period), bb_k=float(self.bb_k), band=band,
+                            rsi=r, mid=mid),
                 stop=close - side.sign * risk,
                 take=mid,
             )
@@ -102,11 +101,12 @@ class RangeReversion5MStrategy(TradingStrategy):
         close = float(bars.close[-1])
         held = len(bars) - entry_index(bars, pos)
         if (long and close >= mid) or (not long and close <= mid):
-            reason, conf = f"close {fmt(close)} reverted to the middle band {fmt(mid)}", 0.9
+            reason, conf = Said("reason.range_reversion.middle_band", close=close, mid=mid), 0.9
         elif ctx.regime is not None and ctx.regime != Regime.RANGE_LOWVOL:
-            reason, conf = f"regime is {ctx.regime}, no longer range_lowvol", 0.8
+            regime = Said(f"reason.regime.{Regime(ctx.regime).value}")
+            reason, conf = Said("reason.range_reversion.regime_left", regime=regime), 0.8
         elif held >= self.max_bars:
-            reason, conf = f"time stop: {held} bars held (max {self.max_bars})", 0.6
+            reason, conf = Said("reason.time_stop", held=held, max_bars=int(self.max_bars)), 0.6
         else:
             return []
         return [self.signal(ctx, bars, exit_side, confidence=conf, is_exit=True, reason=reason)]

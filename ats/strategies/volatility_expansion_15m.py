@@ -15,12 +15,12 @@ from __future__ import annotations
 import numpy as np
 
 from ats.domain import Regime, Side, StrategySignal
+from ats.i18n.said import Said
 from ats.indicators import atr, ema
 from ats.strategies.base import (
     StrategyContext,
     TradingStrategy,
     entry_index,
-    fmt,
     open_position,
 )
 from ats.strategies.registry import register
@@ -105,15 +105,14 @@ class VolatilityExpansion15MStrategy(TradingStrategy):
                 bars,
                 side,
                 confidence=min(1.0, 0.4 + 0.3 * (ratio - self.expansion) + 0.3 * vol_rank),
-                reason=(
-                    f"ATR% {ap[-1]:.3f} is {ratio:.2f}x its {self.baseline}-bar mean "
-                    f"(>= {self.expansion:g}); volume at the {vol_rank:.0%} rank of "
-                    f"{self.volume_window} bars; close {fmt(close)} "
-                    f"{'above' if side is Side.BUY else 'below'} open and EMA{self.ema_period}"
-                ),
+                reason=Said(
+                    f"reason.vol_expansion.entry_{'above' if side is Side.BUY else 'below'}",
+                    atr_pct=float(ap[-1]), ratio=ratio, baseline=int(self.baseline),
+                    expansion=float(self.expansion), rank=vol_rank, window=int(self.volume_window),
+                    close=close, ema_period=int(self.ema_period)),
                 stop=close - side.sign * risk,
-                trail_atr=self.trail_atr,
-                max_bars=self.max_bars,
+                trail_atr=float(self.trail_atr),
+                max_bars=int(self.max_bars),
             )
         ]
 
@@ -131,7 +130,7 @@ class VolatilityExpansion15MStrategy(TradingStrategy):
                     exit_side,
                     confidence=0.7,
                     is_exit=True,
-                    reason=f"time stop: {held} bars held (max {self.max_bars})",
+                    reason=Said("reason.time_stop", held=held, max_bars=int(self.max_bars)),
                 )  # fmt: skip
             ]
         if held <= 0:
@@ -153,7 +152,7 @@ class VolatilityExpansion15MStrategy(TradingStrategy):
                 exit_side,
                 confidence=0.9,
                 is_exit=True,
-                reason=f"close {fmt(close)} crossed the {self.trail_atr:g}xATR trailing stop "
-                f"{fmt(trail)} (best since entry {fmt(best)})",
+                reason=Said("reason.vol_expansion.trailing_stop", close=close,
+                            trail_atr=float(self.trail_atr), trail=trail, best=best),
             )  # fmt: skip
         ]

@@ -14,6 +14,7 @@ from functools import partial
 
 from ats.brain.actions import TraderAction
 from ats.i18n import t
+from ats.i18n.said import render
 from ats.tui.host import DeskHost
 from ats.tui.messages import SnapshotReady
 from ats.tui.screens.actions import ConfirmAction, Confirmed, PickScreen
@@ -39,7 +40,7 @@ class DeskActions(DeskHost):
             # a desk copy of the same text made each action appear twice. A failure also
             # gets a red desk line, which is worth the repetition.
             if not r.ok:
-                self.add_event("error", r.text)
+                self.add_event("error", render(r.text))  # a Said: in the reader's language
         self.post_message(SnapshotReady(self.brain.snapshot))
         self.reload_journal()
 

@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from ats.domain import Side, StrategySignal
+from ats.i18n.said import Said
+from ats.i18n.said_join import said_join
 from ats.strategies.base import StrategyContext, TradingStrategy, open_position
 from research_lab.dsl.errors import read_spec
 from research_lab.dsl.evaluate import describe_rule, evaluate
@@ -22,11 +24,15 @@ from research_lab.dsl.models import RuleBlock, StrategySpec
 CONFIDENCE = 0.6  # DSL documents carry no conviction model; a neutral mid value
 
 
-def _reason(prefix: str, block: RuleBlock | None) -> str:
-    if block is None:
+def _reason(what: str, block: RuleBlock | None) -> Said:
+    """``what`` (exit_long, reverse, long_entry...) and the rules that fired; the rules are
+    the document's own formulas and stay as written, the words around them are Said."""
+    prefix = Said(f"reason.dsl.{what}")
+    if block is None or not block.rules:
         return prefix
-    joiner = " and " if block.logic == "all" else " or "
-    return f"{prefix}: " + joiner.join(describe_rule(r) for r in block.rules)
+    join = "reason.list.and" if block.logic == "all" else "reason.list.or"
+    return Said("reason.dsl.with_rules", what=prefix,
+                rules=said_join([describe_rule(r) for r in block.rules], join))
 
 
 class DslStrategy(TradingStrategy):
@@ -55,10 +61,10 @@ class DslStrategy(TradingStrategy):
         # entry fires on the same bar is dropped: the entry keeps the position
         if sig.long_exit[i] and not sig.long_entry[i] and held >= 0:
             out.append(self.signal(ctx, bars, Side.SELL, confidence=1.0, is_exit=True,
-                                   reason=_reason("exit long", spec.exit.long)))
+                                   reason=_reason("exit_long", spec.exit.long)))
         if sig.short_exit[i] and not sig.short_entry[i] and held <= 0:
             out.append(self.signal(ctx, bars, Side.BUY, confidence=1.0, is_exit=True,
-                                   reason=_reason("exit short", spec.exit.short)))
+                                   reason=_reason("exit_short", spec.exit.short)))
         long_in = bool(sig.long_entry[i]) and not sig.short_entry[i]
         short_in = bool(sig.short_entry[i]) and not sig.long_entry[i]
         if self.allows_entry_in(ctx.regime) and (long_in or short_in):
@@ -75,7 +81,7 @@ class DslStrategy(TradingStrategy):
                 block = spec.entry.long if long_in else spec.entry.short
                 out.append(self.signal(
                     ctx, bars, side, confidence=CONFIDENCE, stop=close - side.sign * sd,
-                    take=take, reason=_reason(f"{'long' if long_in else 'short'} entry", block),
+                    take=take, reason=_reason(f"{'long' if long_in else 'short'}_entry", block),
                     dsl=spec.name))
         return out
 

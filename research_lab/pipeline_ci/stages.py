@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from ats.config.models import Governance
 from ats.domain import Bars
 from ats.domain.clock import Clock, ms_to_datetime
+from ats.i18n.said import Said
 from research_lab.backtest.engine import BacktestConfig, for_timeframe, run_backtest
 from research_lab.backtest.lookahead import check_lookahead, spec_signal_fn
 from research_lab.dsl.evaluate import evaluate
@@ -202,14 +203,15 @@ def stage_promote(st: RunState, lab: Lab, name: str | None = None, *,
         st.promoted = chosen
         if lab.journal is not None:
             m = c.stages["walkforward"]["metrics"]
+            text = Said("event.research.promoted", run=st.run_id, candidate=chosen,
+                        pf=float(m["profit_factor"]), sharpe=float(m["sharpe"]),
+                        max_dd=float(m["max_drawdown"]), trades=int(m["trades"]))
             lab.journal.journal(
                 "research", {"event": "promoted", "run": st.run_id, "candidate": chosen,
                              "spec": str(res.spec_path), "enable_map": str(res.enable_map),
-                             "patch": str(res.patch_path), "oos": m, "diff": res.diff},
-                ts=lab.clock.now_ms(), run_id=st.run_id,
-                text=f"research run {st.run_id} promoted {chosen} as a shadow challenger "
-                     f"(OOS PF {m['profit_factor']:.2f}, Sharpe {m['sharpe']:.2f}, max DD "
-                     f"{m['max_drawdown']:.2%}, {m['trades']} trades)")
+                             "patch": str(res.patch_path), "oos": m, "diff": res.diff,
+                             "said": text.record()},
+                ts=lab.clock.now_ms(), run_id=st.run_id, text=text)
     return res
 
 

@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from ats.i18n import t
+from ats.i18n.said import render
 from ats.tui.fmt import clock_text
 from storage.protocol import JournalRecord
 
@@ -23,7 +24,8 @@ def record_header(record: JournalRecord) -> Text:
     head.append(f"{record.kind} ", style="cyan")
     head.append(clock_text(record.ts), style="dim")
     head.append(f"  {t('tui.header.run')} {record.run_id}\n", style="dim")
-    head.append(record.text)
+    payload = record.payload if isinstance(record.payload, dict) else {}
+    head.append(render(record.text, payload.get("said")))  # in the reader's language
     return head
 
 

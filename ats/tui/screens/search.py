@@ -22,9 +22,18 @@ from ats.i18n import t
 from ats.tui.fmt import clock_text
 from ats.tui.messages import OpenJournalRecord
 from storage.protocol import SearchHit, SearchQueryError
-from storage.search import suggest_prefix
+from storage.search import MAX_QUERY_CHARS, MAX_TERMS, suggest_prefix
 
 Searcher = Callable[[str], Awaitable[Sequence[SearchHit]]]
+
+
+def bad_query_text(query: str) -> str:
+    """What the desk says about a query the journal cannot search, in the reader's language
+    (the storage layer explains in English; the dialog says it with the query quoted)."""
+    cleaned = query.strip()
+    if len(cleaned) > MAX_QUERY_CHARS:
+        return t("event.search.too_long", n=len(cleaned), max=MAX_QUERY_CHARS)
+    return t("event.search.bad_query", query=cleaned, max_terms=MAX_TERMS)
 
 
 def hit_line(hit: SearchHit) -> Text:
@@ -74,8 +83,9 @@ class SearchScreen(ModalScreen[None]):
             return
         try:
             hits = tuple(await self.searcher(query))
-        except SearchQueryError as exc:
-            status.update(Text(t("tui.search.bad_query", error=str(exc)), style="bold red"))
+        except SearchQueryError:
+            status.update(Text(t("tui.search.bad_query", error=bad_query_text(query)),
+                               style="bold red"))
             results.clear_options()
             return
         self.hits = hits

@@ -59,9 +59,10 @@ def record_lines(r: JournalRecord) -> list[LogLine]:
     p = r.payload if isinstance(r.payload, dict) else {}
     if r.kind != "cycle":
         kind = r.kind
-        text = render(r.text or str(p.get("message", "")), p.get("said"))
-        if kind == "event" and ("connection" in text or "cannot connect" in text
-                                or "disconnected" in text):
+        english = r.text or str(p.get("message", ""))  # the stored text: classify on it
+        text = render(english, p.get("said"))
+        if kind == "event" and ("connection" in english or "cannot connect" in english
+                                or "disconnected" in english):
             kind = "venue"
         return [LogLine(r.ts, kind, " ".join(text.split()), r.id)]
     out: list[LogLine] = []
