@@ -32,7 +32,7 @@ from ats.brain.cycle_support import (
 from ats.brain.day_boundary import book_day_boundary
 from ats.brain.report import cycle_text, signal_text
 from ats.domain import Position, Quote, StrategySignal, timeframe_ms
-from ats.i18n.said import Said, said_record
+from ats.i18n.said import Said, with_said
 from ats.i18n.said_join import said_join
 from broker_adapters.base import VenueProtection
 from broker_adapters.errors import VenueError
@@ -130,10 +130,7 @@ class CycleWork:
 
 def _with_said(row: dict[str, Any]) -> dict[str, Any]:
     """A journal row with its reason's catalogue record, so the desk can show it in Russian."""
-    rec = said_record(row.get("reason"))
-    if rec is not None:
-        row["said"] = rec
-    return row
+    return with_said(row, row.get("reason"))
 
 
 class _Stage:

@@ -11,14 +11,14 @@ passed the limit, and only then lets the new day begin.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ats.brain.agents import MonitorInput
 from ats.domain import timeframe_ms
 from ats.domain.clock import ms_to_datetime
-from ats.i18n.said import Said, said_record
+from ats.i18n.said import Said, with_said
 
 if TYPE_CHECKING:
     from ats.brain.cycle import CycleWork
@@ -61,9 +61,6 @@ def book_day_boundary(o: CycleHost, w: CycleWork) -> None:
                      "locks": [e.name for e in events]})
     for ev in events:  # journaled at the old day's last moment: the day they belong to
         o.counters.locks.append(f"{ev.kind} {ev.name}: {ev.reason}")
-        body: dict[str, Any] = {"lock": ev.name, "reason": ev.reason, "message": ev.reason}
-        rec = said_record(ev.reason)
-        if rec is not None:  # the desk shows the cause in the reader's language
-            body["said"] = rec
+        body = with_said({"lock": ev.name, "reason": ev.reason, "message": ev.reason}, ev.reason)
         o.dao.journal(ev.kind, body, ts=at, run_id=o.run_id, text=ev.reason)
     o.lock_events([o.locks.roll_day(w.ts)])  # the old day's lock ends with the old day

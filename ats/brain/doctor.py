@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ats.domain import Fill, Position, Side
-from ats.i18n.said import Said, said_record
+from ats.i18n.said import Said, with_said
 from broker_adapters.paper_persist import STATE_VERSION
 
 VENUE_KEY = "paper_venue"
@@ -54,11 +54,7 @@ def compare(dao: Any) -> list[Row]:
 
 
 def _journal(dao: Any, run_id: str, ts: int, text: str, payload: dict[str, Any]) -> None:
-    body = dict(payload)
-    body["message"] = text
-    rec = said_record(text)  # the desk shows it again in the reader's language
-    if rec is not None:
-        body["said"] = rec
+    body = with_said({**payload, "message": text}, text)  # shown in the reader's language
     dao.journal("doctor", body, ts=ts, run_id=run_id, text=text)
 
 

@@ -49,7 +49,7 @@ from ats.brain.tools import ToolContext, ToolRegistry
 from ats.brain.venue_timing import TimedVenue
 from ats.config.loader import LockedGovernance
 from ats.domain import Bars, Clock, FxRates, InstrumentSpec, Mode, timeframe_ms
-from ats.i18n.said import Said, said_record
+from ats.i18n.said import Said, with_said
 from broker_adapters.errors import SessionFatalError, VenueError
 from storage.accounts import AccountBusyError
 from storage.errors import StorageError
@@ -215,9 +215,7 @@ class BrainOrchestrator:
         ts = self.clock.now_ms()
         body = dict(payload or {})
         body.setdefault("message", text)
-        rec = said_record(text)  # a Said: the desk shows it again in the reader's language
-        if rec is not None:
-            body.setdefault("said", rec)
+        with_said(body, text)  # a Said: the desk shows it again in the reader's language
         try:
             rid = self.dao.journal(kind, body, ts=ts, run_id=self.run_id, text=text)
             self.dao.log(level, text, ts=ts, source="brain", run_id=self.run_id)

@@ -74,6 +74,15 @@ def said_record(text: Any) -> dict[str, Any] | None:
     return text.record() if isinstance(text, Said) else None
 
 
+def with_said(body: dict[str, Any], text: Any) -> dict[str, Any]:
+    """``body`` (a journal payload or one of its rows) with ``text``'s record under ``"said"``
+    when ``text`` is a ``Said``; plain text adds nothing and a record already there stays."""
+    rec = said_record(text)
+    if rec is not None:
+        body.setdefault("said", rec)
+    return body
+
+
 def from_record(rec: Any) -> Said | None:
     """A ``Said`` back from ``said_record``'s JSON; None when the record is missing, malformed
     or names a key this version's catalogue no longer has (the stored English text is then
